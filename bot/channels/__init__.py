@@ -1,0 +1,1 @@
+"""Channel adapters: translate a channel's messages to Inbound and render Replies back."""

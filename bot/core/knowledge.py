@@ -1,0 +1,190 @@
+"""The knowledge base: FAQ entries grouped by subject, the policy and the lexicon.
+
+Parsing takes already-loaded YAML documents (plain dicts); reading the files is the shell's job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from bot.core.policy import Policy, PolicyError, parse_policy
+from bot.core.render import Rendered, render_template
+from bot.core.text import EMPTY_LEXICON, Lexicon, tokens
+
+KINDS = frozenset({"faq", "flow", "smalltalk", "none"})
+DEFAULT_REVIEW_PERIOD = timedelta(days=365)
+
+
+class KnowledgeError(ValueError):
+    """The knowledge files cannot be loaded at all (validation reports the softer faults)."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    kind: str
+    subject: str
+    title: str
+    questions: tuple[str, ...]
+    keywords: tuple[str, ...]
+    short: str
+    details: str
+    followups: tuple[str, ...]
+    sources: tuple[str, ...]
+    effective: date | None
+    reviewed: date | None
+    review_by: date | None = None
+
+    @property
+    def answerable(self) -> bool:
+        """Out-of-scope ("none") entries exist only to be recognised, never to be answered."""
+        return self.kind != "none"
+
+    def review_due(self) -> date | None:
+        if self.review_by:
+            return self.review_by
+        return self.reviewed + DEFAULT_REVIEW_PERIOD if self.reviewed else None
+
+    def render(self, policy: Policy, today: date) -> tuple[Rendered, Rendered]:
+        return render_template(self.short, policy, today), render_template(self.details, policy, today)
+
+
+@dataclass(frozen=True)
+class Subject:
+    code: str
+    title: str
+    entry_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LexiconData:
+    lexicon: Lexicon = EMPTY_LEXICON
+    stopwords: frozenset[str] = frozenset()
+    out_of_scope: tuple[tuple[str, ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    label: str
+    subject: str = ""
+    entry: str = ""
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    entries: Mapping[str, Entry]
+    subjects: tuple[Subject, ...]
+    policy: Policy
+    lexicon: LexiconData = field(default_factory=LexiconData)
+    menu: tuple[MenuItem, ...] = ()
+    messages: Mapping[str, str] = field(default_factory=dict)
+
+    def message(self, key: str) -> str:
+        """One of the bot's own sentences from knowledge/bot.yaml."""
+        try:
+            return self.messages[key]
+        except KeyError:
+            raise KnowledgeError(f"bot.yaml: thiếu câu '{key}' trong messages") from None
+
+    def subject(self, code: str) -> Subject | None:
+        return next((s for s in self.subjects if s.code == code), None)
+
+
+def _as_date(raw: Any, where: str) -> date | None:
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, date):
+        return raw
+    try:
+        return date.fromisoformat(str(raw))
+    except ValueError as exc:
+        raise KnowledgeError(f"{where}: ngày phải có dạng YYYY-MM-DD, không phải {raw!r}") from exc
+
+
+def _strings(raw: Any) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    if isinstance(raw, str):
+        return (raw,)
+    return tuple(str(item).strip() for item in raw if str(item).strip())
+
+
+def parse_entry(raw: Mapping[str, Any], subject: str, where: str) -> Entry:
+    if not isinstance(raw, Mapping) or not raw.get("id"):
+        raise KnowledgeError(f"{where}: mỗi mục phải có id")
+    where = f"{where} ({raw['id']})"
+    return Entry(
+        id=str(raw["id"]).strip(),
+        kind=str(raw.get("kind", "faq")),
+        subject=subject,
+        title=str(raw.get("title", "")).strip(),
+        questions=_strings(raw.get("questions")),
+        keywords=_strings(raw.get("keywords")),
+        short=str(raw.get("short", "") or "").strip(),
+        details=str(raw.get("details", "") or "").strip(),
+        followups=_strings(raw.get("followups")),
+        sources=_strings(raw.get("sources")),
+        effective=_as_date(raw.get("effective"), where),
+        reviewed=_as_date(raw.get("reviewed"), where),
+        review_by=_as_date(raw.get("review_by"), where),
+    )
+
+
+def parse_lexicon(raw: Mapping[str, Any] | None) -> LexiconData:
+    raw = raw or {}
+    pairs: list[tuple[str, str]] = []
+    for group in ("abbreviations", "teencode", "typos", "synonyms"):
+        pairs.extend((str(k), str(v)) for k, v in (raw.get(group) or {}).items())
+    stopwords = frozenset(tok for word in raw.get("stopwords") or () for tok in tokens(str(word)))
+    lexicon = Lexicon.from_pairs(pairs)
+    out_of_scope = tuple(
+        tuple(lexicon.expand(tokens(str(phrase)))) for phrase in raw.get("out_of_scope") or () if tokens(str(phrase))
+    )
+    return LexiconData(lexicon, stopwords, out_of_scope)
+
+
+def parse_knowledge(
+    faq_documents: Iterable[tuple[str, Mapping[str, Any]]],
+    policy_document: Mapping[str, Any],
+    lexicon_document: Mapping[str, Any] | None = None,
+    bot_document: Mapping[str, Any] | None = None,
+) -> KnowledgeBase:
+    """Build the knowledge base from (file name, parsed YAML) pairs; raises KnowledgeError."""
+    try:
+        policy = parse_policy(policy_document)
+    except PolicyError as exc:
+        raise KnowledgeError(f"policy.yaml: {exc}") from exc
+    entries: dict[str, Entry] = {}
+    subjects: list[Subject] = []
+    for name, document in faq_documents:
+        if not isinstance(document, Mapping) or not document.get("subject"):
+            raise KnowledgeError(f"{name}: tệp phải có 'subject', 'title' và 'entries'")
+        code = str(document["subject"])
+        ids: list[str] = []
+        for i, raw in enumerate(document.get("entries") or []):
+            entry = parse_entry(raw, code, f"{name}: mục {i + 1}")
+            if entry.id in entries:
+                raise KnowledgeError(f"{name}: id {entry.id} đã có ở chủ đề {entries[entry.id].subject}")
+            entries[entry.id] = entry
+            ids.append(entry.id)
+        subjects.append(Subject(code, str(document.get("title", code)), tuple(ids)))
+    bot_document = bot_document or {}
+    menu = tuple(
+        MenuItem(str(item["label"]), str(item.get("subject", "")), str(item.get("entry", "")))
+        for item in bot_document.get("menu") or ()
+    )
+    messages = {str(k): str(v).strip() for k, v in (bot_document.get("messages") or {}).items()}
+    return KnowledgeBase(entries, tuple(subjects), policy, parse_lexicon(lexicon_document), menu, messages)
+
+
+def required_topic_ids(topics_tsv: str) -> list[str]:
+    """The topic ids that must have an entry (every row of topics.tsv but kind "none")."""
+    ids = []
+    for line in topics_tsv.splitlines()[1:]:
+        cells = line.split("\t")
+        if len(cells) >= 2 and cells[1].strip() != "none":
+            ids.append(cells[0].strip())
+    return ids

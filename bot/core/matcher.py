@@ -1,0 +1,227 @@
+"""Find the knowledge-base entry a citizen's question is about.
+
+1. Normalise the question (bot.core.text) and correct unknown words to the nearest indexed word.
+2. Candidates: TF-IDF over syllable unigrams and bigrams, accumulated through postings on
+   entry-level documents, so the cost grows with the postings touched, not the number of entries.
+3. Score the best candidates against every phrasing: cosine to the best phrasing, cosine to the
+   entry document, and rapidfuzz similarity to the best phrasing, blended into 0..1.
+4. Decide with calibrated thresholds and a margin over the second-best entry:
+   answer, suggest (up to three choices) or fallback. Out-of-scope phrases and "none" entries
+   (commercial insurance, loans, weather, …) force a fallback.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
+
+from bot.core.knowledge import Entry, KnowledgeBase, LexiconData
+from bot.core.text import normalise
+
+NUMBER = "#"
+Vector = dict[str, float]
+
+
+@dataclass(frozen=True)
+class MatcherConfig:
+    answer_threshold: float = 0.45
+    answer_margin: float = 0.05
+    suggest_threshold: float = 0.25
+    max_suggestions: int = 3
+    candidates: int = 20
+    weight_phrasing: float = 0.5
+    weight_entry: float = 0.3
+    weight_fuzzy: float = 0.2
+    max_query_tokens: int = 120
+
+
+@dataclass(frozen=True)
+class Scored:
+    id: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Decision:
+    kind: str  # "answer" | "suggest" | "fallback"
+    entry_id: str | None
+    score: float
+    ranked: tuple[Scored, ...]  # best first, answerable entries only
+    normalised: str
+    reason: str = ""
+
+
+@dataclass
+class _Phrasing:
+    entry: int
+    text: str
+    vector: Vector
+
+
+@dataclass
+class _Index:
+    entries: list[Entry] = field(default_factory=list)
+    entry_vectors: list[Vector] = field(default_factory=list)
+    phrasings_of: list[list[_Phrasing]] = field(default_factory=list)
+    postings: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
+    idf: dict[str, float] = field(default_factory=dict)
+    vocabulary: list[str] = field(default_factory=list)
+
+
+def features(words: Sequence[str]) -> list[str]:
+    """Unigrams and adjacent bigrams of content words."""
+    return [*words, *(f"{a} {b}" for a, b in zip(words, words[1:], strict=False))]
+
+
+def _unit(vector: Vector) -> Vector:
+    norm = math.sqrt(sum(w * w for w in vector.values()))
+    return {k: w / norm for k, w in vector.items()} if norm else {}
+
+
+def _dot(a: Vector, b: Vector) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(w * b.get(k, 0.0) for k, w in a.items())
+
+
+class Matcher:
+    """Built once from a knowledge base; `match` is pure and safe to call from any thread."""
+
+    def __init__(self, kb: KnowledgeBase, config: MatcherConfig | None = None) -> None:
+        self.config = config or MatcherConfig()
+        self.lexicon: LexiconData = kb.lexicon
+        self._index = self._build(kb.entries.values())
+        self._vocabulary = set(self._index.vocabulary)
+        self._correct = lru_cache(maxsize=50_000)(self._nearest_word)
+        self._kinds = {e.id: e.kind for e in self._index.entries}
+
+    # -- text ---------------------------------------------------------------------------------
+
+    def content_words(self, words: list[str]) -> list[str]:
+        return [NUMBER if w.isdigit() else w for w in words if w not in self.lexicon.stopwords]
+
+    def _words(self, text: str) -> list[str]:
+        return self.content_words(normalise(text, self.lexicon.lexicon))
+
+    def _nearest_word(self, word: str) -> str:
+        if word in self._vocabulary or len(word) < 3 or word == NUMBER:
+            return word
+        limit = 1 if len(word) < 6 else 2
+        found = process.extractOne(word, self._index.vocabulary, scorer=Levenshtein.distance, score_cutoff=limit)
+        return found[0] if found else word
+
+    def query_words(self, words: list[str]) -> list[str]:
+        return [self._correct(w) for w in self.content_words(words)]
+
+    # -- index --------------------------------------------------------------------------------
+
+    def _build(self, entries: Iterable[Entry]) -> _Index:
+        index = _Index()
+        texts_per_entry: list[list[list[str]]] = []
+        document_frequency: Counter[str] = Counter()
+        for entry in entries:
+            phrasings = [self._words(t) for t in (entry.title, *entry.questions)]
+            keywords = [self._words(k) for k in entry.keywords]
+            index.entries.append(entry)
+            texts_per_entry.append(phrasings + keywords)
+            document_frequency.update({f for words in phrasings + keywords for f in features(words)})
+        n = len(index.entries)
+        index.idf = {f: math.log(1 + n / df) for f, df in document_frequency.items()}
+        for i, texts in enumerate(texts_per_entry):
+            counts = Counter(f for words in texts for f in features(words))
+            vector = _unit({f: (1 + math.log(c)) * index.idf[f] for f, c in counts.items()})
+            index.entry_vectors.append(vector)
+            for f, w in vector.items():
+                index.postings.setdefault(f, []).append((i, w))
+            question_count = 1 + len(index.entries[i].questions)
+            index.phrasings_of.append(
+                [
+                    _Phrasing(i, " ".join(words), _unit({f: index.idf[f] for f in set(features(words))}))
+                    for words in texts[:question_count]
+                    if words
+                ]
+            )
+        index.vocabulary = sorted({f for f in document_frequency if " " not in f})
+        return index
+
+    # -- scoring ------------------------------------------------------------------------------
+
+    def _query_vector(self, words: list[str]) -> Vector:
+        idf = self._index.idf
+        counts = Counter(f for f in features(words) if f in idf)
+        return _unit({f: (1 + math.log(c)) * idf[f] for f, c in counts.items()})
+
+    def rank(self, normalised: list[str]) -> tuple[list[Scored], list[str]]:
+        """Candidate entries with their blended score, best first, and the query's content words."""
+        words = self.query_words(normalised)
+        query = self._query_vector(words)
+        if not query:
+            return [], words
+        accumulated: dict[int, float] = defaultdict(float)
+        for f, wq in query.items():
+            for i, wd in self._index.postings.get(f, ()):
+                accumulated[i] += wq * wd
+        top = sorted(accumulated.items(), key=lambda item: -item[1])[: self.config.candidates]
+        query_text = " ".join(words)
+        cfg = self.config
+        scored = []
+        for i, entry_cosine in top:
+            phrasings = self._index.phrasings_of[i]
+            best_phrasing = max((_dot(query, p.vector) for p in phrasings), default=0.0)
+            best_fuzzy = max((fuzz.token_sort_ratio(query_text, p.text) for p in phrasings), default=0.0) / 100
+            score = cfg.weight_phrasing * best_phrasing + cfg.weight_entry * entry_cosine + cfg.weight_fuzzy * best_fuzzy
+            scored.append(Scored(self._index.entries[i].id, round(min(score, 1.0), 4)))
+        scored.sort(key=lambda s: -s.score)
+        return scored, words
+
+    def _out_of_scope_phrase(self, words: list[str]) -> tuple[str, ...] | None:
+        for phrase in self.lexicon.out_of_scope:
+            size = len(phrase)
+            if any(tuple(words[i : i + size]) == phrase for i in range(len(words) - size + 1)):
+                return phrase
+        return None
+
+    def match(self, text: str) -> Decision:
+        all_words = normalise(text, self.lexicon.lexicon)[: self.config.max_query_tokens]
+        ranked, words = self.rank(all_words)
+        veto = self._out_of_scope_phrase(all_words)
+        return apply_rule(ranked, self._kinds, self.config, " ".join(words), veto and " ".join(veto))
+
+
+def apply_rule(
+    ranked: list[Scored],
+    kinds: dict[str, str],
+    cfg: MatcherConfig,
+    normalised: str = "",
+    out_of_scope_phrase: str | None = None,
+) -> Decision:
+    """The decision rule shared by the matcher and the benchmark's baselines.
+
+    Answer when the best answerable entry reaches the answer threshold with a margin over the
+    second; suggest up to three choices above the suggest threshold; otherwise fall back. A matched
+    out-of-scope phrase, or an out-of-scope ("none") entry ranked first, falls back.
+    """
+    answerable = [s for s in ranked if kinds.get(s.id) != "none"]
+    if not ranked:
+        return Decision("fallback", None, 0.0, (), normalised, "no known words")
+    best = ranked[0]
+    if out_of_scope_phrase:
+        return Decision("fallback", None, best.score, tuple(answerable[:3]), normalised, "out of scope: " + out_of_scope_phrase)
+    if kinds.get(best.id) == "none" and best.score >= cfg.suggest_threshold:
+        return Decision("fallback", None, best.score, tuple(answerable[:3]), normalised, f"out of scope: {best.id}")
+    if not answerable:
+        return Decision("fallback", None, best.score, (), normalised, "nothing answerable")
+    first = answerable[0]
+    second = answerable[1].score if len(answerable) > 1 else 0.0
+    if first.score >= cfg.answer_threshold and first.score - second >= cfg.answer_margin:
+        return Decision("answer", first.id, first.score, tuple(answerable[:3]), normalised)
+    if first.score >= cfg.suggest_threshold:
+        choices = tuple(s for s in answerable[: cfg.max_suggestions] if s.score >= cfg.suggest_threshold)
+        return Decision("suggest", None, first.score, choices, normalised)
+    return Decision("fallback", None, first.score, tuple(answerable[:3]), normalised, "low score")

@@ -1,0 +1,203 @@
+"""Policy parameters: dated values with their legal basis, and formulas derived from them.
+
+A `Figure` is a value looked up for one date, carrying everything needed to state it honestly:
+its unit, the legal bases it rests on, and whether any input is marked uncertain.
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+UNITS = frozenset({"dong", "percent", "months", "years", "times", "age_months", "number"})
+
+
+class PolicyError(ValueError):
+    """A parameter is unknown, has no value on a date, or is malformed."""
+
+
+@dataclass(frozen=True)
+class DatedValue:
+    start: date
+    value: Decimal
+    basis: str
+    uncertain: bool = False
+    caveat: str = ""
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    title: str
+    unit: str
+    values: tuple[DatedValue, ...]  # sorted by start
+
+
+@dataclass(frozen=True)
+class Derived:
+    name: str
+    title: str
+    unit: str
+    formula: str
+    basis: str = ""
+
+
+@dataclass(frozen=True)
+class Figure:
+    value: Decimal
+    unit: str
+    bases: tuple[str, ...]
+    uncertain: bool = False
+    caveats: tuple[str, ...] = ()
+
+
+_OPERATORS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv}
+
+
+def formula_names(formula: str) -> set[str]:
+    """The parameter names a formula uses; raises PolicyError on anything but arithmetic."""
+    try:
+        tree = ast.parse(formula, mode="eval")
+    except SyntaxError as exc:
+        raise PolicyError(f"công thức sai cú pháp: {formula!r}") from exc
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            names.add(node.id)
+        elif not isinstance(node, (ast.Expression, ast.BinOp, ast.Constant, ast.Load, *_OPERATORS)):
+            raise PolicyError(f"công thức chỉ được dùng + - * / và số: {formula!r}")
+    return names
+
+
+def _merge(figures: list[Figure], own_basis: str) -> tuple[tuple[str, ...], bool, tuple[str, ...]]:
+    bases = ([own_basis] if own_basis else []) + [b for f in figures for b in f.bases]
+    caveats = [c for f in figures for c in f.caveats]
+    return tuple(dict.fromkeys(bases)), any(f.uncertain for f in figures), tuple(dict.fromkeys(caveats))
+
+
+@dataclass(frozen=True)
+class Policy:
+    params: Mapping[str, Param]
+    derived: Mapping[str, Derived]
+
+    def names(self) -> set[str]:
+        return set(self.params) | set(self.derived)
+
+    def title(self, name: str) -> str:
+        item = self.params.get(name) or self.derived.get(name)
+        if item is None:
+            raise PolicyError(f"không có tham số {name!r} trong policy.yaml")
+        return item.title
+
+    def figure(self, name: str, on: date) -> Figure:
+        """The value of a parameter or derived figure in force on a date."""
+        if name in self.params:
+            return self._param_figure(self.params[name], on)
+        if name in self.derived:
+            return self._derived_figure(self.derived[name], on, depth=0)
+        raise PolicyError(f"không có tham số {name!r} trong policy.yaml")
+
+    def value(self, name: str, on: date) -> Decimal:
+        return self.figure(name, on).value
+
+    def _param_figure(self, param: Param, on: date) -> Figure:
+        current = None
+        for dated in param.values:
+            if dated.start <= on:
+                current = dated
+        if current is None:
+            raise PolicyError(f"{param.name} chưa có giá trị vào ngày {on:%d/%m/%Y}")
+        caveats = (current.caveat,) if current.uncertain and current.caveat else ()
+        return Figure(current.value, param.unit, (current.basis,), current.uncertain, caveats)
+
+    def _derived_figure(self, derived: Derived, on: date, depth: int) -> Figure:
+        if depth > 20:
+            raise PolicyError(f"công thức {derived.name} tự tham chiếu vòng tròn")
+        used: list[Figure] = []
+
+        def evaluate(node: ast.AST) -> Decimal:
+            if isinstance(node, ast.Expression):
+                return evaluate(node.body)
+            if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+                return Decimal(str(node.value))
+            if isinstance(node, ast.Name):
+                if node.id in self.derived:
+                    fig = self._derived_figure(self.derived[node.id], on, depth + 1)
+                elif node.id in self.params:
+                    fig = self._param_figure(self.params[node.id], on)
+                else:
+                    raise PolicyError(f"công thức {derived.name} dùng tham số không có: {node.id}")
+                used.append(fig)
+                return fig.value
+            if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
+                return _OPERATORS[type(node.op)](evaluate(node.left), evaluate(node.right))
+            raise PolicyError(f"công thức {derived.name} không hợp lệ")
+
+        formula_names(derived.formula)
+        result = evaluate(ast.parse(derived.formula, mode="eval"))
+        bases, uncertain, caveats = _merge(used, derived.basis)
+        return Figure(result, derived.unit, bases, uncertain, caveats)
+
+
+def _decimal(raw: Any, where: str) -> Decimal:
+    if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
+        raise PolicyError(f"{where}: giá trị phải là số")
+    return Decimal(str(raw))
+
+
+def _date(raw: Any, where: str) -> date:
+    if isinstance(raw, date):
+        return raw
+    try:
+        return date.fromisoformat(str(raw))
+    except ValueError as exc:
+        raise PolicyError(f"{where}: ngày phải có dạng YYYY-MM-DD") from exc
+
+
+def parse_policy(raw: Mapping[str, Any]) -> Policy:
+    """Build a Policy from the parsed policy.yaml; raises PolicyError with the place of a fault."""
+    params: dict[str, Param] = {}
+    for name, spec in (raw.get("params") or {}).items():
+        unit = spec.get("unit")
+        if unit not in UNITS:
+            raise PolicyError(f"{name}: đơn vị {unit!r} không hợp lệ (dùng: {', '.join(sorted(UNITS))})")
+        values = []
+        for i, item in enumerate(spec.get("values") or []):
+            where = f"{name}.values[{i}]"
+            if not item.get("basis"):
+                raise PolicyError(f"{where}: thiếu căn cứ pháp lý (basis)")
+            values.append(
+                DatedValue(
+                    start=_date(item.get("from"), where),
+                    value=_decimal(item.get("value"), where),
+                    basis=str(item["basis"]),
+                    uncertain=bool(item.get("uncertain", False)),
+                    caveat=str(item.get("caveat", "")),
+                )
+            )
+        if not values:
+            raise PolicyError(f"{name}: chưa có giá trị nào")
+        if [v.start for v in values] != sorted({v.start for v in values}):
+            raise PolicyError(f"{name}: các giá trị phải xếp theo ngày tăng dần, không trùng ngày")
+        params[name] = Param(name, str(spec.get("title", name)), unit, tuple(values))
+    derived: dict[str, Derived] = {}
+    for name, spec in (raw.get("derived") or {}).items():
+        if name in params:
+            raise PolicyError(f"{name}: trùng tên với một tham số")
+        unit = spec.get("unit")
+        if unit not in UNITS:
+            raise PolicyError(f"{name}: đơn vị {unit!r} không hợp lệ")
+        formula = str(spec.get("formula", ""))
+        formula_names(formula)
+        derived[name] = Derived(name, str(spec.get("title", name)), unit, formula, str(spec.get("basis", "")))
+    policy = Policy(params, derived)
+    for item in derived.values():
+        missing = formula_names(item.formula) - policy.names()
+        if missing:
+            raise PolicyError(f"{item.name}: công thức dùng tham số không có: {', '.join(sorted(missing))}")
+    return policy

@@ -1,0 +1,108 @@
+"""Vietnamese text normalisation for matching.
+
+The pipeline, in order:
+1. NFC, lower case, drop anything that is not a letter or a digit.
+2. Split digits from letters ("3tr" -> "3 tr", "1thang" -> "1 thang").
+3. Fold diacritics (and đ/ð) to plain ASCII letters.
+4. Collapse runs of three or more identical letters ("khongggg" -> "khong").
+5. Repair telex leftovers in tokens that are not Vietnamese syllables ("baor hieemr" -> "bao hiem").
+6. Expand abbreviations, teencode and synonyms from the lexicon (longest phrase first).
+
+The lexicon is data (knowledge/lexicon.yaml); this module only applies it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+_NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
+_DIGIT_LETTER = re.compile(r"(?<=\d)(?=[^\W\d_])|(?<=[^\W\d_])(?=\d)")
+_RUN = re.compile(r"([a-z])\1{2,}")
+_THOUSANDS = re.compile(r"(?<=\d) ?k\b")  # "500k" -> "500 nghin"
+
+# A folded Vietnamese syllable: optional onset, one to three vowels, optional final consonant.
+_SYLLABLE = re.compile(
+    r"^(ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?[aeiouy]{1,3}(ch|ng|nh|[cmnpt])?$"
+)
+# Telex: a doubled vowel or "dd" marks a hat/bar, "w" a horn/breve, a trailing s/f/r/x/j a tone.
+_TELEX_DOUBLE = re.compile(r"(aa|ee|oo|dd)")
+_TELEX_HORN = re.compile(r"(?<=[aou])w")
+_TELEX_TONE = re.compile(r"(?<=[a-z])[sfrxj]$")
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip Vietnamese diacritics: "Đóng BHXH" -> "dong bhxh"."""
+    text = unicodedata.normalize("NFD", text.lower())
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
+    return text.replace("đ", "d").replace("ð", "d")
+
+
+def is_syllable(token: str) -> bool:
+    """True when a folded token has the shape of a Vietnamese syllable."""
+    return bool(_SYLLABLE.match(token))
+
+
+def repair_telex(token: str) -> str:
+    """Undo telex keystrokes left in a folded token when that yields a syllable.
+
+    "hieemr" -> "hiem", "baor" -> "bao", "dduowcj" -> "duoc". Tokens that already are
+    syllables, or that do not become one, are returned unchanged.
+    """
+    if len(token) < 3 or is_syllable(token) or not token.isalpha():
+        return token
+    repaired = _TELEX_TONE.sub("", token)
+    repaired = _TELEX_DOUBLE.sub(lambda m: m.group(1)[0], repaired)
+    repaired = _TELEX_HORN.sub("", repaired)
+    return repaired if is_syllable(repaired) else token
+
+
+def tokens(text: str) -> list[str]:
+    """Steps 1-5: folded, cleaned tokens, before lexicon expansion."""
+    text = unicodedata.normalize("NFC", text).lower()
+    text = _NON_WORD.sub(" ", text).replace("_", " ")
+    text = _DIGIT_LETTER.sub(" ", text)
+    text = _THOUSANDS.sub(" nghin", _RUN.sub(r"\1", fold(text)))
+    return [repair_telex(tok) for tok in text.split()]
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Phrase replacements over folded tokens: ("ko",) -> ("khong",), ("bh", "xh") -> (...)."""
+
+    replacements: Mapping[tuple[str, ...], tuple[str, ...]]
+    longest: int
+
+    @classmethod
+    def from_pairs(cls, pairs: Iterable[tuple[str, str]]) -> Lexicon:
+        table: dict[tuple[str, ...], tuple[str, ...]] = {}
+        for source, target in pairs:
+            key = tuple(tokens(source))
+            if key:
+                table[key] = tuple(tokens(target))
+        return cls(table, max((len(k) for k in table), default=1))
+
+    def expand(self, words: list[str]) -> list[str]:
+        out: list[str] = []
+        i = 0
+        while i < len(words):
+            for size in range(min(self.longest, len(words) - i), 0, -1):
+                target = self.replacements.get(tuple(words[i : i + size]))
+                if target is not None:
+                    out.extend(target)
+                    i += size
+                    break
+            else:
+                out.append(words[i])
+                i += 1
+        return out
+
+
+EMPTY_LEXICON = Lexicon({}, 1)
+
+
+def normalise(text: str, lexicon: Lexicon = EMPTY_LEXICON) -> list[str]:
+    """The whole pipeline: the folded, repaired, expanded tokens of a question."""
+    return lexicon.expand(tokens(text))

@@ -1,0 +1,76 @@
+"""The data the core speaks: inbound messages, replies, sessions, effects and outcomes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class InboundKind(str, Enum):
+    TEXT = "text"  # free text typed by the citizen
+    ACTION = "action"  # a button press carrying an opaque action
+    START = "start"  # /start
+    MENU = "menu"  # /menu
+    HELP = "help"  # /help
+    UNSUPPORTED = "unsupported"  # sticker, photo, voice, location, ...
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One message from a citizen, already translated from its channel."""
+
+    chat: str  # the session key, e.g. "telegram:12345" or "console"
+    kind: InboundKind
+    text: str = ""
+    action: str = ""
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    action: str  # opaque, at most MAX_ACTION_BYTES bytes of UTF-8
+
+
+MAX_ACTION_BYTES = 64
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    buttons: tuple[Button, ...] = ()
+
+
+@dataclass(frozen=True)
+class Session:
+    """A chat's dialog state. Stored by the shell between messages."""
+
+    chat: str
+    last_entry: str | None = None  # the entry last answered
+    offered: tuple[str, ...] = ()  # entry ids offered as "did you mean" choices
+    turns: int = 0
+
+
+@dataclass(frozen=True)
+class Alternative:
+    id: str
+    score: float
+
+
+@dataclass(frozen=True)
+class LogInteraction:
+    """Effect: record what the bot decided for one question (no personal data)."""
+
+    normalised: str
+    decision: str  # answer | suggest | fallback | action | menu | unsupported
+    matched_id: str | None
+    top: tuple[Alternative, ...] = ()
+
+
+Effect = LogInteraction
+
+
+@dataclass(frozen=True)
+class Outcome:
+    replies: tuple[Reply, ...]
+    effects: tuple[Effect, ...] = field(default_factory=tuple)
+    session: Session | None = None

@@ -1,0 +1,112 @@
+"""Checks staff run after editing the knowledge base (`python -m bot kb validate`)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from bot.core.knowledge import KINDS, KnowledgeBase
+from bot.core.policy import PolicyError
+from bot.core.render import PLACEHOLDER, day
+from bot.core.text import normalise
+
+ID_PATTERN = re.compile(r"^[a-z]+(\.[a-z0-9-]+)?$")
+# A figure typed by hand instead of rendered from policy.yaml: money or a percentage.
+HAND_TYPED_FIGURE = re.compile(
+    r"\d+(?:[.,]\d+)?\s*(?:%|phần trăm)"
+    r"|\d{1,3}(?:\.\d{3})+"
+    r"|\d+(?:[.,]\d+)?\s*(?:đồng|đ\b|vnđ|vnd|triệu|tr\b|nghìn|ngàn|k\b|tỷ)",
+    re.IGNORECASE,
+)
+MIN_QUESTIONS = 3
+MAX_TITLE_CHARS = 40
+
+
+@dataclass(frozen=True)
+class Issue:
+    level: str  # "error" or "warning"
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.level.upper():7} {self.where}: {self.message}"
+
+
+def hand_typed_figures(template: str) -> list[str]:
+    """Money amounts or percentages written literally in a template (outside {{placeholders}})."""
+    return [m.group(0) for m in HAND_TYPED_FIGURE.finditer(PLACEHOLDER.sub(" ", template))]
+
+
+def validate(
+    kb: KnowledgeBase,
+    today: date,
+    required_ids: Iterable[str] = (),
+    max_answer_chars: int = 900,
+) -> list[Issue]:
+    issues: list[Issue] = []
+
+    def error(where: str, message: str) -> None:
+        issues.append(Issue("error", where, message))
+
+    def warning(where: str, message: str) -> None:
+        issues.append(Issue("warning", where, message))
+
+    for entry_id in required_ids:
+        if entry_id not in kb.entries:
+            error(entry_id, "chủ đề bắt buộc (topics.tsv) chưa có mục trả lời")
+
+    seen_questions: dict[tuple[str, ...], str] = {}
+    for entry in kb.entries.values():
+        where = entry.id
+        if not ID_PATTERN.match(entry.id):
+            error(where, "id chỉ gồm chữ thường không dấu, số, dấu chấm và gạch ngang")
+        if entry.kind not in KINDS:
+            error(where, f"kind phải là một trong {', '.join(sorted(KINDS))}")
+        if len(entry.questions) < MIN_QUESTIONS:
+            error(where, f"cần ít nhất {MIN_QUESTIONS} cách hỏi (questions)")
+        for question in entry.questions:
+            key = tuple(normalise(question, kb.lexicon.lexicon))
+            other = seen_questions.setdefault(key, entry.id)
+            if other != entry.id:
+                warning(where, f"câu hỏi {question!r} trùng với một câu của {other}")
+        if not entry.answerable:
+            continue
+        if not entry.title:
+            error(where, "thiếu title")
+        elif len(entry.title) > MAX_TITLE_CHARS:
+            warning(where, f"title dài hơn {MAX_TITLE_CHARS} ký tự, sẽ bị cắt trên nút bấm")
+        if not entry.short:
+            error(where, "thiếu câu trả lời ngắn (short)")
+        if not entry.keywords:
+            warning(where, "chưa có keywords")
+        if entry.kind == "faq" and not entry.sources:
+            error(where, "thiếu căn cứ pháp lý (sources)")
+        if entry.effective is None:
+            error(where, "thiếu ngày hiệu lực (effective)")
+        if entry.reviewed is None:
+            error(where, "thiếu ngày rà soát (reviewed)")
+        due = entry.review_due()
+        if due is not None and due < today:
+            warning(where, f"đã quá hạn rà soát ({day(due)})")
+        for followup in entry.followups:
+            target = kb.entries.get(followup)
+            if target is None or not target.answerable:
+                error(where, f"followups có id không tồn tại: {followup}")
+        for field_name, template in (("short", entry.short), ("details", entry.details)):
+            for figure in hand_typed_figures(template):
+                error(where, f"{field_name} có con số gõ tay {figure!r}: hãy dùng {{{{tên}}}} trong policy.yaml")
+        try:
+            short, details = entry.render(kb.policy, today)
+        except PolicyError as exc:
+            error(where, str(exc))
+            continue
+        length = len(short.text) + len(details.text)
+        if length > max_answer_chars:
+            error(where, f"câu trả lời dài {length} ký tự, tối đa {max_answer_chars} để đọc trên điện thoại")
+
+    for subject in kb.subjects:
+        if not subject.entry_ids:
+            warning(subject.code, "chủ đề chưa có mục nào")
+    return issues
