@@ -35,8 +35,8 @@ class MatcherConfig:
     suggest_threshold: float = 0.25
     max_suggestions: int = 3
     candidates: int = 20
-    weight_phrasing: float = 0.5
-    weight_entry: float = 0.3
+    weight_phrasing: float = 0.2
+    weight_entry: float = 0.6
     weight_fuzzy: float = 0.2
     max_query_tokens: int = 120
 

@@ -1,0 +1,36 @@
+# All targets set themselves up on a fresh machine: they create .venv and install the project.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench validate eval clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m bot run
+
+test: $(STAMP)
+	$(PY) -m bot kb validate
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(PY) -m ruff check bot tests bench
+	$(PY) -m ruff format --check bot tests bench
+
+bench: $(STAMP)
+	$(PY) bench/bench_matcher.py
+
+validate: $(STAMP)
+	$(PY) -m bot kb validate
+
+eval: $(STAMP)
+	$(PY) -m bot eval ../shared/eval/dev.jsonl
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

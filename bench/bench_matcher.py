@@ -1,0 +1,396 @@
+"""Matcher benchmark: speed on the real and inflated knowledge base, accuracy against two baselines.
+
+Prints its figures (it never asserts) and writes bench/results/matcher.json.
+    .venv/bin/python bench/bench_matcher.py [--eval PATH] [--json] [--profile]
+--json prints the JSON on stdout (the readable report then goes to stderr); --profile adds a
+cProfile of Matcher.match on the 5,000-entry knowledge base.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import dataclasses
+import datetime
+import gc
+import json
+import math
+import os
+import platform
+import pstats
+import random
+import re
+import subprocess
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import rapidfuzz
+from rapidfuzz import fuzz, process
+
+from bot.core.evaluation import Example, Report, evaluate, format_table
+from bot.core.knowledge import KnowledgeBase
+from bot.core.matcher import Decision, Matcher, MatcherConfig, Scored, apply_rule
+from bot.core.text import fold, normalise
+from bot.storage.knowledge_files import load_knowledge
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results" / "matcher.json"
+SIZES = (1_000, 5_000)
+P99_TARGET_MS = {1_000: 2.0, 5_000: 10.0}
+QPS_TARGET = 1_000
+MIN_QUERIES = 2_000
+GRID_ANSWER = [round(0.30 + 0.05 * i, 2) for i in range(14)]  # 0.30 .. 0.95
+GRID_MARGIN = [0.0, 0.02, 0.05, 0.10, 0.15, 0.20]
+GRID_SUGGEST = [0.15, 0.25, 0.35, 0.45, 0.55, 0.65]
+out = sys.stdout  # the readable report; stderr when --json owns stdout
+
+
+def say(text: str = "") -> None:
+    print(text, file=out)
+
+
+def environment() -> dict[str, str]:
+    cpu = "?"
+    if Path("/proc/cpuinfo").exists():
+        found = re.search(r"^model name\s*:\s*(.+)$", Path("/proc/cpuinfo").read_text(), re.MULTILINE)
+        cpu = found.group(1) if found else cpu
+    try:
+        git = lambda *a: subprocess.run(["git", *a], cwd=ROOT, capture_output=True, text=True, check=True).stdout  # noqa: E731
+        commit = git("rev-parse", "--short", "HEAD").strip() + (
+            " +uncommitted changes" if git("status", "--porcelain") else ""
+        )
+    except (OSError, subprocess.CalledProcessError):
+        commit = "unknown"
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpu": cpu,
+        "rapidfuzz": rapidfuzz.__version__,
+        "git": commit,
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+    }
+
+
+def pin_to_one_core() -> int | None:
+    if not hasattr(os, "sched_setaffinity"):
+        return None
+    cpu = min(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {cpu})
+    return cpu
+
+
+# -- synthetic knowledge base ---------------------------------------------------------------------
+
+
+def inflated_kb(kb: KnowledgeBase, size: int, seed: int = 2026) -> KnowledgeBase:
+    """The real entries plus synthetic FAQ entries recombined from real phrasings, `size` in all.
+
+    Each synthetic question is a long random span of one real question, half the time followed by
+    a short span of another, then the entry's own topic (two real words, distinct per entry), so
+    the vocabulary, question length and postings-list lengths stay close to the real ones.
+    """
+    rng = random.Random(seed)
+    real = list(kb.entries.values())
+    questions = [q.split() for e in real for q in e.questions if len(q.split()) >= 3]
+    titles = [e.title.split() for e in real if e.title]
+    keywords = [k for e in real for k in e.keywords]
+    words = sorted({w for q in questions for w in re.findall(r"[^\W\d_]+", " ".join(q).lower())})
+    topics: set[str] = set()
+    while len(topics) < size - len(real):
+        topics.add(f"{rng.choice(words)} {rng.choice(words)}")
+
+    def span(source: list[str], shortest: int, longest: int) -> str:
+        length = rng.randint(min(shortest, len(source)), min(longest, len(source)))
+        start = rng.randint(0, len(source) - length)
+        return " ".join(source[start : start + length])
+
+    def question(topic: str) -> str:
+        first = rng.choice(questions)
+        text = span(first, max(3, len(first) // 2), len(first))
+        if rng.random() < 0.5:
+            text += " " + span(rng.choice(questions), 2, 5)
+        return f"{text} {topic}"
+
+    entries = dict(kb.entries)
+    for n, topic in enumerate(sorted(topics, key=lambda _: rng.random()), start=1):
+        entry = dataclasses.replace(
+            real[0],
+            id=f"syn.{n:05d}",
+            kind="faq",
+            title=f"{span(rng.choice(titles), 3, 6)} {topic}",
+            questions=tuple(question(topic) for _ in range(rng.randint(8, 12))),
+            keywords=(*rng.sample(keywords, 4), topic),
+            followups=(),
+        )
+        entries[entry.id] = entry
+    return dataclasses.replace(kb, entries=entries)
+
+
+def mean_words_per_question(kb: KnowledgeBase, prefix: str) -> float:
+    lengths = [len(q.split()) for e in kb.entries.values() if e.id.startswith(prefix) for q in e.questions]
+    return round(sum(lengths) / len(lengths), 1)
+
+
+# -- speed ----------------------------------------------------------------------------------------
+
+
+def timing_queries(examples: list[Example]) -> list[str]:
+    """The dev questions repeated to at least MIN_QUERIES, plus the same without diacritics."""
+    repeat = math.ceil(MIN_QUERIES / len(examples))
+    asked = [e.question for e in examples] * repeat
+    return asked + [fold(q) for q in asked]
+
+
+def percentile_ms(sorted_ns: list[int], q: float) -> float:
+    return round(sorted_ns[max(0, math.ceil(q / 100 * len(sorted_ns)) - 1)] / 1e6, 3)
+
+
+def measure_speed(kb: KnowledgeBase, queries: list[str]) -> dict[str, float | int]:
+    """Index build time; first-sight latency (empty word-correction cache); then warm latencies."""
+    start = time.perf_counter_ns()
+    matcher = Matcher(kb)
+    build_ms = (time.perf_counter_ns() - start) / 1e6
+    first_sight = []
+    for q in dict.fromkeys(queries):  # doubles as the warm-up
+        start = time.perf_counter_ns()
+        matcher.match(q)
+        first_sight.append(time.perf_counter_ns() - start)
+    gc.collect()
+    latencies = []
+    wall = time.perf_counter_ns()
+    for q in queries:
+        start = time.perf_counter_ns()
+        matcher.match(q)
+        latencies.append(time.perf_counter_ns() - start)
+    wall = time.perf_counter_ns() - wall
+    latencies.sort()
+    first_sight.sort()
+    return {
+        "entries": len(kb.entries),
+        "build_ms": round(build_ms, 1),
+        "queries": len(queries),
+        "qps": round(len(queries) / (wall / 1e9)),
+        **{f"p{q}_ms": percentile_ms(latencies, q) for q in (50, 95, 99)},
+        "max_ms": percentile_ms(latencies, 100),
+        "first_sight_p99_ms": percentile_ms(first_sight, 99),
+    }
+
+
+def speed_verdict(row: dict[str, float | int]) -> str:
+    target = P99_TARGET_MS.get(int(row["entries"]))
+    p99 = f"p99 ≤ {target} ms {'ok' if row['p99_ms'] <= target else 'MISSED'}" if target else ""
+    return f"{p99}  ≥ {QPS_TARGET} q/s {'ok' if row['qps'] >= QPS_TARGET else 'MISSED'}".strip()
+
+
+# -- accuracy: our matcher and two baselines, ranked once, decided by the shared rule --------------
+
+Ranking = list[Scored]
+
+
+def phrasings(kb: KnowledgeBase) -> tuple[list[str], list[str]]:
+    """(entry id, text) of every title, question and keyword, as two parallel lists."""
+    pairs = [(e.id, t) for e in kb.entries.values() for t in (e.title, *e.questions, *e.keywords) if t]
+    return [i for i, _ in pairs], [t for _, t in pairs]
+
+
+def best_per_entry(scores: dict[int, float], entry_of: list[str]) -> Ranking:
+    best: dict[str, float] = defaultdict(float)
+    for doc, score in scores.items():
+        best[entry_of[doc]] = max(best[entry_of[doc]], score)
+    return sorted((Scored(i, round(s, 4)) for i, s in best.items()), key=lambda s: -s.score)
+
+
+def matcher_rankings(matcher: Matcher, questions: list[str]) -> tuple[list[Ranking], list[str | None]]:
+    """Matcher.rank plus its out-of-scope phrase veto: Matcher.match without the decision."""
+    rankings, vetoes = [], []
+    for q in questions:
+        words = normalise(q, matcher.lexicon.lexicon)[: matcher.config.max_query_tokens]
+        rankings.append(matcher.rank(words)[0])
+        veto = matcher._out_of_scope_phrase(words)
+        vetoes.append(" ".join(veto) if veto else None)
+    return rankings, vetoes
+
+
+def wratio_rankings(kb: KnowledgeBase, questions: list[str]) -> list[Ranking]:
+    """Raw question against raw phrasings with fuzz.WRatio; an entry scores its best phrasing / 100."""
+    entry_of, texts = phrasings(kb)
+    return [
+        best_per_entry(
+            {doc: s / 100 for _, s, doc in process.extract(q, texts, scorer=fuzz.WRatio, limit=None)}, entry_of
+        )
+        for q in questions
+    ]
+
+
+def syllables(text: str) -> list[str]:
+    return re.findall(r"[^\W_]+", fold(text))
+
+
+class BM25:
+    """Okapi BM25 over folded syllables, one document per phrasing."""
+
+    def __init__(self, documents: list[list[str]], k1: float = 1.5, b: float = 0.75) -> None:
+        self.k1, self.b = k1, b
+        self.lengths = [len(d) for d in documents]
+        self.average_length = sum(self.lengths) / len(documents)
+        self.postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for doc, terms in enumerate(documents):
+            for term, count in Counter(terms).items():
+                self.postings[term].append((doc, count))
+        n = len(documents)
+        self.idf = {t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in self.postings.items()}
+
+    def scores(self, query: list[str]) -> dict[int, float]:
+        scores: dict[int, float] = defaultdict(float)
+        for term in query:  # a repeated query term counts each time, as in Okapi's sum
+            for doc, tf in self.postings.get(term, ()):
+                norm = self.k1 * (1 - self.b + self.b * self.lengths[doc] / self.average_length)
+                scores[doc] += self.idf[term] * tf * (self.k1 + 1) / (tf + norm)
+        return scores
+
+
+def bm25_rankings(kb: KnowledgeBase, questions: list[str]) -> list[Ranking]:
+    """BM25 best phrasing per entry, squashed to 0..1 as s / (s + k).
+
+    k is the median best raw score over the evaluated questions, so a typical best match scores
+    0.5 and the thresholds of the shared grid fall in the same range as for the other methods.
+    The squash is monotone: top-1 and top-3 are the same as with the raw scores.
+    """
+    entry_of, texts = phrasings(kb)
+    index = BM25([syllables(t) for t in texts])
+    raw = [index.scores(syllables(q)) for q in questions]
+    best = sorted(max(s.values(), default=0.0) for s in raw)
+    k = best[len(best) // 2] or 1.0
+    return [best_per_entry({d: s / (s + k) for d, s in scores.items()}, entry_of) for scores in raw]
+
+
+def objective(report: Report) -> int:
+    t = report.overall
+    return t.answered_right - 3 * t.answered_wrong + t.fell_back
+
+
+def tune_thresholds(examples: list[Example], rankings: list[Ranking], vetoes: list[str | None], kinds: dict[str, str]):
+    """The same grid for every method; ties go to the lowest thresholds (more answers and suggestions)."""
+    decided = {e.question: (r, v) for e, r, v in zip(examples, rankings, vetoes, strict=True)}
+    best: tuple[int, MatcherConfig, Report] | None = None
+    for answer in GRID_ANSWER:
+        for margin in GRID_MARGIN:
+            for suggest in (s for s in GRID_SUGGEST if s <= answer):
+                cfg = MatcherConfig(answer_threshold=answer, answer_margin=margin, suggest_threshold=suggest)
+                report = evaluate(examples, lambda q, c=cfg: apply_rule(decided[q][0], kinds, c, "", decided[q][1]))
+                if best is None or objective(report) > best[0]:
+                    best = (objective(report), cfg, report)
+    assert best is not None
+    return best
+
+
+def _decided(decision: Decision) -> tuple:
+    return decision.kind, decision.entry_id, decision.ranked
+
+
+def measure_accuracy(kb: KnowledgeBase, examples: list[Example]) -> dict[str, dict]:
+    questions = [e.question for e in examples]
+    matcher = Matcher(kb)
+    kinds = {e.id: e.kind for e in kb.entries.values()}
+    ours, vetoes = matcher_rankings(matcher, questions)
+    same = sum(
+        _decided(apply_rule(r, kinds, matcher.config, "", v)) == _decided(matcher.match(q))
+        for q, r, v in zip(questions, ours, vetoes, strict=True)
+    )
+    say(f"check: rank + shared rule reproduces Matcher.match on {same}/{len(questions)} dev questions")
+    say(f"out-of-scope phrase veto (applied to every method): {sum(map(bool, vetoes))} dev questions\n")
+    methods = {
+        "matcher": ours,
+        "rapidfuzz WRatio": wratio_rankings(kb, questions),
+        "BM25": bm25_rankings(kb, questions),
+    }
+    results = {}
+    for name, rankings in methods.items():
+        score, cfg, report = tune_thresholds(examples, rankings, vetoes, kinds)
+        chosen = {k: getattr(cfg, k) for k in ("answer_threshold", "answer_margin", "suggest_threshold")}
+        say(f"{name}: thresholds {chosen}, objective {score}")
+        say(format_table(report) + "\n")
+        results[name] = {"thresholds": chosen, "objective": score, **report.as_dict()}
+    return results
+
+
+def summary_table(results: dict[str, dict]) -> None:
+    columns = ("top1", "top3", "answered_right", "answered_wrong", "none_fallback")
+    say(f"{'method':18}" + "".join(f"{c:>16}" for c in columns))
+    for name, r in results.items():
+        say(f"{name:18}" + "".join(f"{r['overall'][c]!s:>16}" for c in columns))
+    ours = results["matcher"]["overall"]["top1"]
+    for name in list(results)[1:]:
+        gain = round(ours - results[name]["overall"]["top1"], 1)
+        say(f"matcher top-1 over {name}: {gain:+} points (target ≥ +10) {'ok' if gain >= 10 else 'MISSED'}")
+
+
+def profile_match(kb: KnowledgeBase, queries: list[str]) -> None:
+    matcher = Matcher(kb)
+    for q in dict.fromkeys(queries):
+        matcher.match(q)
+    profiler = cProfile.Profile()
+    profiler.runcall(lambda: [matcher.match(q) for q in queries])
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(15)
+
+
+def main() -> int:
+    global out
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--eval", type=Path, default=ROOT.parent / "shared" / "eval" / "dev.jsonl")
+    parser.add_argument("--json", action="store_true", help="print the JSON results on stdout")
+    parser.add_argument("--profile", action="store_true", help="cProfile Matcher.match on 5,000 entries")
+    args = parser.parse_args()
+    out = sys.stderr if args.json else sys.stdout
+    env = environment()
+    env["pinned_cpu"] = str(pin_to_one_core())
+    say("\n".join(f"{k:>11}: {v}" for k, v in env.items()) + "\n")
+    kb = load_knowledge(ROOT / "knowledge")
+    with args.eval.open(encoding="utf-8") as handle:
+        examples = [Example.from_json(json.loads(line)) for line in handle if line.strip()]
+    queries = timing_queries(examples)
+    largest = inflated_kb(kb, max(SIZES))
+    synthetic = [e for e in largest.entries if e.startswith("syn.")]
+    kbs = [kb] + [
+        dataclasses.replace(
+            kb, entries={**kb.entries, **{i: largest.entries[i] for i in synthetic[: size - len(kb.entries)]}}
+        )
+        for size in SIZES
+    ]
+    say(
+        f"words per question: real {mean_words_per_question(kb, '')}, synthetic {mean_words_per_question(largest, 'syn.')}"
+    )
+    say(
+        f"timing {len(queries)} queries per knowledge base ({len(examples)} dev questions, with and without diacritics)\n"
+    )
+    speed = []
+    say(
+        f"{'entries':>8} {'build ms':>9} {'q/s':>7} {'p50':>7} {'p95':>7} {'p99':>7} {'max':>7} {'1st p99':>8}  (ms; targets)"
+    )
+    for each in kbs:
+        row = measure_speed(each, queries)
+        speed.append(row)
+        cells = [row[k] for k in ("build_ms", "qps", "p50_ms", "p95_ms", "p99_ms", "max_ms")]
+        say(
+            f"{row['entries']:>8} "
+            + " ".join(f"{c:>{w}}" for c, w in zip(cells, (9, 7, 7, 7, 7, 7), strict=True))
+            + f" {row['first_sight_p99_ms']:>8}  {speed_verdict(row)}"
+        )
+    say("(1st p99: each distinct query once on a fresh matcher, word-correction cache empty)\n")
+    accuracy = measure_accuracy(kb, examples)
+    summary_table(accuracy)
+    if args.profile:
+        say("\ncProfile of Matcher.match, 5,000 entries, warm:")
+        profile_match(kbs[-1], queries)
+    results = {"environment": env, "speed": speed, "accuracy": accuracy}
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    if args.json:
+        print(json.dumps(results, ensure_ascii=False, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
