@@ -19,9 +19,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
 
     # Matcher decision rule, chosen from measurements on ../shared/eval/dev.jsonl (see README).
-    match_answer_threshold: float = Field(0.45, ge=0, le=1)
-    match_answer_margin: float = Field(0.05, ge=0, le=1)
-    match_suggest_threshold: float = Field(0.25, ge=0, le=1)
+    match_answer_threshold: float = Field(0.30, ge=0, le=1)
+    match_answer_margin: float = Field(0.03, ge=0, le=1)
+    match_suggest_threshold: float = Field(0.22, ge=0, le=1)
     match_candidates: int = Field(20, ge=1)
 
     max_answer_chars: int = Field(900, ge=200)

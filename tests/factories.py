@@ -6,6 +6,7 @@ Everything is built from plain dicts, the same shape the YAML files have, throug
 
 from __future__ import annotations
 
+import string
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
@@ -20,6 +21,18 @@ TOPICS_TSV = PROJECT_ROOT.parent / "shared" / "knowledge" / "topics.tsv"
 TODAY = date(2026, 11, 23)
 BEFORE_RAISE = date(2026, 6, 30)  # the last day of lương cơ sở 2.340.000 đồng
 RAISE_DAY = date(2026, 7, 1)  # lương cơ sở 2.530.000 đồng from this day
+
+# Every character a citizen can type on a phone with a Vietnamese keyboard, and a few emoji.
+VIETNAMESE_LETTERS = "aàáảãạăằắẳẵặâầấẩẫậeèéẻẽẹêềếểễệiìíỉĩịoòóỏõọôồốổỗộơờớởỡợuùúủũụưừứửữựyỳýỷỹỵđ"
+PHONE_KEYBOARD = (
+    VIETNAMESE_LETTERS
+    + VIETNAMESE_LETTERS.upper()
+    + string.ascii_letters
+    + string.digits
+    + string.punctuation
+    + " \t\n"
+    + "ð…“”‘’–—😀👍🙏₫"
+)
 
 MESSAGES = {
     "greeting": "Xin chào! Hỏi mình về BHXH, BHYT.",

@@ -30,9 +30,9 @@ Vector = dict[str, float]
 
 @dataclass(frozen=True)
 class MatcherConfig:
-    answer_threshold: float = 0.45
-    answer_margin: float = 0.05
-    suggest_threshold: float = 0.25
+    answer_threshold: float = 0.30
+    answer_margin: float = 0.03
+    suggest_threshold: float = 0.22
     max_suggestions: int = 3
     candidates: int = 20
     weight_phrasing: float = 0.2

@@ -5,7 +5,8 @@ The pipeline, in order:
 2. Split digits from letters ("3tr" -> "3 tr", "1thang" -> "1 thang").
 3. Fold diacritics (and đ/ð) to plain ASCII letters.
 4. Collapse runs of three or more identical letters ("khongggg" -> "khong").
-5. Repair telex leftovers in tokens that are not Vietnamese syllables ("baor hieemr" -> "bao hiem").
+5. Repair telex leftovers in tokens that are not Vietnamese syllables ("baor hieemr" -> "bao hiem",
+   "fai" -> "phai").
 6. Expand abbreviations, teencode and synonyms from the lexicon (longest phrase first).
 
 The lexicon is data (knowledge/lexicon.yaml); this module only applies it.
@@ -46,12 +47,16 @@ def is_syllable(token: str) -> bool:
 
 
 def repair_telex(token: str) -> str:
-    """Undo telex keystrokes left in a folded token when that yields a syllable.
+    """Undo telex keystrokes (and teencode "f" for "ph") left in a folded token, if that yields a syllable.
 
-    "hieemr" -> "hiem", "baor" -> "bao", "dduowcj" -> "duoc". Tokens that already are
-    syllables, or that do not become one, are returned unchanged.
+    "hieemr" -> "hiem", "baor" -> "bao", "dduowcj" -> "duoc", "fai" -> "phai". Tokens that already
+    are syllables, or that do not become one, are returned unchanged.
     """
-    if len(token) < 3 or is_syllable(token) or not token.isalpha():
+    if len(token) < 2 or is_syllable(token) or not token.isalpha():
+        return token
+    if token[0] == "f" and is_syllable("ph" + token[1:]):  # teencode "f" for "ph": "fai" -> "phai"
+        return "ph" + token[1:]
+    if len(token) < 3:
         return token
     repaired = _TELEX_TONE.sub("", token)
     repaired = _TELEX_DOUBLE.sub(lambda m: m.group(1)[0], repaired)
@@ -66,6 +71,9 @@ def tokens(text: str) -> list[str]:
     text = _DIGIT_LETTER.sub(" ", text)
     text = _THOUSANDS.sub(" nghin", _RUN.sub(r"\1", fold(text)))
     return [repair_telex(tok) for tok in text.split()]
+
+
+MAX_PASSES = 3
 
 
 @dataclass(frozen=True)
@@ -85,6 +93,16 @@ class Lexicon:
         return cls(table, max((len(k) for k in table), default=1))
 
     def expand(self, words: list[str]) -> list[str]:
+        """Replace phrases, longest first, in up to MAX_PASSES passes so a rule can build on another
+        ("bh tn" -> "bảo hiểm tự nguyện" -> "tự nguyện")."""
+        for _ in range(MAX_PASSES):
+            expanded = self._expand_once(words)
+            if expanded == words:
+                break
+            words = expanded
+        return words
+
+    def _expand_once(self, words: list[str]) -> list[str]:
         out: list[str] = []
         i = 0
         while i < len(words):

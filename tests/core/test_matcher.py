@@ -1,0 +1,355 @@
+"""Finding the entry a citizen's question is about: answer, "did you mean", or a polite fallback."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.core.knowledge import KnowledgeBase
+from bot.core.matcher import NUMBER, Decision, Matcher, MatcherConfig, Scored, apply_rule
+from bot.core.text import fold
+from tests.factories import PHONE_KEYBOARD, build_kb, entry, faq_file
+
+LEXICON = {
+    "abbreviations": {
+        "bhxh": "bhxh",
+        "bảo hiểm xã hội": "bhxh",
+        "bhyt": "bhyt",
+        "bảo hiểm y tế": "bhyt",
+        "tn": "tự nguyện",
+    },
+    "teencode": {"ko": "không", "bn": "bao nhiêu"},
+    "stopwords": ["thì", "là", "có", "không", "được", "tôi", "em"],
+    "out_of_scope": ["nhân thọ", "giá vàng"],
+}
+
+
+def small_kb(lexicon: dict | None = None) -> KnowledgeBase:
+    return build_kb(
+        faq_file(
+            "tn",
+            [
+                entry(
+                    "tn.muc-dong",
+                    [
+                        "Đóng BHXH tự nguyện mỗi tháng bao nhiêu tiền?",
+                        "mức đóng bhxh tự nguyện thấp nhất",
+                        "bhxh tự nguyện đóng ít nhất bao nhiêu",
+                    ],
+                    title="Mức đóng BHXH tự nguyện",
+                    keywords=["mức đóng", "bao nhiêu tiền"],
+                ),
+                entry(
+                    "tn.dang-ky",
+                    [
+                        "Đăng ký tham gia BHXH tự nguyện ở đâu?",
+                        "muốn tham gia bhxh tự nguyện thì làm hồ sơ gì",
+                        "đăng ký bhxh tự nguyện cần giấy tờ gì",
+                    ],
+                    title="Đăng ký BHXH tự nguyện",
+                    keywords=["đăng ký", "hồ sơ", "giấy tờ"],
+                ),
+            ],
+        ),
+        faq_file(
+            "bhyt",
+            [
+                entry(
+                    "bhyt.the-tre-em",
+                    [
+                        "thẻ bhyt cho trẻ em dưới 6 tuổi",
+                        "làm thẻ bảo hiểm y tế cho con nhỏ",
+                        "bé mới sinh có thẻ bhyt không",
+                    ],
+                    title="Thẻ BHYT trẻ em",
+                    keywords=["trẻ em", "con nhỏ"],
+                ),
+                entry(
+                    "bhyt.the-hoc-sinh",
+                    [
+                        "thẻ bhyt cho học sinh sinh viên",
+                        "học sinh mua bảo hiểm y tế ở trường",
+                        "sinh viên đóng bhyt bao nhiêu",
+                    ],
+                    title="Thẻ BHYT học sinh",
+                    keywords=["học sinh", "sinh viên"],
+                ),
+                entry(
+                    "bhyt.mat-the",
+                    ["mất thẻ bhyt thì làm sao", "làm lại thẻ bảo hiểm y tế bị mất", "thẻ bhyt bị rách xin cấp lại"],
+                    title="Mất thẻ BHYT",
+                    keywords=["mất thẻ", "cấp lại"],
+                ),
+            ],
+        ),
+        faq_file(
+            "huu",
+            [
+                entry(
+                    "huu.tuoi",
+                    ["bao nhiêu tuổi thì được nghỉ hưu", "tuổi nghỉ hưu của nam năm nay", "tuổi về hưu của phụ nữ"],
+                    title="Tuổi nghỉ hưu",
+                    keywords=["tuổi nghỉ hưu"],
+                )
+            ],
+        ),
+        faq_file(
+            "ngoai",
+            [
+                {
+                    "id": "ngoai.vay",
+                    "kind": "none",
+                    "questions": ["vay tiền ngân hàng lãi suất", "vay vốn làm ăn", "cho vay tín chấp"],
+                    "keywords": ["vay tiền", "lãi suất"],
+                }
+            ],
+        ),
+        lexicon=LEXICON if lexicon is None else lexicon,
+    )
+
+
+# The decision rule and weights these tests were written against, pinned so that tuning the defaults
+# for the real knowledge base does not change what the small one decides.
+PINNED = MatcherConfig(
+    answer_threshold=0.45,
+    answer_margin=0.05,
+    suggest_threshold=0.25,
+    max_suggestions=3,
+    candidates=20,
+    weight_phrasing=0.5,
+    weight_entry=0.3,
+    weight_fuzzy=0.2,
+)
+
+
+@pytest.fixture(scope="module")
+def matcher() -> Matcher:
+    return Matcher(small_kb(), PINNED)
+
+
+# -- on a small knowledge base ---------------------------------------------------------------
+
+
+def test_a_question_asked_as_written_is_answered(matcher: Matcher) -> None:
+    decision = matcher.match("Đóng BHXH tự nguyện mỗi tháng bao nhiêu tiền?")
+    assert (decision.kind, decision.entry_id) == ("answer", "tn.muc-dong")
+    assert decision.ranked[0].id == "tn.muc-dong"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "dong bhxh tu nguyen moi thang bao nhieu tien",
+        "ĐÓNG BẢO HIỂM XÃ HỘI TỰ NGUYỆN MỖI THÁNG HẾT BAO NHIÊU TIỀN VẬY",
+        "bhxh tn dong bn tien 1 thang",
+    ],
+)
+def test_the_same_question_without_diacritics_or_abbreviated_is_answered_alike(matcher: Matcher, question: str) -> None:
+    decision = matcher.match(question)
+    assert (decision.kind, decision.entry_id) == ("answer", "tn.muc-dong")
+
+
+def test_a_paraphrase_close_to_one_entry_is_answered(matcher: Matcher) -> None:
+    decision = matcher.match("mat the bhyt thi lam sao")
+    assert (decision.kind, decision.entry_id) == ("answer", "bhyt.mat-the")
+
+
+def test_a_question_of_unknown_words_falls_back(matcher: Matcher) -> None:
+    decision = matcher.match("qwerty zxcvb")
+    assert decision.kind == "fallback"
+    assert decision.entry_id is None
+    assert decision.ranked == ()
+
+
+@pytest.mark.parametrize("question", ["", "   ", "?!...", "😀👍", "thì là có không"])
+def test_a_question_with_no_content_words_falls_back(matcher: Matcher, question: str) -> None:
+    assert matcher.match(question).kind == "fallback"
+
+
+def test_an_out_of_scope_phrase_forces_a_fallback_even_with_a_strong_match(matcher: Matcher) -> None:
+    in_scope = matcher.match("đóng bảo hiểm tự nguyện bao nhiêu tiền")
+    out_of_scope = matcher.match("đóng bảo hiểm nhân thọ bao nhiêu tiền")
+    assert in_scope.kind == "answer"
+    assert out_of_scope.kind == "fallback"
+    assert out_of_scope.reason == "out of scope: nhan tho"
+
+
+def test_an_out_of_scope_phrase_is_recognised_without_diacritics(matcher: Matcher) -> None:
+    assert matcher.match("gia vang hom nay bao nhieu").reason == "out of scope: gia vang"
+
+
+def test_an_out_of_scope_entry_ranked_first_forces_a_fallback(matcher: Matcher) -> None:
+    decision = matcher.match("vay tiền ngân hàng lãi suất bao nhiêu")
+    assert decision.kind == "fallback"
+    assert decision.reason == "out of scope: ngoai.vay"
+
+
+def test_out_of_scope_entries_are_never_offered_as_choices(matcher: Matcher) -> None:
+    decision = matcher.match("vay vốn làm ăn")
+    assert "ngoai.vay" not in {s.id for s in decision.ranked}
+
+
+def test_a_question_between_two_close_entries_suggests_up_to_three_choices(matcher: Matcher) -> None:
+    decision = matcher.match("thẻ bhyt")
+    assert decision.kind == "suggest"
+    assert decision.entry_id is None
+    assert 2 <= len(decision.ranked) <= 3
+    assert {"bhyt.the-tre-em", "bhyt.mat-the"} <= {s.id for s in decision.ranked}
+
+
+def test_suggested_choices_all_reach_the_suggest_threshold(matcher: Matcher) -> None:
+    decision = matcher.match("đóng bhxh tự nguyện ở đâu")
+    assert decision.kind == "suggest"
+    assert all(s.score >= matcher.config.suggest_threshold for s in decision.ranked)
+
+
+def test_a_word_one_edit_away_from_an_indexed_word_is_corrected(matcher: Matcher) -> None:
+    assert matcher.query_words(["nguyrn"]) == ["nguyen"]
+    decision = matcher.match("dong bhxh tu nguyrn bao nhieu tien")
+    assert (decision.kind, decision.entry_id) == ("answer", "tn.muc-dong")
+    assert "nguyen" in decision.normalised.split()
+
+
+def test_a_short_word_two_edits_away_is_not_corrected(matcher: Matcher) -> None:
+    assert matcher.query_words(["tuoxx"]) == ["tuoxx"]
+
+
+def test_numbers_are_matched_as_a_number_placeholder(matcher: Matcher) -> None:
+    assert matcher.query_words(["tre", "em", "6", "tuoi"]) == ["tre", NUMBER, "tuoi"]
+
+
+def test_the_normalised_question_contains_neither_stopwords_nor_digits(matcher: Matcher) -> None:
+    decision = matcher.match("Tôi gọi 0912345678 thì có được làm lại thẻ bhyt không?")
+    assert "0912345678" not in decision.normalised
+    assert not {"toi", "thi", "co", "duoc", "khong"} & set(decision.normalised.split())
+
+
+def test_ranked_entries_are_best_first(matcher: Matcher) -> None:
+    ranked = matcher.match("thẻ bhyt cho học sinh").ranked
+    assert [s.score for s in ranked] == sorted((s.score for s in ranked), reverse=True)
+
+
+def test_a_matcher_built_without_lexicon_still_answers_an_exact_phrasing() -> None:
+    decision = Matcher(small_kb(lexicon={}), PINNED).match("tuổi nghỉ hưu của nam năm nay")
+    assert (decision.kind, decision.entry_id) == ("answer", "huu.tuoi")
+
+
+def test_a_very_long_question_is_cut_to_the_token_limit(matcher: Matcher) -> None:
+    decision = matcher.match("mất thẻ bhyt thì làm sao " * 100)
+    assert decision.entry_id == "bhyt.mat-the"
+    assert len(decision.normalised.split()) <= matcher.config.max_query_tokens
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=PHONE_KEYBOARD, max_size=200))
+def test_scores_are_between_0_and_1_for_any_question(matcher: Matcher, text: str) -> None:
+    decision = matcher.match(text)
+    assert 0.0 <= decision.score <= 1.0
+    assert all(0.0 <= s.score <= 1.0 for s in decision.ranked)
+    assert len(decision.ranked) <= 3
+    assert (decision.entry_id is not None) == (decision.kind == "answer")
+
+
+# -- the decision rule -----------------------------------------------------------------------
+
+KINDS = {"a": "faq", "b": "faq", "c": "faq", "d": "faq", "x": "none"}
+CONFIG = MatcherConfig(answer_threshold=0.45, answer_margin=0.05, suggest_threshold=0.25, max_suggestions=3)
+
+
+def rule(*scores: tuple[str, float], phrase: str | None = None) -> Decision:
+    return apply_rule([Scored(i, s) for i, s in scores], KINDS, CONFIG, "q", phrase)
+
+
+def test_rule_answers_a_clear_winner() -> None:
+    decision = rule(("a", 0.6), ("b", 0.5))
+    assert (decision.kind, decision.entry_id, decision.score) == ("answer", "a", 0.6)
+
+
+def test_rule_suggests_when_the_winner_lacks_the_margin() -> None:
+    decision = rule(("a", 0.6), ("b", 0.58), ("c", 0.3), ("d", 0.29))
+    assert decision.kind == "suggest"
+    assert [s.id for s in decision.ranked] == ["a", "b", "c"]
+
+
+def test_rule_suggests_below_the_answer_threshold() -> None:
+    assert rule(("a", 0.4)).kind == "suggest"
+
+
+def test_rule_offers_only_choices_above_the_suggest_threshold() -> None:
+    decision = rule(("a", 0.3), ("b", 0.29), ("c", 0.1))
+    assert [s.id for s in decision.ranked] == ["a", "b"]
+
+
+def test_rule_falls_back_below_the_suggest_threshold() -> None:
+    decision = rule(("a", 0.2), ("b", 0.1))
+    assert (decision.kind, decision.reason) == ("fallback", "low score")
+
+
+def test_rule_falls_back_when_an_out_of_scope_entry_comes_first() -> None:
+    decision = rule(("x", 0.5), ("a", 0.49))
+    assert decision.kind == "fallback"
+    assert decision.ranked == (Scored("a", 0.49),)
+
+
+def test_rule_answers_when_an_out_of_scope_entry_is_only_second() -> None:
+    assert rule(("a", 0.7), ("x", 0.69), ("b", 0.3)).kind == "answer"
+
+
+def test_rule_falls_back_on_an_out_of_scope_phrase_whatever_the_scores() -> None:
+    decision = rule(("a", 0.99), phrase="gia vang")
+    assert (decision.kind, decision.reason) == ("fallback", "out of scope: gia vang")
+
+
+def test_rule_falls_back_with_no_candidates() -> None:
+    assert rule().kind == "fallback"
+
+
+# -- on the real knowledge base (questions written for these tests) --------------------------
+
+CITIZEN_QUESTIONS = [
+    ("Tôi muốn đóng bảo hiểm xã hội tự nguyện thì mỗi tháng phải nộp bao nhiêu tiền?", "tn.muc-dong"),
+    ("Đóng bảo hiểm xã hội tự nguyện được nhà nước hỗ trợ bao nhiêu phần trăm?", "tn.ho-tro"),
+    ("Cách cài ứng dụng VssID trên điện thoại", "dv.vssid"),
+    ("Tra cứu mã số bảo hiểm xã hội ở đâu?", "dv.tra-cuu"),
+    ("Làm mất thẻ bảo hiểm y tế thì xin cấp lại thế nào?", "bhyt.mat-the"),
+    ("Thẻ bảo hiểm y tế hết hạn thì gia hạn ở đâu?", "bhyt.gia-han"),
+    ("Đàn ông bao nhiêu tuổi thì được nghỉ hưu?", "huu.tuoi"),
+    ("Số tổng đài của bảo hiểm xã hội là bao nhiêu?", "dv.tong-dai"),
+]
+
+
+@pytest.mark.parametrize(("question", "expected"), CITIZEN_QUESTIONS)
+def test_real_kb_answers_a_citizen_question_with_diacritics(
+    real_matcher: Matcher, question: str, expected: str
+) -> None:
+    decision = real_matcher.match(question)
+    assert (decision.kind, decision.entry_id) == ("answer", expected), decision
+
+
+@pytest.mark.parametrize(("question", "expected"), CITIZEN_QUESTIONS)
+def test_real_kb_answers_the_same_question_typed_without_diacritics_alike(
+    real_matcher: Matcher, question: str, expected: str
+) -> None:
+    with_marks = real_matcher.match(question)
+    without_marks = real_matcher.match(fold(question))
+    assert (without_marks.kind, without_marks.entry_id) == ("answer", expected)
+    assert without_marks.ranked == with_marks.ranked
+
+
+def test_real_kb_answers_teencode_and_telex_leftovers(real_matcher: Matcher) -> None:
+    for typed in ["bhxh tn dong bn 1 thang z", "baor hieemr xax hooij tuwj nguyeejn ddongs bao nhieeu"]:
+        assert real_matcher.match(typed).entry_id == "tn.muc-dong", typed
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Giá vàng hôm nay bao nhiêu?",
+        "Mua bảo hiểm nhân thọ Prudential có tốt không?",
+        "dự báo thời tiết ngày mai",
+        "vay vốn ngân hàng lãi suất bao nhiêu",
+    ],
+)
+def test_real_kb_falls_back_on_questions_outside_social_insurance(real_matcher: Matcher, question: str) -> None:
+    assert real_matcher.match(question).kind == "fallback"

@@ -1,0 +1,245 @@
+"""The checks staff run after editing the knowledge files (`python -m bot kb validate`)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from bot.core.knowledge import KnowledgeBase, required_topic_ids
+from bot.core.validate import Issue, hand_typed_figures, validate
+from tests.factories import TODAY, TOPICS_TSV, build_kb, entry, faq_file
+
+QUESTIONS = ["câu hỏi thứ nhất", "câu hỏi thứ hai", "câu hỏi thứ ba"]
+
+
+def kb_with(*entries: dict[str, Any]) -> KnowledgeBase:
+    return build_kb(faq_file("tn", list(entries)))
+
+
+def issues_of(kb: KnowledgeBase, **kwargs: Any) -> list[Issue]:
+    return validate(kb, kwargs.pop("today", TODAY), **kwargs)
+
+
+def errors(issues: list[Issue]) -> list[Issue]:
+    return [issue for issue in issues if issue.level == "error"]
+
+
+def warnings(issues: list[Issue]) -> list[Issue]:
+    return [issue for issue in issues if issue.level == "warning"]
+
+
+def only_issue(kb: KnowledgeBase, **kwargs: Any) -> Issue:
+    issues = issues_of(kb, **kwargs)
+    assert len(issues) == 1, issues
+    return issues[0]
+
+
+def test_a_complete_entry_has_no_issues() -> None:
+    assert issues_of(kb_with(entry("tn.muc-dong", QUESTIONS))) == []
+
+
+# -- missing fields --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "message"),
+    [
+        ("title", "thiếu title"),
+        ("short", "thiếu câu trả lời ngắn"),
+        ("sources", "thiếu căn cứ pháp lý"),
+        ("effective", "thiếu ngày hiệu lực"),
+        ("reviewed", "thiếu ngày rà soát"),
+    ],
+)
+def test_an_answer_missing_a_required_field_is_an_error(field: str, message: str) -> None:
+    issue = only_issue(kb_with(entry("tn.muc-dong", QUESTIONS, **{field: None})))
+    assert issue.level == "error"
+    assert issue.where == "tn.muc-dong"
+    assert message in issue.message
+
+
+def test_fewer_than_three_phrasings_is_an_error() -> None:
+    issue = only_issue(kb_with(entry("tn.muc-dong", QUESTIONS[:2])))
+    assert issue.level == "error"
+    assert "ít nhất 3 cách hỏi" in issue.message
+
+
+def test_missing_keywords_is_only_a_warning() -> None:
+    issue = only_issue(kb_with(entry("tn.muc-dong", QUESTIONS, keywords=None)))
+    assert issue.level == "warning"
+    assert "keywords" in issue.message
+
+
+def test_smalltalk_needs_no_legal_sources() -> None:
+    assert issues_of(kb_with(entry("chao", QUESTIONS, kind="smalltalk", sources=None))) == []
+
+
+def test_out_of_scope_entry_needs_only_its_phrasings() -> None:
+    bare = {"id": "none.nhan-tho", "kind": "none", "questions": QUESTIONS}
+    assert issues_of(kb_with(bare)) == []
+
+
+def test_an_unknown_kind_is_an_error() -> None:
+    issue = only_issue(kb_with(entry("tn.muc-dong", QUESTIONS, kind="faqs")))
+    assert issue.level == "error"
+    assert "kind" in issue.message
+
+
+@pytest.mark.parametrize("bad_id", ["TN.muc-dong", "tn.mức-đóng", "tn muc dong", "tn.muc_dong", "1tn"])
+def test_an_id_that_is_not_lower_case_ascii_is_an_error(bad_id: str) -> None:
+    issue = only_issue(kb_with(entry(bad_id, QUESTIONS)))
+    assert issue.level == "error"
+    assert issue.where == bad_id
+
+
+# -- follow-ups ------------------------------------------------------------------------------
+
+
+def test_a_followup_to_an_unknown_id_is_an_error() -> None:
+    issue = only_issue(kb_with(entry("tn.muc-dong", QUESTIONS, followups=["tn.khong-co"])))
+    assert issue.level == "error"
+    assert "tn.khong-co" in issue.message
+
+
+def test_a_followup_to_an_out_of_scope_entry_is_an_error() -> None:
+    kb = kb_with(
+        entry("tn.muc-dong", QUESTIONS, followups=["none.vay"]),
+        {"id": "none.vay", "kind": "none", "questions": ["vay tiền", "vay vốn", "vay tín chấp"]},
+    )
+    assert [issue.message for issue in errors(issues_of(kb))] == ["followups có id không tồn tại: none.vay"]
+
+
+def test_a_followup_to_another_entry_is_fine() -> None:
+    kb = kb_with(
+        entry("tn.muc-dong", QUESTIONS, followups=["tn.ho-tro"]),
+        entry("tn.ho-tro", ["hỗ trợ bao nhiêu", "nhà nước hỗ trợ", "được hỗ trợ không"]),
+    )
+    assert issues_of(kb) == []
+
+
+# -- figures ---------------------------------------------------------------------------------
+
+
+def test_an_unknown_placeholder_is_an_error() -> None:
+    issue = only_issue(kb_with(entry("tn.muc-dong", QUESTIONS, short="Mức đóng {{muc_dong_khong_co}}.")))
+    assert issue.level == "error"
+    assert "muc_dong_khong_co" in issue.message
+
+
+def test_known_placeholders_render_without_issues() -> None:
+    short = "Người thứ hai đóng {{bhyt_hgd_nguoi_2_nam}}, trước 01/07/2026 là {{bhyt_hgd_nguoi_2_nam@2026-06-30}}."
+    assert issues_of(kb_with(entry("bhyt.muc-dong", QUESTIONS, short=short))) == []
+
+
+@pytest.mark.parametrize(
+    ("field", "text", "figure"),
+    [
+        ("short", "Người thứ nhất đóng 330.000 đồng một tháng.", "330.000"),
+        ("details", "• Tỷ lệ đóng là 22% thu nhập.", "22%"),
+        ("details", "• Đóng 4,5% lương cơ sở.", "4,5%"),
+        ("short", "Thấp nhất 330 nghìn mỗi tháng.", "330 nghìn"),
+        ("short", "Khoảng 1,5 triệu.", "1,5 triệu"),
+    ],
+)
+def test_a_figure_typed_by_hand_is_an_error(field: str, text: str, figure: str) -> None:
+    issue = only_issue(kb_with(entry("tn.muc-dong", QUESTIONS, **{field: text})))
+    assert issue.level == "error"
+    assert issue.message.startswith(field)
+    assert repr(figure) in issue.message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Gọi tổng đài 1900 9068.",
+        "Luật BHXH 41/2024/QH15, Điều 22 khoản 1 điểm đ.",
+        "Thẻ có giá trị sau 30 ngày, từ 01/07/2026.",
+        "Đóng đủ 15 năm, theo kỳ 3, 6 hoặc 12 tháng.",
+        "Mức đóng {{luong_co_so}} và {{bhyt_ty_le_dong}}.",
+    ],
+)
+def test_dates_articles_durations_and_placeholders_are_not_hand_typed_figures(text: str) -> None:
+    assert hand_typed_figures(text) == []
+
+
+def test_an_answer_too_long_to_read_on_a_phone_is_an_error() -> None:
+    issue = only_issue(kb_with(entry("tn.muc-dong", QUESTIONS, details="• " + "chữ " * 300)))
+    assert issue.level == "error"
+    assert "tối đa 900" in issue.message
+
+
+def test_the_length_limit_counts_short_and_details_after_rendering() -> None:
+    short = "x" * 90
+    details = "{{luong_co_so}}"  # 15 characters as typed, "2.530.000 đồng" (14) when rendered
+    kb = kb_with(entry("tn.muc-dong", QUESTIONS, short=short, details=details))
+    assert issues_of(kb, max_answer_chars=104) == []
+    assert "dài 104 ký tự" in only_issue(kb, max_answer_chars=103).message
+
+
+# -- review dates ----------------------------------------------------------------------------
+
+
+def test_a_passed_review_date_is_a_warning_not_an_error() -> None:
+    kb = kb_with(entry("tn.muc-dong", QUESTIONS, reviewed="2025-01-02"))
+    issue = only_issue(kb, today=date(2026, 1, 3))
+    assert issue.level == "warning"
+    assert "quá hạn rà soát (02/01/2026)" in issue.message
+
+
+def test_an_answer_is_due_for_review_one_year_after_it_was_reviewed() -> None:
+    kb = kb_with(entry("tn.muc-dong", QUESTIONS, reviewed="2025-11-23"))
+    assert issues_of(kb, today=date(2026, 11, 23)) == []
+    assert warnings(issues_of(kb, today=date(2026, 11, 24)))
+
+
+def test_review_by_overrides_the_default_review_period() -> None:
+    kb = kb_with(entry("tn.muc-dong", QUESTIONS, reviewed="2026-11-23", review_by="2027-01-31"))
+    assert issues_of(kb, today=date(2027, 1, 31)) == []
+    assert warnings(issues_of(kb, today=date(2027, 2, 1)))
+
+
+# -- required topics and the whole base ------------------------------------------------------
+
+
+def test_a_required_topic_without_an_entry_is_an_error() -> None:
+    issue = only_issue(kb_with(entry("tn.muc-dong", QUESTIONS)), required_ids=["tn.muc-dong", "tn.ho-tro"])
+    assert issue.level == "error"
+    assert issue.where == "tn.ho-tro"
+
+
+def test_required_topic_ids_skip_the_header_and_out_of_scope_rows() -> None:
+    tsv = "id\tkind\twhat\ntn.muc-dong\tfaq\tmức đóng\ncalc.tn\tflow\ttính\nnone\tnone\tngoài phạm vi\n"
+    assert required_topic_ids(tsv) == ["tn.muc-dong", "calc.tn"]
+
+
+def test_the_same_question_in_two_entries_is_a_warning() -> None:
+    kb = kb_with(
+        entry("tn.muc-dong", [*QUESTIONS, "Đóng bao nhiêu?"]),
+        entry("tn.ho-tro", ["hỗ trợ bao nhiêu", "nhà nước hỗ trợ", "dong bao nhieu"]),
+    )
+    issue = only_issue(kb)
+    assert issue.level == "warning"
+    assert issue.where == "tn.ho-tro"
+    assert "tn.muc-dong" in issue.message
+
+
+def test_a_subject_without_entries_is_a_warning() -> None:
+    kb = build_kb(faq_file("tn", [entry("tn.muc-dong", QUESTIONS)]), faq_file("huu", []))
+    issue = only_issue(kb)
+    assert (issue.level, issue.where) == ("warning", "huu")
+
+
+def test_an_issue_prints_its_level_place_and_message() -> None:
+    assert str(Issue("error", "tn.muc-dong", "thiếu title")) == "ERROR   tn.muc-dong: thiếu title"
+
+
+def test_the_real_knowledge_base_has_no_errors_today(real_kb: KnowledgeBase) -> None:
+    required = required_topic_ids(TOPICS_TSV.read_text(encoding="utf-8")) if TOPICS_TSV.exists() else []
+    assert [str(issue) for issue in errors(validate(real_kb, date.today(), required))] == []
+
+
+def test_the_real_knowledge_base_renders_every_answer_a_year_from_now(real_kb: KnowledgeBase) -> None:
+    later = date.today() + timedelta(days=365)
+    assert [str(issue) for issue in errors(validate(real_kb, later))] == []

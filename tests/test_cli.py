@@ -1,0 +1,170 @@
+"""The command line, run as staff run it: `python -m bot ...` in a subprocess with the venv's Python."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.factories import PROJECT_ROOT
+
+QUESTION = "Làm mất thẻ bảo hiểm y tế thì xin cấp lại thế nào?"
+
+
+def run_bot(*args: str, stdin: str = "", extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith(("TELEGRAM_", "KNOWLEDGE_", "MATCH_"))}
+    env.update(extra_env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=PROJECT_ROOT,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+# -- ask -------------------------------------------------------------------------------------
+
+
+def test_ask_prints_the_answer_with_its_sources_and_numbered_buttons() -> None:
+    result = run_bot("ask", QUESTION)
+    assert result.returncode == 0, result.stderr
+    assert "Căn cứ: " in result.stdout
+    assert "Cập nhật: " in result.stdout
+    assert "  [1] " in result.stdout
+    assert result.stdout.rstrip().endswith("Menu chính")
+
+
+def test_ask_joins_words_given_as_separate_arguments() -> None:
+    joined = run_bot("ask", QUESTION)
+    split = run_bot("ask", *QUESTION.split())
+    assert split.stdout == joined.stdout
+
+
+def test_ask_without_a_question_is_a_usage_error() -> None:
+    result = run_bot("ask")
+    assert result.returncode == 2
+    assert "usage" in result.stderr
+
+
+# -- match -----------------------------------------------------------------------------------
+
+
+def test_match_prints_one_json_decision_per_input_line_in_order() -> None:
+    questions = [QUESTION, "giá vàng hôm nay", "", "bảo hiểm", "tra cuu ma so bhxh o dau"]
+    result = run_bot("match", stdin="\n".join(questions) + "\n")
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["q"] for r in records] == questions
+    for record in records:
+        assert set(record) == {"q", "id", "score", "decision", "alternatives"}
+        assert record["decision"] in {"answer", "suggest", "fallback"}
+        assert 0 <= record["score"] <= 1
+        assert all(set(a) == {"id", "score"} for a in record["alternatives"])
+    assert (records[0]["decision"], records[0]["id"]) == ("answer", "bhyt.mat-the")
+    assert (records[1]["decision"], records[1]["id"]) == ("fallback", None)
+
+
+def test_match_keeps_vietnamese_letters_readable_in_its_output() -> None:
+    result = run_bot("match", stdin="thẻ bảo hiểm y tế\n")
+    assert '"q": "thẻ bảo hiểm y tế"' in result.stdout
+
+
+# -- eval ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def labelled_file(tmp_path: Path) -> Path:
+    lines = [
+        {"q": QUESTION, "expect": ["bhyt.mat-the"], "style": "dau"},
+        {"q": "lam mat the bao hiem y te thi xin cap lai the nao", "expect": ["bhyt.mat-the"], "style": "khongdau"},
+        {"q": "Giá vàng hôm nay bao nhiêu?", "expect": ["none"], "style": "dau"},
+        {"q": "xổ số miền bắc hôm nay", "style": "dau"},
+    ]
+    path = tmp_path / "labelled.jsonl"
+    path.write_text("\n".join(json.dumps(line, ensure_ascii=False) for line in lines) + "\n\n", encoding="utf-8")
+    return path
+
+
+def test_eval_prints_a_table_with_one_row_per_style_and_a_total(labelled_file: Path) -> None:
+    result = run_bot("eval", str(labelled_file))
+    assert result.returncode == 0, result.stderr
+    rows = {line.split()[0]: line.split() for line in result.stdout.splitlines() if line.strip()}
+    assert set(rows) >= {"style", "dau", "khongdau", "ALL"}
+    assert rows["ALL"][1] == "2"  # in-scope lines
+    assert rows["ALL"][7] == "2"  # out-of-scope lines
+
+
+def test_eval_json_counts_in_scope_and_out_of_scope_lines(labelled_file: Path) -> None:
+    result = run_bot("eval", "--json", str(labelled_file))
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["overall"]["in_scope"] == 2
+    assert report["overall"]["none_lines"] == 2
+    assert report["overall"]["top1"] == 100.0
+    assert report["overall"]["none_fallback"] == 100.0
+    assert sorted(report["by_style"]) == ["dau", "khongdau"]
+
+
+def test_eval_misses_lists_each_wrong_question(tmp_path: Path) -> None:
+    path = tmp_path / "wrong.jsonl"
+    path.write_text(json.dumps({"q": QUESTION, "expect": ["tn.muc-dong"], "style": "dau"}) + "\n", encoding="utf-8")
+    result = run_bot("eval", "--misses", str(path))
+    assert result.returncode == 0, result.stderr
+    assert "[dau] expect=tn.muc-dong got=bhyt.mat-the" in result.stdout
+
+
+# -- kb validate -----------------------------------------------------------------------------
+
+
+def test_kb_validate_passes_on_the_real_knowledge_base() -> None:
+    result = run_bot("kb", "validate")
+    assert result.returncode == 0, result.stdout
+    assert " 0 lỗi" in result.stdout
+
+
+def test_kb_validate_fails_when_a_required_topic_has_no_entry(tmp_path: Path) -> None:
+    topics = tmp_path / "topics.tsv"
+    topics.write_text(
+        "id\tkind\twhat\ntn.muc-dong\tfaq\tmức đóng\ntn.khong-co-that\tfaq\tchưa viết\n", encoding="utf-8"
+    )
+    result = run_bot("kb", "validate", "--topics", str(topics), "--date", "2026-11-23")
+    assert result.returncode == 1
+    assert "ERROR   tn.khong-co-that: " in result.stdout
+    assert "(ngày 23/11/2026)" in result.stdout
+
+
+# -- chat ------------------------------------------------------------------------------------
+
+
+def test_chat_runs_a_conversation_typed_on_stdin() -> None:
+    result = run_bot("chat", stdin=f"/menu\n1\n{QUESTION}\n/quit\n")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    greeting_line = "Xin chào!"
+    assert out.count(greeting_line) == 2  # /start on entry, then /menu
+    assert "  [1] BHXH tự nguyện" in out
+    assert "Các câu hỏi về BHXH tự nguyện:" in out  # "1" pressed the first menu button
+    assert "Căn cứ: " in out  # the question was answered
+    assert out.rstrip().endswith("Tạm biệt!")
+    assert out.index("Các câu hỏi về") < out.index("Căn cứ: ") < out.index("Tạm biệt!")
+
+
+def test_chat_ends_quietly_at_end_of_input() -> None:
+    result = run_bot("chat", stdin="")
+    assert result.returncode == 0, result.stderr
+    assert "Tạm biệt!" in result.stdout
+
+
+def test_run_refuses_a_telegram_token_it_cannot_use_yet() -> None:
+    result = run_bot("run", extra_env={"TELEGRAM_BOT_TOKEN": "123:abc"})
+    assert result.returncode == 2
+    assert "123:abc" not in result.stdout + result.stderr
