@@ -19,6 +19,13 @@ from bot.core.validate import validate
 DEFAULT_TOPICS = PROJECT_ROOT.parent / "shared" / "knowledge" / "topics.tsv"
 
 
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"ngày phải có dạng YYYY-MM-DD, không phải {text!r}") from None
+
+
 def _utf8_streams() -> None:
     for stream in (sys.stdin, sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
@@ -55,7 +62,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
     app = _app(settings)
-    outcome = app.handle(Inbound("cli", InboundKind.TEXT, text=" ".join(args.question)), Session("cli"))
+    outcome = app.handle(Inbound("cli", InboundKind.TEXT, text=" ".join(args.question)), Session("cli"), args.date)
     print("\n\n".join(render(reply) for reply in outcome.replies))
     return 0
 
@@ -96,7 +103,7 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_kb_validate(settings: Settings, args: argparse.Namespace) -> int:
     app = _app(settings)
-    today = date.fromisoformat(args.date) if args.date else app.today()
+    today = args.date or app.today()
     topics = Path(args.topics) if args.topics else DEFAULT_TOPICS
     required = required_topic_ids(topics.read_text(encoding="utf-8")) if topics.exists() else []
     issues = validate(app.kb, today, required, settings.max_answer_chars)
@@ -111,10 +118,13 @@ def cmd_kb_validate(settings: Settings, args: argparse.Namespace) -> int:
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="python -m bot", description="BHXH citizen Q&A bot")
     commands = main.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="Telegram when a token is set, otherwise the console chat").set_defaults(func=cmd_run)
+    commands.add_parser("run", help="Telegram when a token is set, otherwise the console chat").set_defaults(
+        func=cmd_run
+    )
     commands.add_parser("chat", help="a conversation in this terminal").set_defaults(func=cmd_chat)
     ask = commands.add_parser("ask", help="print what the citizen would see for one question")
     ask.add_argument("question", nargs="+")
+    ask.add_argument("--date", type=_iso_date, help="answer as on this date, YYYY-MM-DD (default today)")
     ask.set_defaults(func=cmd_ask)
     commands.add_parser("match", help="questions on stdin, one JSON decision per line on stdout").set_defaults(
         func=cmd_match
@@ -128,7 +138,7 @@ def parser() -> argparse.ArgumentParser:
     kb_commands = kb.add_subparsers(dest="kb_command", required=True)
     check = kb_commands.add_parser("validate", help="check the knowledge files")
     check.add_argument("--topics", help=f"topics.tsv listing the required ids (default {DEFAULT_TOPICS})")
-    check.add_argument("--date", help="check as on this date, YYYY-MM-DD (default today)")
+    check.add_argument("--date", type=_iso_date, help="check as on this date, YYYY-MM-DD (default today)")
     check.set_defaults(func=cmd_kb_validate)
     return main
 

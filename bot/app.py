@@ -32,8 +32,8 @@ class App:
     def today(self) -> date:
         return datetime.now(ZoneInfo(self.settings.timezone)).date()
 
-    def handle(self, inbound: Inbound, session: Session) -> Outcome:
-        return decide(inbound, session, self.kb, self.today(), self.matcher)
+    def handle(self, inbound: Inbound, session: Session, today: date | None = None) -> Outcome:
+        return decide(inbound, session, self.kb, today or self.today(), self.matcher)
 
 
 def build(settings: Settings) -> App:

@@ -7,7 +7,10 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.core.matcher import MatcherConfig
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+_MATCH = MatcherConfig()
 
 
 class Settings(BaseSettings):
@@ -19,9 +22,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
 
     # Matcher decision rule, chosen from measurements on ../shared/eval/dev.jsonl (see README).
-    match_answer_threshold: float = Field(0.30, ge=0, le=1)
-    match_answer_margin: float = Field(0.03, ge=0, le=1)
-    match_suggest_threshold: float = Field(0.22, ge=0, le=1)
-    match_candidates: int = Field(20, ge=1)
+    match_answer_threshold: float = Field(_MATCH.answer_threshold, ge=0, le=1)
+    match_answer_margin: float = Field(_MATCH.answer_margin, ge=0, le=1)
+    match_suggest_threshold: float = Field(_MATCH.suggest_threshold, ge=0, le=1)
+    match_candidates: int = Field(_MATCH.candidates, ge=1)
 
     max_answer_chars: int = Field(900, ge=200)

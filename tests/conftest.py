@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.app import matcher_config
+from bot.config import Settings
 from bot.core.knowledge import KnowledgeBase
 from bot.core.matcher import Matcher
 from bot.storage.knowledge_files import load_knowledge
@@ -16,4 +18,5 @@ def real_kb() -> KnowledgeBase:
 
 @pytest.fixture(scope="session")
 def real_matcher(real_kb: KnowledgeBase) -> Matcher:
-    return Matcher(real_kb)
+    """The matcher as the running bot builds it: the decision rule comes from the default Settings."""
+    return Matcher(real_kb, matcher_config(Settings(_env_file=None)))

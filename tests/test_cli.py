@@ -49,6 +49,15 @@ def test_ask_joins_words_given_as_separate_arguments() -> None:
     assert split.stdout == joined.stdout
 
 
+def test_ask_on_a_date_shows_the_figures_in_force_that_day() -> None:
+    question = "mức đóng bhyt hộ gia đình"
+    before = run_bot("ask", "--date", "2026-06-30", question)
+    after = run_bot("ask", "--date", "2026-11-23", question)
+    assert before.returncode == after.returncode == 0, before.stderr + after.stderr
+    assert "người thứ nhất 1.263.600 đồng" in before.stdout
+    assert "người thứ nhất 1.366.200 đồng" in after.stdout
+
+
 def test_ask_without_a_question_is_a_usage_error() -> None:
     result = run_bot("ask")
     assert result.returncode == 2

@@ -17,7 +17,8 @@ from datetime import date
 
 from bot.core.knowledge import Entry, KnowledgeBase
 from bot.core.matcher import Decision, Matcher
-from bot.core.render import UNCERTAIN_MARK, day
+from bot.core.policy import PolicyError
+from bot.core.render import UNCERTAIN_MARK, day, render_source
 from bot.core.types import (
     MAX_ACTION_BYTES,
     Alternative,
@@ -74,14 +75,16 @@ def answer_reply(entry: Entry, kb: KnowledgeBase, today: date) -> Reply:
         parts.append(details.text)
     footer = []
     if entry.sources:
-        footer.append(f"{kb.message('sources')}: {'; '.join(entry.sources)}.")
+        sources = dict.fromkeys(render_source(s, kb.policy, today) for s in entry.sources)
+        footer.append(f"{kb.message('sources')}: {'; '.join(sources)}.")
     if entry.reviewed and entry.kind != "smalltalk":
         footer.append(f"{kb.message('updated')}: {day(entry.reviewed)}")
     if footer:
         parts.append("\n".join(footer))
     caveats = tuple(dict.fromkeys(short.caveats + details.caveats))
     if caveats:
-        parts.append(f"{UNCERTAIN_MARK} " + "; ".join(caveats).capitalize() + ".")
+        caveat_text = "; ".join(caveats)
+        parts.append(f"{UNCERTAIN_MARK} {caveat_text[:1].upper()}{caveat_text[1:]}.")
     buttons = [
         Button(target.title, action_for_entry(target.id))
         for target in (kb.entries.get(i) for i in entry.followups)
@@ -89,6 +92,15 @@ def answer_reply(entry: Entry, kb: KnowledgeBase, today: date) -> Reply:
     ]
     buttons.append(menu_button(kb))
     return Reply("\n\n".join(parts), tuple(_checked(b) for b in buttons))
+
+
+def _safe_answer(entry: Entry, kb: KnowledgeBase, today: date) -> Reply | None:
+    """The answer, or None when a figure cannot be rendered for that date (a knowledge fault that
+    `kb validate` reports): the bot then falls back rather than state a figure it cannot source."""
+    try:
+        return answer_reply(entry, kb, today)
+    except PolicyError:
+        return None
 
 
 def subject_reply(code: str, kb: KnowledgeBase) -> Reply | None:
@@ -120,8 +132,11 @@ def _on_text(inbound: Inbound, session: Session, kb: KnowledgeBase, today: date,
     effect = _log(decision.kind, decision.normalised, decision.entry_id, decision.ranked)
     if decision.kind == "answer" and decision.entry_id:
         entry = kb.entries[decision.entry_id]
-        new_session = replace(session, last_entry=entry.id, offered=())
-        return Outcome((answer_reply(entry, kb, today),), (effect,), new_session)
+        reply = _safe_answer(entry, kb, today)
+        if reply is not None:
+            new_session = replace(session, last_entry=entry.id, offered=())
+            return Outcome((reply,), (effect,), new_session)
+        effect = replace(effect, decision="error")
     if decision.kind == "suggest" and not too_long:
         offered = tuple(s.id for s in decision.ranked)
         return Outcome((suggest_reply(decision, kb),), (effect,), replace(session, offered=offered))
@@ -136,7 +151,9 @@ def _on_action(inbound: Inbound, session: Session, kb: KnowledgeBase, today: dat
         return Outcome((menu_reply(kb, kb.message("greeting")),), (_log("menu"),), session)
     if kind == "a" and target in kb.entries and kb.entries[target].answerable:
         entry = kb.entries[target]
-        reply = answer_reply(entry, kb, today)
+        reply = _safe_answer(entry, kb, today)
+        if reply is None:
+            return Outcome((menu_reply(kb, kb.message("fallback")),), (_log("error", matched=entry.id),), session)
         return Outcome((reply,), (_log("action", matched=entry.id),), replace(session, last_entry=entry.id, offered=()))
     if kind == "s":
         reply = subject_reply(target, kb)

@@ -29,7 +29,10 @@ class Example:
 
     @classmethod
     def from_json(cls, raw: Mapping[str, Any]) -> Example:
-        return cls(str(raw["q"]), tuple(raw.get("expect") or (OUT_OF_SCOPE,)), str(raw.get("style", "")))
+        expect = raw.get("expect") or (OUT_OF_SCOPE,)
+        if isinstance(expect, str):
+            expect = (expect,)
+        return cls(str(raw["q"]), tuple(str(e) for e in expect), str(raw.get("style", "")))
 
 
 @dataclass
@@ -96,9 +99,7 @@ def evaluate(examples: Iterable[Example], match: Callable[[str], Decision]) -> R
         decision = match(example.question)
         report.overall.add(example, decision)
         report.by_style.setdefault(example.style or "-", Tally()).add(example, decision)
-        wrong = (
-            decision.entry_id not in example.expect if decision.kind == "answer" else decision.kind != "fallback"
-        )
+        wrong = decision.entry_id not in example.expect if decision.kind == "answer" else decision.kind != "fallback"
         if (example.in_scope and decision.entry_id not in example.expect) or (not example.in_scope and wrong):
             report.misses.append((example, decision))
     return report
@@ -110,7 +111,16 @@ def _cell(value: float | int | None) -> str:
 
 def format_table(report: Report) -> str:
     """A plain-text table: one row per style and the overall row, rates in percent."""
-    columns = ["in_scope", "top1", "top3", "answered_right", "answered_wrong", "suggested", "none_lines", "none_fallback"]
+    columns = [
+        "in_scope",
+        "top1",
+        "top3",
+        "answered_right",
+        "answered_wrong",
+        "suggested",
+        "none_lines",
+        "none_fallback",
+    ]
     header = ["style", "n", "top-1%", "top-3%", "right%", "wrong%", "suggest%", "none n", "none→fallback%"]
     rows = [[style, *(_cell(t.rates()[c]) for c in columns)] for style, t in sorted(report.by_style.items())]
     rows.append(["ALL", *(_cell(report.overall.rates()[c]) for c in columns)])

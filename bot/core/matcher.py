@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -22,7 +23,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from bot.core.knowledge import Entry, KnowledgeBase, LexiconData
-from bot.core.text import normalise
+from bot.core.text import is_syllable, normalise
 
 NUMBER = "#"
 Vector = dict[str, float]
@@ -76,7 +77,7 @@ class _Index:
 
 def features(words: Sequence[str]) -> list[str]:
     """Unigrams and adjacent bigrams of content words."""
-    return [*words, *(f"{a} {b}" for a, b in zip(words, words[1:], strict=False))]
+    return [*words, *(f"{a} {b}" for a, b in itertools.pairwise(words))]
 
 
 def _unit(vector: Vector) -> Vector:
@@ -110,7 +111,9 @@ class Matcher:
         return self.content_words(normalise(text, self.lexicon.lexicon))
 
     def _nearest_word(self, word: str) -> str:
-        if word in self._vocabulary or len(word) < 3 or word == NUMBER:
+        """A typo is corrected to the nearest indexed word; a real syllable the index does not know
+        ("vàng", "tốt") is left alone, so off-topic words do not turn into on-topic ones."""
+        if word in self._vocabulary or len(word) < 3 or word == NUMBER or is_syllable(word):
             return word
         limit = 1 if len(word) < 6 else 2
         found = process.extractOne(word, self._index.vocabulary, scorer=Levenshtein.distance, score_cutoff=limit)
@@ -175,7 +178,9 @@ class Matcher:
             phrasings = self._index.phrasings_of[i]
             best_phrasing = max((_dot(query, p.vector) for p in phrasings), default=0.0)
             best_fuzzy = max((fuzz.token_sort_ratio(query_text, p.text) for p in phrasings), default=0.0) / 100
-            score = cfg.weight_phrasing * best_phrasing + cfg.weight_entry * entry_cosine + cfg.weight_fuzzy * best_fuzzy
+            score = (
+                cfg.weight_phrasing * best_phrasing + cfg.weight_entry * entry_cosine + cfg.weight_fuzzy * best_fuzzy
+            )
             scored.append(Scored(self._index.entries[i].id, round(min(score, 1.0), 4)))
         scored.sort(key=lambda s: -s.score)
         return scored, words
@@ -212,7 +217,9 @@ def apply_rule(
         return Decision("fallback", None, 0.0, (), normalised, "no known words")
     best = ranked[0]
     if out_of_scope_phrase:
-        return Decision("fallback", None, best.score, tuple(answerable[:3]), normalised, "out of scope: " + out_of_scope_phrase)
+        return Decision(
+            "fallback", None, best.score, tuple(answerable[:3]), normalised, "out of scope: " + out_of_scope_phrase
+        )
     if kinds.get(best.id) == "none" and best.score >= cfg.suggest_threshold:
         return Decision("fallback", None, best.score, tuple(answerable[:3]), normalised, f"out of scope: {best.id}")
     if not answerable:

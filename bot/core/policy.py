@@ -11,7 +11,7 @@ import operator
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, DivisionByZero, InvalidOperation
 from typing import Any
 
 UNITS = frozenset({"dong", "percent", "months", "years", "times", "age_months", "number"})
@@ -123,7 +123,7 @@ class Policy:
         def evaluate(node: ast.AST) -> Decimal:
             if isinstance(node, ast.Expression):
                 return evaluate(node.body)
-            if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+            if isinstance(node, ast.Constant) and type(node.value) in (int, float):
                 return Decimal(str(node.value))
             if isinstance(node, ast.Name):
                 if node.id in self.derived:
@@ -135,7 +135,10 @@ class Policy:
                 used.append(fig)
                 return fig.value
             if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
-                return _OPERATORS[type(node.op)](evaluate(node.left), evaluate(node.right))
+                try:
+                    return _OPERATORS[type(node.op)](evaluate(node.left), evaluate(node.right))
+                except (DivisionByZero, InvalidOperation) as exc:
+                    raise PolicyError(f"công thức {derived.name} chia cho 0 vào ngày {on:%d/%m/%Y}") from exc
             raise PolicyError(f"công thức {derived.name} không hợp lệ")
 
         formula_names(derived.formula)
@@ -145,9 +148,16 @@ class Policy:
 
 
 def _decimal(raw: Any, where: str) -> Decimal:
+    message = f"{where}: giá trị phải là số viết liền, dấu chấm thập phân (2530000, 4.5), không phải {raw!r}"
     if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
-        raise PolicyError(f"{where}: giá trị phải là số")
-    return Decimal(str(raw))
+        raise PolicyError(message)
+    try:
+        value = Decimal(str(raw))
+    except InvalidOperation as exc:
+        raise PolicyError(message) from exc
+    if not value.is_finite():
+        raise PolicyError(message)
+    return value
 
 
 def _date(raw: Any, where: str) -> date:

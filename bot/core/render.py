@@ -77,6 +77,17 @@ class Rendered:
     bases: tuple[str, ...] = ()
 
 
+def render_source(source: str, policy: Policy, today: date) -> str:
+    """A legal source line; {{name}} in it becomes the legal basis of that figure on the date, so a
+    source such as "{{luong_co_so}}" names the decree in force instead of going stale."""
+
+    def basis(match: re.Match[str]) -> str:
+        when = match.group(2)
+        return "; ".join(policy.figure(match.group(1), date.fromisoformat(when) if when else today).bases)
+
+    return PLACEHOLDER.sub(basis, source)
+
+
 def placeholders(template: str) -> list[tuple[str, date | None]]:
     """The (name, date or None) of every {{name}} or {{name@YYYY-MM-DD}} in a template."""
     found = []

@@ -1,7 +1,7 @@
 """Vietnamese text normalisation for matching.
 
 The pipeline, in order:
-1. NFC, lower case, drop anything that is not a letter or a digit.
+1. NFKC (full-width letters become plain), lower case, drop anything that is not a letter or a digit.
 2. Split digits from letters ("3tr" -> "3 tr", "1thang" -> "1 thang").
 3. Fold diacritics (and đ/ð) to plain ASCII letters.
 4. Collapse runs of three or more identical letters ("khongggg" -> "khong").
@@ -25,9 +25,7 @@ _RUN = re.compile(r"([a-z])\1{2,}")
 _THOUSANDS = re.compile(r"(?<=\d) ?k\b")  # "500k" -> "500 nghin"
 
 # A folded Vietnamese syllable: optional onset, one to three vowels, optional final consonant.
-_SYLLABLE = re.compile(
-    r"^(ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?[aeiouy]{1,3}(ch|ng|nh|[cmnpt])?$"
-)
+_SYLLABLE = re.compile(r"^(ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?[aeiouy]{1,3}(ch|ng|nh|[cmnpt])?$")
 # Telex: a doubled vowel or "dd" marks a hat/bar, "w" a horn/breve, a trailing s/f/r/x/j a tone.
 _TELEX_DOUBLE = re.compile(r"(aa|ee|oo|dd)")
 _TELEX_HORN = re.compile(r"(?<=[aou])w")
@@ -42,7 +40,12 @@ def fold(text: str) -> str:
 
 
 def is_syllable(token: str) -> bool:
-    """True when a folded token has the shape of a Vietnamese syllable."""
+    """True when a folded token has the shape of a Vietnamese syllable.
+
+    Folded syllables never double "a" or "e", and double "o" only before "ng"/"c" ("xoong", "boong").
+    """
+    if "aa" in token or "ee" in token or ("oo" in token and not re.search(r"oo(ng|c)$", token)):
+        return False
     return bool(_SYLLABLE.match(token))
 
 
@@ -66,7 +69,7 @@ def repair_telex(token: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """Steps 1-5: folded, cleaned tokens, before lexicon expansion."""
-    text = unicodedata.normalize("NFC", text).lower()
+    text = unicodedata.normalize("NFKC", text).lower()
     text = _NON_WORD.sub(" ", text).replace("_", " ")
     text = _DIGIT_LETTER.sub(" ", text)
     text = _THOUSANDS.sub(" nghin", _RUN.sub(r"\1", fold(text)))

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class InboundKind(str, Enum):
+class InboundKind(StrEnum):
     TEXT = "text"  # free text typed by the citizen
     ACTION = "action"  # a button press carrying an opaque action
     START = "start"  # /start

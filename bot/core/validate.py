@@ -7,10 +7,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from bot.core.engine import action_for_entry
 from bot.core.knowledge import KINDS, KnowledgeBase
 from bot.core.policy import PolicyError
-from bot.core.render import PLACEHOLDER, day
+from bot.core.render import PLACEHOLDER, day, render_source
 from bot.core.text import normalise
+from bot.core.types import MAX_ACTION_BYTES
 
 ID_PATTERN = re.compile(r"^[a-z]+(\.[a-z0-9-]+)?$")
 # A figure typed by hand instead of rendered from policy.yaml: money or a percentage.
@@ -62,6 +64,8 @@ def validate(
         where = entry.id
         if not ID_PATTERN.match(entry.id):
             error(where, "id chỉ gồm chữ thường không dấu, số, dấu chấm và gạch ngang")
+        if len(action_for_entry(entry.id).encode()) > MAX_ACTION_BYTES:
+            error(where, f"id quá dài cho nút bấm (tối đa {MAX_ACTION_BYTES} byte)")
         if entry.kind not in KINDS:
             error(where, f"kind phải là một trong {', '.join(sorted(KINDS))}")
         if len(entry.questions) < MIN_QUESTIONS:
@@ -99,6 +103,8 @@ def validate(
                 error(where, f"{field_name} có con số gõ tay {figure!r}: hãy dùng {{{{tên}}}} trong policy.yaml")
         try:
             short, details = entry.render(kb.policy, today)
+            for source in entry.sources:
+                render_source(source, kb.policy, today)
         except PolicyError as exc:
             error(where, str(exc))
             continue

@@ -155,13 +155,6 @@ def test_the_caveat_line_starts_with_a_capital_and_ends_with_a_full_stop() -> No
     assert reply.text.endswith("\n\n(*) Số liệu dự kiến.")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bot.core.engine.answer_reply uses str.capitalize() on the joined caveats, which lower-cases every "
-        "other letter: 'chờ BHXH Việt Nam hướng dẫn' is shown as 'chờ bhxh việt nam hướng dẫn'"
-    ),
-)
 def test_the_caveat_keeps_acronyms_and_proper_names_as_written() -> None:
     kb = _kb_with_caveat("dự kiến, chờ BHXH Việt Nam hướng dẫn theo Nghị định mới")
     reply = answer_reply(kb.entries["bhyt.muc-dong"], kb, TODAY)
@@ -308,9 +301,14 @@ def test_a_4000_character_message_gets_a_reply(chat: Conversation) -> None:
     assert reply.buttons
 
 
-def test_a_long_rambling_message_is_asked_to_be_shorter_rather_than_given_choices(chat: Conversation) -> None:
-    reply = only_reply(chat.say("ờ thì " * 800))
+def test_a_long_message_the_bot_cannot_place_is_asked_to_be_shorter_rather_than_given_choices(
+    chat: Conversation,
+) -> None:
+    outcome = chat.say("xyzzy " * 800)
+    reply = only_reply(outcome)
     assert reply.text == chat.kb.message("too_long")
+    assert is_menu(reply, chat.kb)
+    assert chat.session.offered == ()
 
 
 # -- effects and session ---------------------------------------------------------------------

@@ -60,6 +60,12 @@ def test_an_answer_missing_a_required_field_is_an_error(field: str, message: str
     assert message in issue.message
 
 
+def test_a_title_too_long_for_a_button_is_a_warning() -> None:
+    issue = only_issue(kb_with(entry("tn.muc-dong", QUESTIONS, title="Mức đóng bảo hiểm xã hội tự nguyện hằng tháng")))
+    assert issue.level == "warning"
+    assert "40 ký tự" in issue.message
+
+
 def test_fewer_than_three_phrasings_is_an_error() -> None:
     issue = only_issue(kb_with(entry("tn.muc-dong", QUESTIONS[:2])))
     assert issue.level == "error"
@@ -92,6 +98,19 @@ def test_an_id_that_is_not_lower_case_ascii_is_an_error(bad_id: str) -> None:
     issue = only_issue(kb_with(entry(bad_id, QUESTIONS)))
     assert issue.level == "error"
     assert issue.where == bad_id
+
+
+def test_an_id_too_long_for_a_button_is_an_error() -> None:
+    long_id = "tn." + "a" * 62  # "a:" + 65 characters = 67 bytes
+    issue = only_issue(kb_with(entry(long_id, QUESTIONS, title="Mức đóng")))
+    assert issue.level == "error"
+    assert "64 byte" in issue.message
+
+
+def test_an_id_that_just_fits_a_button_is_fine() -> None:
+    assert (
+        issues_of(kb_with(entry("tn." + "a" * 59, QUESTIONS, title="Mức đóng"))) == []
+    )  # "a:" + 62 characters = 64 bytes
 
 
 # -- follow-ups ------------------------------------------------------------------------------
