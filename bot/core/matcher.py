@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import itertools
+import heapq
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -35,7 +36,7 @@ class MatcherConfig:
     answer_margin: float = 0.03
     suggest_threshold: float = 0.22
     max_suggestions: int = 3
-    candidates: int = 20
+    candidates: int = 12
     weight_phrasing: float = 0.2
     weight_entry: float = 0.6
     weight_fuzzy: float = 0.2
@@ -59,18 +60,18 @@ class Decision:
 
 
 @dataclass
-class _Phrasing:
-    entry: int
-    text: str
-    vector: Vector
+class _Phrasings:
+    """One entry's phrasings: their words sorted (for rapidfuzz), and feature -> [(number, weight)]."""
+
+    sorted_texts: list[str] = field(default_factory=list)
+    postings: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
 
 
 @dataclass
 class _Index:
     entries: list[Entry] = field(default_factory=list)
-    entry_vectors: list[Vector] = field(default_factory=list)
-    phrasings_of: list[list[_Phrasing]] = field(default_factory=list)
-    postings: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
+    phrasings_of: list[_Phrasings] = field(default_factory=list)
+    postings: dict[str, list[tuple[int, float]]] = field(default_factory=dict)  # entry-level
     idf: dict[str, float] = field(default_factory=dict)
     vocabulary: list[str] = field(default_factory=list)
 
@@ -85,12 +86,6 @@ def _unit(vector: Vector) -> Vector:
     return {k: w / norm for k, w in vector.items()} if norm else {}
 
 
-def _dot(a: Vector, b: Vector) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    return sum(w * b.get(k, 0.0) for k, w in a.items())
-
-
 class Matcher:
     """Built once from a knowledge base; `match` is pure and safe to call from any thread."""
 
@@ -101,6 +96,9 @@ class Matcher:
         self._vocabulary = set(self._index.vocabulary)
         self._correct = lru_cache(maxsize=50_000)(self._nearest_word)
         self._kinds = {e.id: e.kind for e in self._index.entries}
+        self._out_of_scope_by_first_word: dict[str, list[tuple[str, ...]]] = {}
+        for phrase in self.lexicon.out_of_scope:
+            self._out_of_scope_by_first_word.setdefault(phrase[0], []).append(phrase)
 
     # -- text ---------------------------------------------------------------------------------
 
@@ -139,17 +137,18 @@ class Matcher:
         for i, texts in enumerate(texts_per_entry):
             counts = Counter(f for words in texts for f in features(words))
             vector = _unit({f: (1 + math.log(c)) * index.idf[f] for f, c in counts.items()})
-            index.entry_vectors.append(vector)
             for f, w in vector.items():
                 index.postings.setdefault(f, []).append((i, w))
             question_count = 1 + len(index.entries[i].questions)
-            index.phrasings_of.append(
-                [
-                    _Phrasing(i, " ".join(words), _unit({f: index.idf[f] for f in set(features(words))}))
-                    for words in texts[:question_count]
-                    if words
-                ]
-            )
+            phrasings = _Phrasings()
+            for words in texts[:question_count]:
+                if not words:
+                    continue
+                number = len(phrasings.sorted_texts)
+                phrasings.sorted_texts.append(" ".join(sorted(words)))
+                for f, w in _unit({f: index.idf[f] for f in set(features(words))}).items():
+                    phrasings.postings.setdefault(f, []).append((number, w))
+            index.phrasings_of.append(phrasings)
         index.vocabulary = sorted({f for f in document_frequency if " " not in f})
         return index
 
@@ -170,14 +169,20 @@ class Matcher:
         for f, wq in query.items():
             for i, wd in self._index.postings.get(f, ()):
                 accumulated[i] += wq * wd
-        top = sorted(accumulated.items(), key=lambda item: -item[1])[: self.config.candidates]
-        query_text = " ".join(words)
+        top = heapq.nlargest(self.config.candidates, accumulated.items(), key=lambda item: item[1])
         cfg = self.config
+        query_text = " ".join(sorted(words))
         scored = []
         for i, entry_cosine in top:
             phrasings = self._index.phrasings_of[i]
-            best_phrasing = max((_dot(query, p.vector) for p in phrasings), default=0.0)
-            best_fuzzy = max((fuzz.token_sort_ratio(query_text, p.text) for p in phrasings), default=0.0) / 100
+            dots = [0.0] * len(phrasings.sorted_texts)
+            for f, wq in query.items():
+                for number, wp in phrasings.postings.get(f, ()):
+                    dots[number] += wq * wp
+            best_phrasing = max(dots, default=0.0)
+            # fuzz.ratio on pre-sorted words is rapidfuzz's token_sort_ratio without re-sorting each call
+            best = process.extractOne(query_text, phrasings.sorted_texts, scorer=fuzz.ratio, processor=None)
+            best_fuzzy = best[1] / 100 if best else 0.0
             score = (
                 cfg.weight_phrasing * best_phrasing + cfg.weight_entry * entry_cosine + cfg.weight_fuzzy * best_fuzzy
             )
@@ -186,10 +191,10 @@ class Matcher:
         return scored, words
 
     def _out_of_scope_phrase(self, words: list[str]) -> tuple[str, ...] | None:
-        for phrase in self.lexicon.out_of_scope:
-            size = len(phrase)
-            if any(tuple(words[i : i + size]) == phrase for i in range(len(words) - size + 1)):
-                return phrase
+        for i, word in enumerate(words):
+            for phrase in self._out_of_scope_by_first_word.get(word, ()):
+                if tuple(words[i : i + len(phrase)]) == phrase:
+                    return phrase
         return None
 
     def match(self, text: str) -> Decision:
