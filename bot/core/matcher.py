@@ -12,8 +12,8 @@
 
 from __future__ import annotations
 
-import itertools
 import heapq
+import itertools
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
