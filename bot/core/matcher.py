@@ -70,9 +70,11 @@ class _Phrasings:
 @dataclass
 class _Index:
     entries: list[Entry] = field(default_factory=list)
+    entry_vectors: list[Vector] = field(default_factory=list)
     phrasings_of: list[_Phrasings] = field(default_factory=list)
     postings: dict[str, list[tuple[int, float]]] = field(default_factory=dict)  # entry-level
     idf: dict[str, float] = field(default_factory=dict)
+    document_frequency: dict[str, int] = field(default_factory=dict)
     vocabulary: list[str] = field(default_factory=list)
 
 
@@ -96,6 +98,8 @@ class Matcher:
         self._vocabulary = set(self._index.vocabulary)
         self._correct = lru_cache(maxsize=50_000)(self._nearest_word)
         self._kinds = {e.id: e.kind for e in self._index.entries}
+        # A word is "selective" for the candidate stage when it occurs in at most this many entries.
+        self._selective_limit = max(64, len(self._index.entries) // 10)
         self._out_of_scope_by_first_word: dict[str, list[tuple[str, ...]]] = {}
         for phrase in self.lexicon.out_of_scope:
             self._out_of_scope_by_first_word.setdefault(phrase[0], []).append(phrase)
@@ -114,8 +118,20 @@ class Matcher:
         if word in self._vocabulary or len(word) < 3 or word == NUMBER or is_syllable(word):
             return word
         limit = 1 if len(word) < 6 else 2
-        found = process.extractOne(word, self._index.vocabulary, scorer=Levenshtein.distance, score_cutoff=limit)
-        return found[0] if found else word
+        found = process.extract(word, self._index.vocabulary, scorer=Levenshtein.distance, score_cutoff=limit, limit=20)
+        if not found:
+            return word
+
+        def preference(candidate: tuple[str, float, int]) -> tuple[float, bool, int, int]:
+            # fewest edits; then a dropped letter, the commonest phone typo ("thág" -> "tháng");
+            # then the longest shared beginning ("ding" -> "dinh", not "dang"); then the commoner word
+            text, distance, _ = candidate
+            letters = iter(text)
+            dropped = len(text) == len(word) + distance and all(ch in letters for ch in word)
+            shared = next((n for n, (a, b) in enumerate(zip(word, text, strict=False)) if a != b), len(text))
+            return (distance, not dropped, -shared, -self._index.document_frequency.get(text, 0))
+
+        return min(found, key=preference)[0]
 
     def query_words(self, words: list[str]) -> list[str]:
         return [self._correct(w) for w in self.content_words(words)]
@@ -134,9 +150,11 @@ class Matcher:
             document_frequency.update({f for words in phrasings + keywords for f in features(words)})
         n = len(index.entries)
         index.idf = {f: math.log(1 + n / df) for f, df in document_frequency.items()}
+        index.document_frequency = dict(document_frequency)
         for i, texts in enumerate(texts_per_entry):
             counts = Counter(f for words in texts for f in features(words))
             vector = _unit({f: (1 + math.log(c)) * index.idf[f] for f, c in counts.items()})
+            index.entry_vectors.append(vector)
             for f, w in vector.items():
                 index.postings.setdefault(f, []).append((i, w))
             question_count = 1 + len(index.entries[i].questions)
@@ -159,17 +177,35 @@ class Matcher:
         counts = Counter(f for f in features(words) if f in idf)
         return _unit({f: (1 + math.log(c)) * idf[f] for f, c in counts.items()})
 
+    def _candidates(self, query: Vector) -> list[tuple[int, float]]:
+        """The entries most similar to the query, with their exact entry-level cosine.
+
+        Cheap stage: accumulate the query's selective words (those in few entries) through the
+        postings and keep a shortlist; words such as "đóng" or "bhxh", present in nearly every entry,
+        would make each question walk the whole index. Then the exact cosine on the shortlist.
+        """
+        postings = self._index.postings
+        common = [f for f in query if len(postings.get(f, ())) > self._selective_limit]
+        selective = [f for f in query if f not in common] or common
+        accumulated: dict[int, float] = defaultdict(float)
+        for f in selective:
+            wq = query[f]
+            for i, wd in postings.get(f, ()):
+                accumulated[i] += wq * wd
+        if selective is common or not common:  # every word was accumulated: the cosines are exact
+            return heapq.nlargest(self.config.candidates, accumulated.items(), key=lambda item: item[1])
+        shortlist = heapq.nlargest(2 * self.config.candidates, accumulated, key=accumulated.__getitem__)
+        vectors = self._index.entry_vectors
+        exact = [(i, accumulated[i] + sum(query[f] * vectors[i].get(f, 0.0) for f in common)) for i in shortlist]
+        return heapq.nlargest(self.config.candidates, exact, key=lambda item: item[1])
+
     def rank(self, normalised: list[str]) -> tuple[list[Scored], list[str]]:
         """Candidate entries with their blended score, best first, and the query's content words."""
         words = self.query_words(normalised)
         query = self._query_vector(words)
         if not query:
             return [], words
-        accumulated: dict[int, float] = defaultdict(float)
-        for f, wq in query.items():
-            for i, wd in self._index.postings.get(f, ()):
-                accumulated[i] += wq * wd
-        top = heapq.nlargest(self.config.candidates, accumulated.items(), key=lambda item: item[1])
+        top = self._candidates(query)
         cfg = self.config
         query_text = " ".join(sorted(words))
         scored = []

@@ -42,9 +42,12 @@ def fold(text: str) -> str:
 def is_syllable(token: str) -> bool:
     """True when a folded token has the shape of a Vietnamese syllable.
 
-    Folded syllables never double "a" or "e", and double "o" only before "ng"/"c" ("xoong", "boong").
+    Folded syllables never double "a" or "e", double "o" only before "ng"/"c" ("xoong", "boong"), and
+    never end in a bare "ing".
     """
     if "aa" in token or "ee" in token or ("oo" in token and not re.search(r"oo(ng|c)$", token)):
+        return False
+    if re.search(r"(?<![aeiouy])ing$", token):  # "-inh" is Vietnamese, "-ing" is a typo ("đìng")
         return False
     return bool(_SYLLABLE.match(token))
 
