@@ -87,16 +87,18 @@ class Lexicon:
     """Phrase replacements over folded tokens: ("ko",) -> ("khong",), ("bh", "xh") -> (...)."""
 
     replacements: Mapping[tuple[str, ...], tuple[str, ...]]
-    longest: int
+    longest_from: Mapping[str, int]  # first word -> the longest phrase starting with it
 
     @classmethod
     def from_pairs(cls, pairs: Iterable[tuple[str, str]]) -> Lexicon:
         table: dict[tuple[str, ...], tuple[str, ...]] = {}
+        longest_from: dict[str, int] = {}
         for source, target in pairs:
             key = tuple(tokens(source))
             if key:
                 table[key] = tuple(tokens(target))
-        return cls(table, max((len(k) for k in table), default=1))
+                longest_from[key[0]] = max(longest_from.get(key[0], 0), len(key))
+        return cls(table, longest_from)
 
     def expand(self, words: list[str]) -> list[str]:
         """Replace phrases, longest first, in up to MAX_PASSES passes so a rule can build on another
@@ -112,7 +114,7 @@ class Lexicon:
         out: list[str] = []
         i = 0
         while i < len(words):
-            for size in range(min(self.longest, len(words) - i), 0, -1):
+            for size in range(min(self.longest_from.get(words[i], 0), len(words) - i), 0, -1):
                 target = self.replacements.get(tuple(words[i : i + size]))
                 if target is not None:
                     out.extend(target)
@@ -124,7 +126,7 @@ class Lexicon:
         return out
 
 
-EMPTY_LEXICON = Lexicon({}, 1)
+EMPTY_LEXICON = Lexicon({}, {})
 
 
 def normalise(text: str, lexicon: Lexicon = EMPTY_LEXICON) -> list[str]:
