@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -353,3 +355,43 @@ def test_real_kb_answers_teencode_and_telex_leftovers(real_matcher: Matcher) -> 
 )
 def test_real_kb_falls_back_on_questions_outside_social_insurance(real_matcher: Matcher, question: str) -> None:
     assert real_matcher.match(question).kind == "fallback"
+
+
+# -- scale and typo correction ----------------------------------------------------------------
+
+
+def _large_kb(size: int) -> KnowledgeBase:
+    """`size` entries that all share common words ("đóng bảo hiểm"), each with one distinctive word."""
+    syllables = ["ba", "ca", "da", "ga", "ha", "la", "ma", "na", "pa", "ta", "va", "xa"]
+    entries = []
+    for n in range(size):
+        word = "".join(syllables[(n // 12**k) % 12] for k in range(3))
+        entries.append(entry(f"lon.e{n}", [f"đóng bảo hiểm {word} thế nào", f"hỏi về {word} đóng bảo hiểm"]))
+    return build_kb(faq_file("lon", entries))
+
+
+def test_a_large_index_finds_the_entry_whose_rare_word_the_question_names() -> None:
+    kb = _large_kb(600)  # "đóng", "bảo", "hiểm" are in every entry: the candidate stage skips them
+    matcher = Matcher(kb, PINNED)
+    target = kb.entries["lon.e437"]
+    decision = matcher.match(target.questions[0].replace("thế nào", "ra sao"))
+    assert decision.ranked[0].id == "lon.e437"
+
+
+def test_the_candidate_stage_gives_the_same_best_entry_as_scoring_every_entry() -> None:
+    kb = _large_kb(600)
+    shortlisted = Matcher(kb, PINNED)
+    exhaustive = Matcher(kb, dataclasses.replace(PINNED, candidates=600))
+    for n in (3, 150, 599):
+        question = f"cho hỏi đóng bảo hiểm {kb.entries[f'lon.e{n}'].questions[0].split()[3]} thế nào"
+        assert shortlisted.match(question).ranked[0] == exhaustive.match(question).ranked[0]
+
+
+def test_a_dropped_letter_is_preferred_when_correcting_a_typo() -> None:
+    matcher = Matcher(small_kb(), PINNED)
+    assert matcher.query_words(["thag"]) == ["thang"]
+
+
+def test_a_real_syllable_the_index_does_not_know_is_not_corrected() -> None:
+    matcher = Matcher(small_kb(), PINNED)
+    assert matcher.query_words(["vang"]) == ["vang"]  # "vàng" (gold) must not become an indexed word
