@@ -33,7 +33,7 @@ Vector = dict[str, float]
 @dataclass(frozen=True)
 class MatcherConfig:
     answer_threshold: float = 0.30
-    answer_margin: float = 0.03
+    answer_margin: float = 0.02
     suggest_threshold: float = 0.22
     max_suggestions: int = 3
     candidates: int = 12
