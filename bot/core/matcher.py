@@ -36,7 +36,7 @@ class MatcherConfig:
     answer_margin: float = 0.02
     suggest_threshold: float = 0.22
     max_suggestions: int = 3
-    candidates: int = 12
+    candidates: int = 8
     weight_phrasing: float = 0.2
     weight_entry: float = 0.6
     weight_fuzzy: float = 0.2
