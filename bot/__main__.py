@@ -1,22 +1,28 @@
-"""Command line: python -m bot run | chat | ask | match | eval | kb validate."""
+"""Command line: python -m bot run | chat | ask | match | eval | kb validate | db upgrade."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from datetime import date
 from pathlib import Path
 
-from bot.app import App, build
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.app import CONSOLE, App, build
 from bot.channels.console import chat_loop, render
 from bot.config import PROJECT_ROOT, Settings
 from bot.core.evaluation import Example, evaluate, format_table
 from bot.core.knowledge import KnowledgeError, required_topic_ids
-from bot.core.types import Inbound, InboundKind, Outcome, Session
+from bot.core.types import Inbound, InboundKind, Outcome, Reply, Session
 from bot.core.validate import validate
+from bot.service import StorageUnavailable
+from bot.storage.db import DatabaseUrlError
 
 DEFAULT_TOPICS = PROJECT_ROOT.parent / "shared" / "knowledge" / "topics.tsv"
+BUSY = "(Hệ thống đang bận, bạn thử lại sau giây lát nhé.)"
 
 
 def _iso_date(text: str) -> date:
@@ -37,19 +43,38 @@ def _app(settings: Settings) -> App:
         return build(settings)
     except KnowledgeError as exc:
         sys.exit(f"Không tải được kho kiến thức: {exc}\nChạy `python -m bot kb validate` để xem chi tiết.")
+    except DatabaseUrlError as exc:
+        sys.exit(f"DATABASE_URL: {exc}")
+
+
+def _migrated(runner: asyncio.Runner, app: App) -> str:
+    """Apply the migrations on start; the revision the database is at. Exits with a message if it is away."""
+    try:
+        return runner.run(app.start())
+    except (OSError, SQLAlchemyError) as exc:
+        runner.run(app.close())
+        sys.exit(f"Không mở được cơ sở dữ liệu {app.database.describe()}: {type(exc).__name__}: {exc}")
 
 
 def cmd_chat(settings: Settings, _: argparse.Namespace) -> int:
+    """The console conversation, kept in the database: it continues where it stopped after a restart."""
     app = _app(settings)
-    session = Session("console")
+    with asyncio.Runner() as runner:
+        _migrated(runner, app)
+        service = app.service(CONSOLE)
 
-    def handle(inbound: Inbound) -> Outcome:
-        nonlocal session
-        outcome = app.handle(inbound, session)
-        session = outcome.session or session
-        return outcome
+        def handle(inbound: Inbound) -> Outcome:
+            try:
+                outcome = runner.run(service.handle(inbound))
+            except StorageUnavailable:
+                return Outcome((Reply(BUSY),))
+            assert outcome is not None  # only a repeated update id gets None, and the console sends none
+            return outcome
 
-    chat_loop(handle, sys.stdin, sys.stdout)
+        try:
+            chat_loop(handle, sys.stdin, sys.stdout, chat=CONSOLE)
+        finally:
+            runner.run(app.close())
     return 0
 
 
@@ -115,6 +140,15 @@ def cmd_kb_validate(settings: Settings, args: argparse.Namespace) -> int:
     return 1 if errors else 0
 
 
+def cmd_db_upgrade(settings: Settings, _: argparse.Namespace) -> int:
+    app = _app(settings)
+    with asyncio.Runner() as runner:
+        revision = _migrated(runner, app)
+        runner.run(app.close())
+    print(f"{app.database.describe()}: revision {revision} (mới nhất).")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="python -m bot", description="BHXH citizen Q&A bot")
     commands = main.add_subparsers(dest="command", required=True)
@@ -140,6 +174,11 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--topics", help=f"topics.tsv listing the required ids (default {DEFAULT_TOPICS})")
     check.add_argument("--date", type=_iso_date, help="check as on this date, YYYY-MM-DD (default today)")
     check.set_defaults(func=cmd_kb_validate)
+    db = commands.add_parser("db", help="database tools")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser("upgrade", help="apply the migrations (run and chat apply them on start too)").set_defaults(
+        func=cmd_db_upgrade
+    )
     return main
 
 

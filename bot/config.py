@@ -17,6 +17,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     telegram_bot_token: SecretStr | None = None
+    # The Bot API's address up to the token: a self-hosted Bot API server or a test server can stand in.
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    # sqlite+aiosqlite:///data/bot.db is relative to the working directory (its folder is created on start);
+    # several processes share one postgresql+asyncpg://user:password@host:5432/name.
+    database_url: str = "sqlite+aiosqlite:///data/bot.db"
     knowledge_dir: Path = PROJECT_ROOT / "knowledge"
     timezone: str = "Asia/Ho_Chi_Minh"
     log_level: str = "INFO"

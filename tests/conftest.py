@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 
 from bot.app import matcher_config
 from bot.config import Settings
 from bot.core.knowledge import KnowledgeBase
 from bot.core.matcher import Matcher
+from bot.storage.db import POSTGRESQL, SQLITE
 from bot.storage.knowledge_files import load_knowledge
+from tests.databases import Store, drop, postgres_store, require_postgres, sqlite_store
 from tests.factories import KNOWLEDGE_DIR
 
 
@@ -20,3 +25,23 @@ def real_kb() -> KnowledgeBase:
 def real_matcher(real_kb: KnowledgeBase) -> Matcher:
     """The matcher as the running bot builds it: the decision rule comes from the default Settings."""
     return Matcher(real_kb, matcher_config(Settings(_env_file=None)))
+
+
+@pytest.fixture(scope="session")
+def postgres_reachable() -> None:
+    """Checked once per run: skips PostgreSQL tests with the reason, or fails them when CI is set."""
+    require_postgres()
+
+
+@pytest.fixture(params=[SQLITE, POSTGRESQL])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """An empty database, once as an SQLite file in tmp_path and once as a fresh PostgreSQL schema."""
+    if request.param == SQLITE:
+        yield sqlite_store(tmp_path)
+        return
+    request.getfixturevalue("postgres_reachable")
+    created, drop_statement = postgres_store()
+    try:
+        yield created
+    finally:
+        drop(drop_statement)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -10,9 +11,21 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.types import Session
+from bot.storage import sessions
+from bot.storage.db import Database
+from bot.storage.migrations import current_revision, head_revision
 from tests.factories import PROJECT_ROOT
 
 QUESTION = "Làm mất thẻ bảo hiểm y tế thì xin cấp lại thế nào?"
+
+
+@pytest.fixture(autouse=True)
+def database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each test's bot keeps its conversations in an SQLite file of its own, never in ./data/."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'data' / 'bot.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    return url
 
 
 def run_bot(*args: str, stdin: str = "", extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -171,6 +184,58 @@ def test_chat_ends_quietly_at_end_of_input() -> None:
     result = run_bot("chat", stdin="")
     assert result.returncode == 0, result.stderr
     assert "Tạm biệt!" in result.stdout
+
+
+def test_chat_continues_the_conversation_after_a_restart(database_url: str) -> None:
+    first = run_bot("chat", stdin=f"{QUESTION}\n/quit\n")
+    second = run_bot("chat", stdin="/menu\n/quit\n")
+    assert first.returncode == second.returncode == 0, first.stderr + second.stderr
+    # two turns each run: the /start on entry and one message
+    assert asyncio.run(stored_session(database_url, "console")) == Session(
+        "console", last_entry="bhyt.mat-the", turns=4
+    )
+
+
+def test_chat_creates_the_folder_of_its_database(tmp_path: Path) -> None:
+    result = run_bot("chat", stdin="/quit\n")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "data" / "bot.db").is_file()
+
+
+def test_chat_with_an_unusable_database_url_says_so_without_a_traceback() -> None:
+    result = run_bot("chat", stdin="/quit\n", extra_env={"DATABASE_URL": "mysql://db/bot"})
+    assert result.returncode == 1
+    assert "DATABASE_URL" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+# -- db --------------------------------------------------------------------------------------
+
+
+def test_db_upgrade_migrates_the_database_and_can_run_again(database_url: str) -> None:
+    first = run_bot("db", "upgrade")
+    second = run_bot("db", "upgrade")
+    assert first.returncode == second.returncode == 0, first.stderr + second.stderr
+    assert f"revision {head_revision()}" in second.stdout
+    assert asyncio.run(revision_of(database_url)) == head_revision()
+
+
+def test_db_upgrade_on_a_database_that_is_not_there_fails_without_a_traceback() -> None:
+    result = run_bot("db", "upgrade", extra_env={"DATABASE_URL": "postgresql://bot:secret@127.0.0.1:9/bot"})
+    assert result.returncode == 1
+    assert "Không mở được cơ sở dữ liệu" in result.stderr
+    assert "secret" not in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+async def stored_session(url: str, chat: str) -> Session | None:
+    async with Database(url) as database, database.transaction() as connection:
+        return await sessions.load(connection, chat)
+
+
+async def revision_of(url: str) -> str | None:
+    async with Database(url) as database:
+        return await current_revision(database)
 
 
 def test_run_refuses_a_telegram_token_it_cannot_use_yet() -> None:

@@ -1,0 +1,187 @@
+"""The Telegram channel: translate an Update to an Inbound, call the service, send the rendered replies.
+
+Everything here is thin on purpose; the dialogue lives in the core and its state in the service's tables.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from functools import partial
+
+from telegram import BotCommand, CallbackQuery, Message, Update
+from telegram.constants import ChatType, MessageEntityType, ParseMode
+from telegram.ext import Application, ContextTypes, TypeHandler
+
+from bot.channels.telegram.delivery import ChatLocks, RetryPolicy, deliver
+from bot.channels.telegram.render import Outgoing, escape, render
+from bot.core.types import Inbound, InboundKind, LogInteraction, Outcome
+
+log = logging.getLogger(__name__)
+
+Handle = Callable[[Inbound, int | None], Awaitable[Outcome | None]]
+
+CHANNEL = "telegram"
+DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+BUSY_TEXT = "Hệ thống đang bận, bạn vui lòng gửi lại sau ít phút."
+COMMANDS = (
+    BotCommand("start", "Bắt đầu"),
+    BotCommand("menu", "Các chủ đề"),
+    BotCommand("help", "Hướng dẫn sử dụng"),
+)
+COMMAND_KINDS = {"start": InboundKind.START, "menu": InboundKind.MENU, "help": InboundKind.HELP}
+ALLOWED_UPDATES = (Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY)
+
+
+def chat_key(chat_id: int) -> str:
+    """The session key of a Telegram chat."""
+    return f"{CHANNEL}:{chat_id}"
+
+
+def _command(message: Message) -> InboundKind | None:
+    entity = message.entities[0] if message.entities else None
+    if entity is None or entity.type != MessageEntityType.BOT_COMMAND or entity.offset != 0 or not message.text:
+        return None
+    name = message.text[1 : entity.length].partition("@")[0].lower()
+    return COMMAND_KINDS.get(name)
+
+
+def to_inbound(update: Update) -> Inbound | None:
+    """The Inbound an update stands for, or None when the bot does not answer it.
+
+    Only private chats are answered. An edited text is answered as the question it now asks; other edits
+    (a live location moving, a caption changed) get no reply.
+    """
+    chat = update.effective_chat
+    if chat is None or chat.type != ChatType.PRIVATE:
+        return None
+    key = chat_key(chat.id)
+    if update.callback_query is not None:
+        data = update.callback_query.data
+        return Inbound(key, InboundKind.ACTION, action=data if isinstance(data, str) else "")
+    if update.message is not None:
+        message = update.message
+        if message.text is None:
+            return Inbound(key, InboundKind.UNSUPPORTED)
+        kind = _command(message)
+        return Inbound(key, kind) if kind else Inbound(key, InboundKind.TEXT, text=message.text)
+    if update.edited_message is not None and update.edited_message.text is not None:
+        return Inbound(key, InboundKind.TEXT, text=update.edited_message.text)
+    return None
+
+
+def _decisions(outcome: Outcome) -> str:
+    """What the engine decided, for the log: "answer:bhyt.the-mat", "fallback", ... (never the question)."""
+    logged = [e for e in outcome.effects if isinstance(e, LogInteraction)]
+    return ",".join(f"{e.decision}:{e.matched_id}" if e.matched_id else e.decision for e in logged) or "-"
+
+
+class TelegramChannel:
+    """The handlers of one Application; `handle` is the service (Service.handle in production)."""
+
+    def __init__(self, handle: Handle, unavailable: tuple[type[Exception], ...], policy: RetryPolicy) -> None:
+        self.handle = handle
+        self.unavailable = unavailable
+        self.policy = policy
+        self.locks = ChatLocks()
+
+    async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.callback_query is not None:  # stop the spinner now, without waiting for the chat's turn
+            context.application.create_task(self._answer(update.callback_query, update.update_id))
+        inbound = to_inbound(update)
+        if inbound is None or update.effective_chat is None:
+            log.info("update %s: not answered (%s)", update.update_id, _update_kind(update))
+            return
+        chat_id = update.effective_chat.id
+        async with self.locks.hold(chat_id):
+            try:
+                outcome = await self.handle(inbound, update.update_id)
+            except self.unavailable as exc:
+                log.warning("update %s: storage unavailable (%s), asked to retry", update.update_id, type(exc).__name__)
+                await self.send(context, chat_id, [Outgoing(escape(BUSY_TEXT))], update.update_id)
+                return
+            if outcome is None:
+                log.info("update %s: already handled, nothing sent", update.update_id)
+                return
+            log.info("update %s: %s %s", update.update_id, inbound.kind, _decisions(outcome))
+            parts = [part for reply in outcome.replies for part in render(reply)]
+            await self.send(context, chat_id, parts, update.update_id)
+
+    async def send(
+        self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, parts: list[Outgoing], update_id: int | None
+    ) -> None:
+        """Send the parts in order; stop at the first one that cannot be delivered."""
+        for part in parts:
+            send = partial(
+                context.bot.send_message, chat_id, part.html, parse_mode=ParseMode.HTML, reply_markup=part.keyboard
+            )
+            sent = await deliver(send, self.policy, "sendMessage", update_id)
+            if sent is None:
+                return
+
+    async def _answer(self, query: CallbackQuery, update_id: int) -> None:
+        """Stop the button's spinner (best effort: a query answered twice is only logged)."""
+        no_floods = replace(self.policy, flood_attempts=1)
+        await deliver(query.answer, no_floods, "answerCallbackQuery", update_id)
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A handler failed: log it with the update id (never the message) and tell the citizen politely."""
+        update_id = update.update_id if isinstance(update, Update) else None
+        log.error("update %s: failed with %s", update_id, type(context.error).__name__, exc_info=context.error)
+        if isinstance(update, Update) and update.effective_chat is not None:
+            await self.send(context, update.effective_chat.id, [Outgoing(escape(BUSY_TEXT))], update_id)
+
+    async def register_commands(self, application: Application) -> None:
+        """setMyCommands, as post_init: a 429 is waited out if short, otherwise the bot starts without it."""
+        register = partial(application.bot.set_my_commands, COMMANDS)
+        done = await deliver(register, self.policy, "setMyCommands", max_flood_wait=self.policy.startup_flood_wait)
+        if done is None:
+            log.warning("commands not registered; the bot runs without its command menu")
+
+
+def _update_kind(update: Update) -> str:
+    chat = update.effective_chat
+    if chat is not None and chat.type != ChatType.PRIVATE:
+        return f"{chat.type} chat"
+    return "edited non-text" if update.edited_message is not None else "other"
+
+
+def quiet_loggers() -> None:
+    """httpx logs request URLs, which contain the token; PTB's debug records contain message texts."""
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    logging.getLogger("telegram").setLevel(logging.INFO)
+
+
+def build_application(
+    token: str,
+    base_url: str | None,
+    handle: Handle,
+    *,
+    unavailable: tuple[type[Exception], ...] | None = None,
+    policy: RetryPolicy | None = None,
+) -> Application:
+    """An Application answering private chats through `handle`.
+
+    `base_url` is the Bot API root the token is appended to (None: Telegram's own). `unavailable` lists the
+    exceptions of `handle` that mean "storage is down" (default: bot.service.StorageUnavailable): the citizen
+    is asked to try again in a few minutes. Updates are handled concurrently; each chat's one at a time, in order.
+    """
+    if unavailable is None:
+        from bot.service import StorageUnavailable  # here, so importing the channel does not load storage
+
+        unavailable = (StorageUnavailable,)
+    quiet_loggers()
+    channel = TelegramChannel(handle, unavailable, policy or RetryPolicy())
+    application = (
+        Application.builder()
+        .token(token)
+        .base_url(base_url or DEFAULT_BASE_URL)
+        .concurrent_updates(True)
+        .post_init(channel.register_commands)
+        .build()
+    )
+    application.add_handler(TypeHandler(Update, channel.on_update))
+    application.add_error_handler(channel.on_error)
+    return application

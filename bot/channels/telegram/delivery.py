@@ -1,0 +1,104 @@
+"""Calls to the Bot API that survive flood control and network trouble, and per-chat ordering.
+
+A 429 answer carries `retry_after`: only the chat being answered waits (its handler sleeps while holding
+that chat's lock); every other chat keeps being answered. Network errors and 5xx answers are retried a few
+times with a doubling backoff. Anything else (blocked by the user, a bad request) is logged and given up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TypeVar
+
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 4  # tries for one call when the network fails or Telegram answers 5xx
+    backoff: float = 0.5  # seconds before the second try, doubled before each further one
+    flood_attempts: int = 5  # tries for one call that Telegram keeps answering with 429
+    max_flood_wait: float = 60.0  # a longer retry_after is not waited for: the call is given up
+    startup_flood_wait: float = 5.0  # the same bound for setMyCommands, which holds up start-up
+
+
+def seconds(retry_after: float | timedelta) -> float:
+    """PTB gives retry_after as seconds or, with PTB_TIMEDELTA set, as a timedelta."""
+    return retry_after.total_seconds() if isinstance(retry_after, timedelta) else float(retry_after)
+
+
+async def deliver(
+    call: Callable[[], Awaitable[T]],
+    policy: RetryPolicy,
+    what: str,
+    update_id: int | None = None,
+    max_flood_wait: float | None = None,
+) -> T | None:
+    """The result of `call()`, retried as the policy says; None (logged) when it is given up."""
+    max_wait = policy.max_flood_wait if max_flood_wait is None else max_flood_wait
+    floods = failures = 0
+    while True:
+        try:
+            return await call()
+        except RetryAfter as exc:
+            floods += 1
+            wait = seconds(exc.retry_after)
+            if floods >= policy.flood_attempts or wait > max_wait:
+                log.warning("update %s: %s rate-limited (retry after %.0fs), given up", update_id, what, wait)
+                return None
+            log.info("update %s: %s rate-limited, retrying in %.1fs", update_id, what, wait)
+            await asyncio.sleep(wait)
+        except BadRequest as exc:  # a subclass of NetworkError, but retrying cannot help
+            log.warning("update %s: %s rejected: %s", update_id, what, exc.message)
+            return None
+        except NetworkError as exc:  # includes TimedOut and 5xx answers
+            failures += 1
+            if failures >= policy.attempts:
+                log.warning("update %s: %s failed %d times (%s), given up", update_id, what, failures, _kind(exc))
+                return None
+            delay = policy.backoff * 2 ** (failures - 1)
+            log.info("update %s: %s failed (%s), retrying in %.2fs", update_id, what, _kind(exc), delay)
+            await asyncio.sleep(delay)
+        except TelegramError as exc:  # Forbidden (the citizen blocked the bot), ChatMigrated, ...
+            log.warning("update %s: %s refused: %s", update_id, what, _kind(exc))
+            return None
+
+
+def _kind(exc: TelegramError) -> str:
+    return type(exc).__name__
+
+
+class ChatLocks:
+    """One lock per chat, so a chat's messages are handled and answered in order while other chats go on.
+
+    A lock exists only while someone holds or waits for it, so the table does not grow with the number of
+    chats ever seen. asyncio.Lock wakes its waiters first come, first served.
+    """
+
+    def __init__(self) -> None:
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._users: dict[int, int] = {}
+
+    def __len__(self) -> int:
+        return len(self._locks)
+
+    @asynccontextmanager
+    async def hold(self, chat_id: int) -> AsyncIterator[None]:
+        lock = self._locks.setdefault(chat_id, asyncio.Lock())
+        self._users[chat_id] = self._users.get(chat_id, 0) + 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._users[chat_id] -= 1
+            if not self._users[chat_id]:
+                del self._users[chat_id], self._locks[chat_id]

@@ -1,0 +1,107 @@
+"""Replies as Telegram shows them: escaped HTML, cut under the length limit, buttons as an inline keyboard."""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
+
+from bot.core.types import Button, Reply
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = MessageLimit.MAX_TEXT_LENGTH
+MAX_CALLBACK_DATA = InlineKeyboardButtonLimit.MAX_CALLBACK_DATA
+
+# Where a long text may be cut, coarsest first: paragraphs, sentences, lines, words.
+BOUNDARIES = (
+    re.compile(r"(?<=\n\n)"),
+    re.compile(r"(?<=[.!?…])(?=\s)"),
+    re.compile(r"(?<=\n)"),
+    re.compile(r"(?<=\s)"),
+)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message to send: HTML text and, on the last part of a reply, its keyboard."""
+
+    html: str
+    keyboard: InlineKeyboardMarkup | None = None
+
+
+def escape(text: str) -> str:
+    """The text as literal HTML: the citizen sees exactly these characters, never markup."""
+    return html.escape(text, quote=False)
+
+
+def size(text: str) -> int:
+    """Length as Telegram counts it (UTF-16 code units), measured on the escaped text to stay on the safe side."""
+    return len(escape(text).encode("utf-16-le")) // 2
+
+
+def _hard_cut(text: str, limit: int) -> Iterator[str]:
+    piece, used = "", 0
+    for char in text:
+        width = size(char)
+        if used + width > limit:
+            yield piece
+            piece, used = "", 0
+        piece, used = piece + char, used + width
+    if piece:
+        yield piece
+
+
+def _pieces(text: str, limit: int, level: int = 0) -> Iterator[str]:
+    """Consecutive pieces of `text`, each within `limit`, cut at the coarsest boundary that makes them fit."""
+    if size(text) <= limit:
+        yield text
+    elif level == len(BOUNDARIES):
+        yield from _hard_cut(text, limit)
+    else:
+        for part in BOUNDARIES[level].split(text):
+            yield from _pieces(part, limit, level + 1)
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """The text as few messages as fit under `limit`, cut at paragraph, then sentence, then word boundaries."""
+    chunks: list[str] = []
+    current = ""
+    for piece in _pieces(text, limit):
+        if current and size(current + piece) > limit:
+            chunks.append(current)
+            current = ""
+        current += piece
+    chunks.append(current)
+    return [chunk.strip() for chunk in chunks if chunk.strip()]
+
+
+def fits(button: Button) -> bool:
+    return 0 < len(button.action.encode("utf-8")) <= MAX_CALLBACK_DATA
+
+
+def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
+    """One button per row. A button whose action does not fit in callback data is dropped (the core never
+    makes one; this guards against a bad knowledge edit turning into a rejected message)."""
+    kept = [button for button in buttons if fits(button)]
+    if len(kept) < len(buttons):
+        dropped = len(buttons) - len(kept)
+        log.warning("dropped %d button(s) whose callback data is over %d bytes", dropped, MAX_CALLBACK_DATA)
+    if not kept:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.action)] for b in kept])
+
+
+def render(reply: Reply) -> list[Outgoing]:
+    """The messages that show one reply; the buttons go under the last one."""
+    parts = split_text(reply.text)
+    if not parts:
+        return []
+    last = len(parts) - 1
+    markup = keyboard(reply.buttons)
+    return [Outgoing(escape(part), markup if n == last else None) for n, part in enumerate(parts)]

@@ -1,0 +1,146 @@
+"""The shell around the core: each inbound message is handled in one database transaction.
+
+    record the update id (stop if it was handled already) -> lock the chat's session -> load it
+    -> decide (bot.core.engine) -> save the new session -> apply the effects -> commit
+
+The transaction is retried a few times, with a growing pause, when the database is briefly away or
+busy (SQLite "database is locked", a PostgreSQL lock timeout, serialization failure, deadlock or lost
+connection). If it stays away, `handle` raises StorageUnavailable and the channel asks the citizen to
+try again; nothing of that message was stored, so the update can be handled again later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import date
+
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.core.engine import decide
+from bot.core.knowledge import KnowledgeBase
+from bot.core.matcher import Matcher
+from bot.core.types import Effect, Inbound, LogInteraction, Outcome
+from bot.storage import interactions, sessions, updates
+from bot.storage.db import Database
+
+log = logging.getLogger(__name__)
+
+ATTEMPTS = 5
+FIRST_PAUSE_SECONDS = 0.05  # then doubled: 0.05, 0.1, 0.2, 0.4
+# PostgreSQL SQLSTATEs worth another attempt: serialization failure, deadlock, lock timeout, server shutting
+# down or starting, too many connections; class 08 is every connection exception.
+TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "55P03", "57P01", "57P02", "57P03", "53300"})
+# SQLite primary result codes worth another attempt: SQLITE_BUSY, SQLITE_LOCKED, SQLITE_IOERR, SQLITE_CANTOPEN,
+# SQLITE_PROTOCOL (https://sqlite.org/rescode.html). "no such table" or a syntax error is SQLITE_ERROR: not retried.
+TRANSIENT_SQLITE_CODES = frozenset({5, 6, 10, 14, 15})
+
+
+class StorageUnavailable(Exception):
+    """The database could not be reached or stayed busy; nothing was stored for this message."""
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether another attempt may succeed: the database was away or busy rather than wrong."""
+    if isinstance(error, OSError | TimeoutError):
+        return True  # connection refused, reset or timed out
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    sqlite_code = getattr(error.orig, "sqlite_errorcode", None)
+    if sqlite_code is not None:
+        return (sqlite_code & 0xFF) in TRANSIENT_SQLITE_CODES  # the extended code's primary part
+    sqlstate = getattr(error.orig, "sqlstate", None) or ""
+    if sqlstate:
+        return sqlstate in TRANSIENT_SQLSTATES or sqlstate.startswith("08")
+    return isinstance(error, OperationalError | InterfaceError)
+
+
+class Service:
+    """Handles the messages of one channel ("telegram", "console", …) against one database."""
+
+    def __init__(
+        self,
+        database: Database,
+        kb: KnowledgeBase,
+        matcher: Matcher,
+        today: Callable[[], date],
+        channel: str,
+        *,
+        attempts: int = ATTEMPTS,
+        first_pause: float = FIRST_PAUSE_SECONDS,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ) -> None:
+        self.database = database
+        self.kb = kb
+        self.matcher = matcher
+        self.today = today
+        self.channel = channel
+        self.attempts = attempts
+        self.first_pause = first_pause
+        self.sleep = sleep
+
+    async def handle(self, inbound: Inbound, update_id: int | None = None) -> Outcome | None:
+        """The outcome to send, or None if this update was handled before (send nothing).
+
+        `update_id` None (the console) skips the duplicate check.
+        """
+        attempt = 1
+        while True:
+            try:
+                return await self._handle_once(inbound, update_id)
+            except (SQLAlchemyError, OSError, TimeoutError) as error:
+                if not is_transient(error):
+                    log.error("database error (channel %s, update %s): %s", self.channel, update_id, _describe(error))
+                    raise StorageUnavailable(f"database error: {type(error).__name__}") from error
+                if attempt >= self.attempts:
+                    log.error(
+                        "database unavailable after %d attempts (channel %s, update %s): %s",
+                        attempt,
+                        self.channel,
+                        update_id,
+                        _describe(error),
+                    )
+                    raise StorageUnavailable(f"database unavailable after {attempt} attempts") from error
+                pause = self.first_pause * 2 ** (attempt - 1)
+                log.warning(
+                    "database busy or away (channel %s, update %s, attempt %d of %d, retry in %.2f s): %s",
+                    self.channel,
+                    update_id,
+                    attempt,
+                    self.attempts,
+                    pause,
+                    _describe(error),
+                )
+                await self.sleep(pause)
+                attempt += 1
+
+    async def _handle_once(self, inbound: Inbound, update_id: int | None) -> Outcome | None:
+        async with self.database.transaction() as connection:
+            if update_id is not None and not await updates.record(connection, self.channel, update_id):
+                log.info("update already handled (channel %s, update %s)", self.channel, update_id)
+                return None
+            session = await sessions.lock(connection, inbound.chat)
+            outcome = decide(inbound, session, self.kb, self.today(), self.matcher)
+            if outcome.session is not None:
+                await sessions.save(connection, outcome.session)
+            for effect in outcome.effects:
+                await self._apply(connection, effect)
+            return outcome
+
+    async def _apply(self, connection: AsyncConnection, effect: Effect) -> None:
+        if isinstance(effect, LogInteraction):
+            await interactions.log(connection, self.channel, effect)
+        else:
+            raise TypeError(f"no handler for effect {type(effect).__name__}")
+
+
+def _describe(error: BaseException) -> str:
+    """The error's class and code, without its message (which may quote stored values)."""
+    original = getattr(error, "orig", None) or error
+    code = getattr(original, "sqlite_errorname", None) or getattr(original, "sqlstate", None)
+    name = type(original).__name__
+    return f"{name} {code}" if code else name

@@ -1,0 +1,376 @@
+"""The real Application, built by build_application, against the loopback Bot API in tests/fakes.
+
+Every test waits for what the bot sends (FakeTelegram.wait_for_replies wakes on each request), never for
+a fixed time. To show that something was *not* sent, a test sends a last message in the same chat and
+waits for its reply: a chat's updates are answered one at a time, in order, so anything the earlier ones
+caused has been sent by then.
+
+The `handle` fixture is the service the bot calls; the scenarios hold for any service that keeps the
+contract of bot.service.Service.handle.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+from telegram.constants import MessageLimit
+from telegram.ext import Application
+
+from bot.channels.telegram import BUSY_TEXT, COMMANDS, Handle, RetryPolicy, build_application, running, serve
+from bot.core.engine import answer_reply, menu_buttons
+from bot.core.knowledge import KnowledgeBase
+from bot.core.matcher import Matcher
+from bot.core.types import Button, Inbound, Outcome, Reply
+from bot.service import StorageUnavailable
+from tests.factories import TODAY
+from tests.fakes.memory_service import MemoryService
+from tests.fakes.telegram_api import TOKEN, FakeTelegram
+from tests.fakes.telegram_updates import MEDIA, callback_query, command, edited_message, media_message, text_message
+
+pytestmark = pytest.mark.anyio
+
+CHAT_A, CHAT_B = 1001, 1002
+HOTLINE = "1900 9068"
+FAST = RetryPolicy(backoff=0.01)  # retries as in production, without the waiting
+
+
+@pytest.fixture
+def handle(real_kb: KnowledgeBase, real_matcher: Matcher) -> Handle:
+    """The service the bot calls: in memory here, the real Service on SQLite and PostgreSQL elsewhere."""
+    return MemoryService(real_kb, real_matcher, TODAY).handle
+
+
+@pytest.fixture
+async def fake_api() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram() as api:
+        yield api
+
+
+@asynccontextmanager
+async def bot_running(api: FakeTelegram, handle: Handle, **options: Any) -> AsyncIterator[Application]:
+    application = build_application(api.token, api.base_url, handle, **({"policy": FAST} | options))
+    async with running(application, poll_timeout=1):
+        yield application
+
+
+@pytest.fixture
+async def telegram(fake_api: FakeTelegram, handle: Handle) -> AsyncIterator[FakeTelegram]:
+    """The loopback Bot API with the bot polling it."""
+    async with bot_running(fake_api, handle):
+        yield fake_api
+
+
+@pytest.fixture(autouse=True)
+def logs_are_clean(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Over every test, start-up and shut-down included: no traceback, and never the token, at any level."""
+    caplog.set_level(logging.DEBUG)
+    yield
+    records = [r for when in ("setup", "call", "teardown") for r in caplog.get_records(when)]
+    assert [r.getMessage() for r in records if r.exc_info or r.exc_text] == []
+    secret = TOKEN.partition(":")[2]
+    assert [r.getMessage() for r in records if secret in r.getMessage()] == []
+
+
+def labels_and_actions(buttons: tuple[Button, ...]) -> list[tuple[str, str]]:
+    return [(button.label, button.action) for button in buttons]
+
+
+def replying(reply: Reply) -> Handle:
+    """A service that answers everything with this reply."""
+
+    async def handle(inbound: Inbound, update_id: int | None) -> Outcome:
+        return Outcome((reply,))
+
+    return handle
+
+
+# -- conversations ----------------------------------------------------------------------------------
+
+
+async def test_start_shows_the_greeting_and_the_menu_buttons(telegram: FakeTelegram, real_kb: KnowledgeBase) -> None:
+    telegram.enqueue(command(1, CHAT_A, "start"))
+    [reply] = await telegram.wait_for_replies(CHAT_A, 1)
+    assert reply.text == real_kb.message("greeting")
+    assert reply.parse_mode == "HTML"
+    assert reply.buttons == labels_and_actions(menu_buttons(real_kb))
+
+
+async def test_the_command_menu_is_registered_at_start_up(telegram: FakeTelegram) -> None:
+    assert telegram.commands == [{"command": c.command, "description": c.description} for c in COMMANDS]
+
+
+@pytest.mark.parametrize(("name", "message"), [("menu", "greeting"), ("help", "help")])
+async def test_menu_and_help_commands_answer_with_the_menu(
+    telegram: FakeTelegram, real_kb: KnowledgeBase, name: str, message: str
+) -> None:
+    telegram.enqueue(command(1, CHAT_A, name))
+    [reply] = await telegram.wait_for_replies(CHAT_A, 1)
+    assert reply.text == real_kb.message(message)
+    assert reply.buttons == labels_and_actions(menu_buttons(real_kb))
+
+
+async def test_a_question_with_and_without_diacritics_gets_the_same_answer(
+    telegram: FakeTelegram, real_kb: KnowledgeBase, real_matcher: Matcher
+) -> None:
+    question = "Mất thẻ BHYT thì phải làm sao?"
+    decision = real_matcher.match(question)
+    assert decision.kind == "answer" and decision.entry_id is not None
+    expected = answer_reply(real_kb.entries[decision.entry_id], real_kb, TODAY)
+
+    telegram.enqueue(text_message(1, CHAT_A, question), text_message(2, CHAT_B, "mat the bhyt thi phai lam sao"))
+    [with_marks] = await telegram.wait_for_replies(CHAT_A, 1)
+    [without_marks] = await telegram.wait_for_replies(CHAT_B, 1)
+    assert with_marks.text == without_marks.text == expected.text
+    assert with_marks.buttons == without_marks.buttons == labels_and_actions(expected.buttons)
+
+
+async def test_pressing_menu_buttons_leads_to_an_answer_and_stops_each_spinner(
+    telegram: FakeTelegram, real_kb: KnowledgeBase
+) -> None:
+    telegram.enqueue(command(1, CHAT_A, "start"))
+    [menu] = await telegram.wait_for_replies(CHAT_A, 1)
+    subject_action = next(action for _, action in menu.buttons if action.startswith("s:"))
+
+    telegram.enqueue(callback_query(2, CHAT_A, subject_action, message_id=menu.message_id))
+    [_, subject] = await telegram.wait_for_replies(CHAT_A, 2)
+    entry_action = next(action for _, action in subject.buttons if action.startswith("a:"))
+
+    telegram.enqueue(callback_query(3, CHAT_A, entry_action, message_id=subject.message_id))
+    [_, _, answer] = await telegram.wait_for_replies(CHAT_A, 3)
+    assert answer.text == answer_reply(real_kb.entries[entry_action.removeprefix("a:")], real_kb, TODAY).text
+    answered = await telegram.wait_for_calls("answerCallbackQuery", 2)
+    assert [call.params["callback_query_id"] for call in answered] == ["q2", "q3"]
+
+
+async def test_an_out_of_scope_question_gets_the_fallback_with_the_hotline(
+    telegram: FakeTelegram, real_kb: KnowledgeBase
+) -> None:
+    telegram.enqueue(text_message(1, CHAT_A, "Giá vàng hôm nay bao nhiêu?"))
+    [reply] = await telegram.wait_for_replies(CHAT_A, 1)
+    assert HOTLINE in reply.text
+    assert reply.buttons == labels_and_actions(menu_buttons(real_kb))
+
+
+@pytest.mark.parametrize("kind", sorted(MEDIA))
+async def test_a_message_without_text_gets_the_polite_unsupported_reply(
+    telegram: FakeTelegram, real_kb: KnowledgeBase, kind: str
+) -> None:
+    telegram.enqueue(media_message(1, CHAT_A, kind))
+    [reply] = await telegram.wait_for_replies(CHAT_A, 1)
+    assert reply.text == real_kb.message("unsupported")
+    assert reply.buttons == labels_and_actions(menu_buttons(real_kb))
+
+
+async def test_a_4000_character_message_gets_a_reply(telegram: FakeTelegram) -> None:
+    text = ("Cho em hỏi về bảo hiểm, nhà em ở quê, làm ruộng, không có lương. " * 70)[:4000]
+    telegram.enqueue(text_message(1, CHAT_A, text))
+    [reply] = await telegram.wait_for_replies(CHAT_A, 1)
+    assert reply.text.strip()
+
+
+async def test_a_stale_button_gets_the_stale_reply_and_the_menu(telegram: FakeTelegram, real_kb: KnowledgeBase) -> None:
+    telegram.enqueue(callback_query(1, CHAT_A, "a:muc-da-bi-xoa"))
+    [reply] = await telegram.wait_for_replies(CHAT_A, 1)
+    assert reply.text == real_kb.message("stale")
+    assert reply.buttons == labels_and_actions(menu_buttons(real_kb))
+    await telegram.wait_for_calls("answerCallbackQuery", 1)
+
+
+async def test_an_edited_question_is_answered_as_it_now_reads(
+    telegram: FakeTelegram, real_kb: KnowledgeBase, real_matcher: Matcher
+) -> None:
+    decision = real_matcher.match("mất thẻ bhyt")
+    assert decision.entry_id is not None
+    telegram.enqueue(edited_message(1, CHAT_A, "mất thẻ bhyt"))
+    [reply] = await telegram.wait_for_replies(CHAT_A, 1)
+    assert reply.text == answer_reply(real_kb.entries[decision.entry_id], real_kb, TODAY).text
+
+
+async def test_a_live_location_moving_gets_no_reply(telegram: FakeTelegram, real_kb: KnowledgeBase) -> None:
+    telegram.enqueue(edited_message(1, CHAT_A, text=None), command(2, CHAT_A, "help"))
+    replies = await telegram.wait_for_replies(CHAT_A, 1)
+    assert [reply.text for reply in replies] == [real_kb.message("help")]
+
+
+async def test_serve_answers_until_it_is_told_to_stop(fake_api: FakeTelegram, handle: Handle) -> None:
+    stop = asyncio.Event()
+    application = build_application(fake_api.token, fake_api.base_url, handle, policy=FAST)
+    serving = asyncio.create_task(serve(application, stop))
+    fake_api.enqueue(command(1, CHAT_A, "start"))
+    await fake_api.wait_for_replies(CHAT_A, 1)
+    stop.set()
+    await asyncio.wait_for(serving, 5)
+    assert not application.running
+
+
+# -- exactly once ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("together", [True, False], ids=["same-batch", "redelivered-later"])
+async def test_the_same_update_delivered_twice_is_answered_once(
+    telegram: FakeTelegram, real_kb: KnowledgeBase, together: bool
+) -> None:
+    question = text_message(1, CHAT_A, "Giá vàng hôm nay bao nhiêu?")
+    telegram.enqueue(question)
+    if not together:
+        await telegram.wait_for_replies(CHAT_A, 1)
+    telegram.enqueue(question, command(2, CHAT_A, "help"))
+    replies = await telegram.wait_for_replies(CHAT_A, 2)
+    assert [reply.text for reply in replies] == [real_kb.message("fallback"), real_kb.message("help")]
+
+
+async def test_the_same_button_press_delivered_twice_is_answered_once(
+    telegram: FakeTelegram, real_kb: KnowledgeBase
+) -> None:
+    press = callback_query(1, CHAT_A, "m")
+    telegram.enqueue(press, press, command(2, CHAT_A, "help"))
+    replies = await telegram.wait_for_replies(CHAT_A, 2)
+    assert [r.text for r in replies] == [real_kb.message("greeting"), real_kb.message("help")]
+
+
+# -- rendering ----------------------------------------------------------------------------------------
+
+
+async def test_html_special_characters_in_an_answer_are_shown_literally(fake_api: FakeTelegram) -> None:
+    text = 'Mức <b>đóng</b> & "hưởng": 5 < 6 > 4, &amp; <a href="x">link</a>'
+    async with bot_running(fake_api, replying(Reply(text, (Button("A & <B>", "a:x"),)))):
+        fake_api.enqueue(text_message(1, CHAT_A, "câu hỏi"))
+        [reply] = await fake_api.wait_for_replies(CHAT_A, 1)
+    assert reply.text == text
+    assert "<b>" not in reply.html
+    assert reply.buttons == [("A & <B>", "a:x")]
+
+
+async def test_a_long_answer_is_split_at_paragraphs_with_the_buttons_under_the_last_part(
+    fake_api: FakeTelegram,
+) -> None:
+    paragraph = "Câu trả lời dài về bảo hiểm xã hội. " * 55  # about 2,000 characters: two fit in one message
+    text = "\n\n".join(f"Đoạn {n}. {paragraph}".strip() for n in range(1, 6))
+    async with bot_running(fake_api, replying(Reply(text, (Button("Menu chính", "m"),)))):
+        fake_api.enqueue(text_message(1, CHAT_A, "câu hỏi"))
+        parts = await fake_api.wait_for_replies(CHAT_A, 3)
+    assert [part.text[:7] for part in parts] == ["Đoạn 1.", "Đoạn 3.", "Đoạn 5."]
+    assert all(len(part.text) <= MessageLimit.MAX_TEXT_LENGTH for part in parts)
+    assert [part.buttons for part in parts] == [[], [], [("Menu chính", "m")]]
+    assert "\n\n".join(part.text for part in parts) == text
+
+
+# -- failures ----------------------------------------------------------------------------------------
+
+
+async def test_a_429_on_one_chat_delays_that_chat_only(fake_api: FakeTelegram, handle: Handle) -> None:
+    fake_api.fail("sendMessage", 429, retry_after=1, chat_id=CHAT_A)
+    async with bot_running(fake_api, handle):
+        fake_api.enqueue(command(1, CHAT_A, "start"), command(2, CHAT_B, "start"))
+        await fake_api.wait_for_replies(CHAT_A, 1)
+    assert [sent.chat_id for sent in fake_api.outbox] == [CHAT_B, CHAT_A]
+    to_a = [call.status for call in fake_api.calls_of("sendMessage") if call.params["chat_id"] == CHAT_A]
+    assert to_a == [429, 200]
+
+
+@pytest.mark.parametrize("status", [500, 502, 0], ids=["500", "502", "dropped-connection"])
+async def test_a_server_error_on_send_is_retried(fake_api: FakeTelegram, handle: Handle, status: int) -> None:
+    fake_api.fail("sendMessage", status, times=2)
+    async with bot_running(fake_api, handle):
+        fake_api.enqueue(command(1, CHAT_A, "start"))
+        [reply] = await fake_api.wait_for_replies(CHAT_A, 1)
+    assert reply.buttons
+    assert [call.status for call in fake_api.calls_of("sendMessage")] == [status, status, 200]
+
+
+async def test_a_send_that_keeps_failing_is_given_up_and_the_bot_goes_on(
+    fake_api: FakeTelegram, handle: Handle, real_kb: KnowledgeBase, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake_api.fail("sendMessage", 500, times=FAST.attempts, chat_id=CHAT_A)
+    async with bot_running(fake_api, handle):
+        fake_api.enqueue(command(1, CHAT_A, "start"), command(2, CHAT_B, "start"), command(3, CHAT_A, "help"))
+        [help_reply] = await fake_api.wait_for_replies(CHAT_A, 1)
+        await fake_api.wait_for_replies(CHAT_B, 1)
+    assert help_reply.text == real_kb.message("help")
+    to_a = [call.status for call in fake_api.calls_of("sendMessage") if call.params["chat_id"] == CHAT_A]
+    assert to_a == [500] * FAST.attempts + [200]
+    assert "update 1: sendMessage failed 4 times (NetworkError), given up" in caplog.messages
+
+
+async def test_start_up_waits_out_a_short_429_on_set_my_commands(fake_api: FakeTelegram, handle: Handle) -> None:
+    fake_api.fail("setMyCommands", 429, retry_after=1)
+    async with bot_running(fake_api, handle):
+        fake_api.enqueue(command(1, CHAT_A, "start"))
+        await fake_api.wait_for_replies(CHAT_A, 1)
+    assert [call.status for call in fake_api.calls_of("setMyCommands")] == [429, 200]
+    assert [c["command"] for c in fake_api.commands] == [c.command for c in COMMANDS]
+
+
+async def test_start_up_goes_on_without_commands_after_a_long_429(
+    fake_api: FakeTelegram, handle: Handle, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake_api.fail("setMyCommands", 429, retry_after=3600)
+    async with bot_running(fake_api, handle):
+        fake_api.enqueue(command(1, CHAT_A, "start"))
+        await fake_api.wait_for_replies(CHAT_A, 1)
+    assert fake_api.commands == []
+    assert "commands not registered" in caplog.text
+
+
+async def test_polling_goes_on_after_get_updates_fails(
+    fake_api: FakeTelegram, handle: Handle, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake_api.fail("getUpdates", 500)
+    async with bot_running(fake_api, handle):
+        fake_api.enqueue(command(1, CHAT_A, "start"))
+        await fake_api.wait_for_replies(CHAT_A, 1)
+    assert "getUpdates failed (NetworkError), polling again shortly" in caplog.messages
+
+
+async def test_storage_unavailable_gets_a_polite_try_again_and_the_bot_keeps_going(
+    fake_api: FakeTelegram, handle: Handle, real_kb: KnowledgeBase
+) -> None:
+    failures = iter([StorageUnavailable("database unavailable after 5 attempts")])
+
+    async def flaky(inbound: Inbound, update_id: int | None) -> Outcome | None:
+        if (failure := next(failures, None)) is not None:
+            raise failure
+        return await handle(inbound, update_id)
+
+    async with bot_running(fake_api, flaky):
+        fake_api.enqueue(command(1, CHAT_A, "start"), command(2, CHAT_A, "help"))
+        replies = await fake_api.wait_for_replies(CHAT_A, 2)
+    assert [reply.text for reply in replies] == [BUSY_TEXT, real_kb.message("help")]
+
+
+async def test_a_bug_in_the_service_is_logged_with_the_update_id_and_answered_politely(
+    fake_api: FakeTelegram, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(inbound: Inbound, update_id: int | None) -> Outcome | None:
+        raise RuntimeError("a bug")
+
+    async with bot_running(fake_api, broken):
+        fake_api.enqueue(text_message(77, CHAT_A, "câu hỏi"))
+        [reply] = await fake_api.wait_for_replies(CHAT_A, 1)
+    assert reply.text == BUSY_TEXT
+    [error] = [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert error.getMessage() == "update 77: failed with RuntimeError"
+    assert error.exc_info is not None
+    caplog.clear()  # the one traceback this test expects; logs_are_clean checks every other test
+
+
+# -- logs --------------------------------------------------------------------------------------------
+
+
+async def test_logs_carry_update_ids_and_decisions_never_what_the_citizen_wrote(
+    telegram: FakeTelegram, caplog: pytest.LogCaptureFixture
+) -> None:
+    private = "Tôi là Nguyễn Văn Bình, số 0912345678, mất thẻ bhyt"
+    chat_id = 731559204
+    telegram.enqueue(text_message(41, chat_id, private))
+    await telegram.wait_for_replies(chat_id, 1)
+    await telegram.wait_until(lambda: "update 41:" in caplog.text, 5, "the log line of update 41")
+    assert "Nguyễn" not in caplog.text
+    assert "0912345678" not in caplog.text
+    assert "mất thẻ" not in caplog.text
+    assert str(chat_id) not in caplog.text

@@ -1,0 +1,400 @@
+"""A loopback Bot API server: python-telegram-bot talks to it exactly as it would to api.telegram.org.
+
+    async with FakeTelegram() as telegram:
+        application = build_application(telegram.token, telegram.base_url, handle)
+        async with running(application):
+            telegram.enqueue(text_message(1, chat_id=7, text="xin chào"))  # tests/fakes/telegram_updates.py
+            [reply] = await telegram.wait_for_replies(7, 1)
+
+Requests arrive as PTB's HTTPXRequest sends them: application/x-www-form-urlencoded, every value a string,
+the non-string ones JSON-encoded (a JSON body is understood too; multipart file uploads are not).
+getUpdates long-polls like Telegram: it answers as soon as an update is queued, or after `timeout` seconds
+with []. An update stays queued until a later getUpdates confirms it with a higher offset, so a restarted
+bot gets back what it fetched but did not confirm; enqueueing an update a second time delivers it again (a
+duplicate). sendMessage checks what Telegram checks (HTML that parses, the length limit, callback data
+within 64 bytes) and records what the citizen would see. Faults are injected per method, optionally for
+one chat: 429 with retry_after, 500, or a connection dropped without an answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import inspect
+import json
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any, TypeVar
+from urllib.parse import parse_qsl, urlsplit
+
+from tests.fakes.telegram_updates import BOT_USER, chat, update_kind
+
+TOKEN = "424242:fake-token-that-must-never-be-logged"
+MAX_TEXT = 4096  # Telegram's limit, in UTF-16 code units of the text as shown
+MAX_CALLBACK_DATA = 64  # bytes
+STRING_PARAMETERS = frozenset({"text", "parse_mode", "callback_query_id", "caption", "url", "language_code"})
+HTML_TAGS = frozenset(
+    {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a", "code", "pre",
+     "blockquote", "tg-emoji"}
+)  # fmt: skip
+TAG = re.compile(r"</?([a-z-]+)(?:\s[^<>]*)?>")
+ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
+
+T = TypeVar("T")
+
+
+# -- what the fake records ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str
+    params: dict[str, Any]
+    status: int  # the HTTP status answered; 0 for a dropped connection
+
+
+@dataclass
+class Sent:
+    """A message the bot sent (or last edited), as the citizen sees it."""
+
+    chat_id: int
+    message_id: int
+    text: str  # as shown: HTML tags gone, entities decoded
+    html: str  # as sent
+    parse_mode: str | None
+    keyboard: list[list[dict[str, Any]]]  # inline keyboard rows
+
+    @property
+    def buttons(self) -> list[tuple[str, str]]:
+        """(label, callback data) of every button, top to bottom."""
+        return [(b["text"], b.get("callback_data", "")) for row in self.keyboard for b in row]
+
+
+@dataclass
+class Fault:
+    method: str
+    times: int
+    status: int  # 429, 500, ... or 0 to drop the connection without an answer
+    retry_after: float = 1
+    chat_id: int | None = None
+
+    def matches(self, method: str, params: dict[str, Any]) -> bool:
+        return (
+            self.times > 0
+            and self.method.lower() == method.lower()
+            and (self.chat_id is None or params.get("chat_id") == self.chat_id)
+        )
+
+
+@dataclass
+class Queued:
+    update: dict[str, Any]
+    delivered: bool = False
+
+
+class BadRequest(Exception):
+    pass
+
+
+def shown_text(text: str, parse_mode: str | None) -> str:
+    """The text Telegram would show, or BadRequest with Telegram's wording when the HTML does not parse."""
+    if (parse_mode or "").upper() != "HTML":
+        return text
+    for match in re.finditer(r"<", text):
+        tag = TAG.match(text, match.start())
+        if tag is None or tag.group(1) not in HTML_TAGS:
+            raise BadRequest(f"Bad Request: can't parse entities: unsupported start tag at byte offset {match.start()}")
+    for match in re.finditer(r"&", text):
+        if not ENTITY.match(text, match.start()):
+            raise BadRequest(f"Bad Request: can't parse entities: unclosed entity at byte offset {match.start()}")
+    return html.unescape(TAG.sub("", text))
+
+
+async def _wait(event: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(event.wait(), max(seconds, 0))
+
+
+def _decode(name: str, value: Any) -> Any:
+    """PTB sends non-string values JSON-encoded inside form fields."""
+    if name in STRING_PARAMETERS or not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+# -- the server ---------------------------------------------------------------------------------------
+
+
+class FakeTelegram:
+    def __init__(self, token: str = TOKEN) -> None:
+        self.token = token
+        self.bot_user = dict(BOT_USER)
+        self.port = 0
+        self.calls: list[Call] = []  # every request, faulted ones included
+        self.outbox: list[Sent] = []  # every message sent, all chats, in order
+        self.commands: list[dict[str, Any]] = []  # as set by setMyCommands
+        self._queue: list[Queued] = []
+        self._faults: list[Fault] = []
+        self._change = asyncio.Event()  # replaced by a fresh one after every change
+        self._server: asyncio.Server | None = None
+        self._connections: set[asyncio.Task[None]] = set()
+        self._next_message_id = 1000
+
+    @property
+    def base_url(self) -> str:
+        """What ApplicationBuilder().base_url() takes: the token is appended to it."""
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    async def start(self) -> FakeTelegram:
+        self._server = await asyncio.start_server(self._serve_connection, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            for task in list(self._connections):
+                task.cancel()
+            await asyncio.gather(*self._connections, return_exceptions=True)
+            await self._server.wait_closed()
+            self._server = None
+
+    async def __aenter__(self) -> FakeTelegram:
+        return await self.start()
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.close()
+
+    # -- what tests do ------------------------------------------------------------------------------
+
+    def enqueue(self, *updates: dict[str, Any]) -> None:
+        """Queue updates for getUpdates; the same update enqueued twice is delivered twice."""
+        self._queue.extend(Queued(update) for update in updates)
+        self._changed()
+
+    def fail(
+        self, method: str, status: int, times: int = 1, retry_after: float = 1, chat_id: int | None = None
+    ) -> None:
+        """Answer the next `times` calls of `method` (only those for `chat_id`, if given) with `status`:
+        429 (with parameters.retry_after), 500, ..., or 0 to drop the connection without an answer."""
+        self._faults.append(Fault(method, times, status, retry_after, chat_id))
+
+    def sent(self, chat_id: int) -> list[Sent]:
+        return [message for message in self.outbox if message.chat_id == chat_id]
+
+    def calls_of(self, method: str) -> list[Call]:
+        return [call for call in self.calls if call.method.lower() == method.lower()]
+
+    async def wait_for_replies(self, chat_id: int, count: int, timeout: float = 5.0) -> list[Sent]:
+        """Every message sent to the chat, once there are at least `count` of them."""
+        return await self.wait_until(
+            lambda: len(self.sent(chat_id)) >= count and self.sent(chat_id), timeout, f"{count} replies in {chat_id}"
+        )
+
+    async def wait_for_calls(self, method: str, count: int, timeout: float = 5.0) -> list[Call]:
+        return await self.wait_until(
+            lambda: len(self.calls_of(method)) >= count and self.calls_of(method), timeout, f"{count} {method}"
+        )
+
+    async def wait_until(self, condition: Callable[[], T], timeout: float, what: str) -> T:
+        """The condition's value once it is truthy; it is checked again after every request and enqueue."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            change = self._change
+            if result := condition():
+                return result
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise AssertionError(f"waited {timeout}s for {what}; calls: {[c.method for c in self.calls]}")
+            await _wait(change, remaining)
+
+    def _changed(self) -> None:
+        self._change.set()
+        self._change = asyncio.Event()
+
+    # -- HTTP ---------------------------------------------------------------------------------------
+
+    async def _serve_connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._connections.add(task)
+        try:
+            while await self._serve_request(reader, writer):
+                pass
+        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
+            pass  # the client went away, e.g. a long poll cancelled when the bot stops
+        except asyncio.CancelledError:
+            pass  # close() ends the connections still open; asyncio would log a cancelled one as an error
+        finally:
+            self._connections.discard(task)
+            writer.close()
+
+    async def _serve_request(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+        head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
+        request_line, *header_lines = head.rstrip("\r\n").split("\r\n")
+        _, target, _ = request_line.split(" ", 2)
+        headers = {name.strip().lower(): value.strip() for name, _, value in (h.partition(":") for h in header_lines)}
+        body = await reader.readexactly(int(headers.get("content-length", "0")))
+        url = urlsplit(target)
+        params = self._parameters(url.query, headers.get("content-type", ""), body)
+        answer = await self._answer(url.path, params)
+        if answer is None:
+            return False  # drop the connection without a word
+        status, payload = answer
+        content = json.dumps(payload, ensure_ascii=False).encode()
+        writer.write(
+            f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(content)}\r\nConnection: keep-alive\r\n\r\n".encode()
+            + content
+        )
+        await writer.drain()
+        return True
+
+    @staticmethod
+    def _parameters(query: str, content_type: str, body: bytes) -> dict[str, Any]:
+        fields: dict[str, Any] = dict(parse_qsl(query, keep_blank_values=True))
+        if content_type.startswith("application/json") and body:
+            fields |= json.loads(body)
+        elif content_type.startswith("application/x-www-form-urlencoded"):
+            fields |= dict(parse_qsl(body.decode(), keep_blank_values=True))
+        return {name: _decode(name, value) for name, value in fields.items()}
+
+    async def _answer(self, path: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
+        prefix, _, method = path.rpartition("/")
+        if prefix != f"/bot{self.token}":
+            return 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
+        fault = next((f for f in self._faults if f.matches(method, params)), None)
+        if fault is not None:
+            fault.times -= 1
+            self._record(method, params, fault.status)
+            return self._fault_answer(fault)
+        handler = getattr(self, f"_api_{method.lower()}", None)
+        if handler is None:
+            self._record(method, params, 404)
+            return 404, {"ok": False, "error_code": 404, "description": "Not Found: method not found"}
+        try:
+            result = handler(params)
+            if inspect.isawaitable(result):
+                result = await result
+        except BadRequest as exc:
+            self._record(method, params, 400)
+            return 400, {"ok": False, "error_code": 400, "description": str(exc)}
+        self._record(method, params, 200)
+        return 200, {"ok": True, "result": result}
+
+    @staticmethod
+    def _fault_answer(fault: Fault) -> tuple[int, dict[str, Any]] | None:
+        if fault.status == 0:
+            return None
+        answer: dict[str, Any] = {"ok": False, "error_code": fault.status}
+        if fault.status == HTTPStatus.TOO_MANY_REQUESTS:
+            answer["description"] = f"Too Many Requests: retry after {fault.retry_after}"
+            answer["parameters"] = {"retry_after": fault.retry_after}
+        else:
+            answer["description"] = HTTPStatus(fault.status).phrase
+        return fault.status, answer
+
+    def _record(self, method: str, params: dict[str, Any], status: int) -> None:
+        self.calls.append(Call(method, params, status))
+        self._changed()
+
+    # -- the Bot API methods ------------------------------------------------------------------------
+
+    def _api_getme(self, _: dict[str, Any]) -> dict[str, Any]:
+        return self.bot_user
+
+    async def _api_getupdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset, limit = int(params.get("offset") or 0), int(params.get("limit") or 100)
+        allowed = params.get("allowed_updates") or None
+        self._queue = [q for q in self._queue if not (q.delivered and q.update["update_id"] < offset)]
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + float(params.get("timeout") or 0)
+        while True:
+            change = self._change
+            ready = [q for q in self._queue if not q.delivered or q.update["update_id"] >= offset]
+            if allowed is not None:  # Telegram never delivers the kinds the bot did not ask for
+                skipped = [q for q in ready if update_kind(q.update) not in allowed]
+                self._queue = [q for q in self._queue if q not in skipped]
+                ready = [q for q in ready if q not in skipped]
+            if ready or loop.time() >= deadline:
+                batch = ready[:limit]
+                for queued in batch:
+                    queued.delivered = True
+                return [q.update for q in sorted(batch, key=lambda q: q.update["update_id"])]
+            await _wait(change, deadline - loop.time())
+
+    def _api_sendmessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        text, parse_mode = str(params.get("text", "")), params.get("parse_mode")
+        sent = self._checked(params, self._next_message_id, text, parse_mode)
+        self._next_message_id += 1
+        self.outbox.append(sent)
+        return self._message_result(sent)
+
+    def _api_editmessagetext(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id, message_id = params.get("chat_id"), params.get("message_id")
+        found = next((m for m in self.outbox if (m.chat_id, m.message_id) == (chat_id, message_id)), None)
+        if found is None:
+            raise BadRequest("Bad Request: message to edit not found")
+        edited = self._checked(params, found.message_id, str(params.get("text", "")), params.get("parse_mode"))
+        self.outbox[self.outbox.index(found)] = edited
+        return self._message_result(edited)
+
+    @staticmethod
+    def _checked(params: dict[str, Any], message_id: int, text: str, parse_mode: str | None) -> Sent:
+        shown = shown_text(text, parse_mode)
+        if not shown.strip():
+            raise BadRequest("Bad Request: message text is empty")
+        if len(shown.encode("utf-16-le")) // 2 > MAX_TEXT:
+            raise BadRequest("Bad Request: message is too long")
+        keyboard = (params.get("reply_markup") or {}).get("inline_keyboard", [])
+        for row in keyboard:
+            for button in row:
+                if len(button.get("callback_data", "").encode()) > MAX_CALLBACK_DATA:
+                    raise BadRequest("Bad Request: BUTTON_DATA_INVALID")
+        return Sent(int(params["chat_id"]), message_id, shown, text, parse_mode, keyboard)
+
+    def _message_result(self, sent: Sent) -> dict[str, Any]:
+        result = {"message_id": sent.message_id, "date": int(time.time()), "chat": chat(sent.chat_id),
+                  "from": self.bot_user, "text": sent.text}  # fmt: skip
+        if sent.keyboard:
+            result["reply_markup"] = {"inline_keyboard": sent.keyboard}
+        return result
+
+    def _api_answercallbackquery(self, _: dict[str, Any]) -> bool:
+        return True
+
+    def _api_setmycommands(self, params: dict[str, Any]) -> bool:
+        self.commands = list(params.get("commands", []))
+        return True
+
+    def _api_getmycommands(self, _: dict[str, Any]) -> list[dict[str, Any]]:
+        return self.commands
+
+    def _api_deletemycommands(self, _: dict[str, Any]) -> bool:
+        self.commands = []
+        return True
+
+    def _api_getwebhookinfo(self, _: dict[str, Any]) -> dict[str, Any]:
+        return {"url": "", "has_custom_certificate": False, "pending_update_count": len(self._queue)}
+
+    def _api_deletewebhook(self, params: dict[str, Any]) -> bool:
+        if params.get("drop_pending_updates"):
+            self._queue = []
+        return True
+
+    def _api_sendchataction(self, _: dict[str, Any]) -> bool:
+        return True
+
+    def _api_close(self, _: dict[str, Any]) -> bool:
+        return True
+
+    def _api_logout(self, _: dict[str, Any]) -> bool:
+        return True

@@ -1,0 +1,117 @@
+"""The loopback Bot API behaves as Telegram does where the bot's behaviour depends on it, driven by PTB's Bot."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from telegram import Bot, BotCommand
+from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter
+
+from tests.fakes.telegram_api import FakeTelegram
+from tests.fakes.telegram_updates import command, text_message
+
+pytestmark = pytest.mark.anyio
+
+CHAT_A, CHAT_B = 1001, 1002
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def bot(api: FakeTelegram) -> AsyncIterator[Bot]:
+    async with Bot(api.token, base_url=api.base_url) as client:
+        yield client
+
+
+async def ids(bot: Bot, offset: int) -> list[int]:
+    return [update.update_id for update in await bot.get_updates(offset=offset, timeout=0)]
+
+
+async def test_an_update_fetched_but_not_confirmed_comes_again_as_after_a_crash(api: FakeTelegram, bot: Bot) -> None:
+    api.enqueue(text_message(1, CHAT_A, "một"), text_message(2, CHAT_A, "hai"))
+    assert await ids(bot, 0) == [1, 2]
+    assert await ids(bot, 0) == [1, 2]
+    assert await ids(bot, 2) == [2]
+    assert await ids(bot, 3) == []
+
+
+async def test_an_update_enqueued_twice_is_delivered_twice(api: FakeTelegram, bot: Bot) -> None:
+    update = text_message(5, CHAT_A, "một")
+    api.enqueue(update)
+    assert await ids(bot, 0) == [5]
+    api.enqueue(update)
+    assert await ids(bot, 6) == [5]
+
+
+async def test_a_long_poll_answers_as_soon_as_an_update_arrives(api: FakeTelegram, bot: Bot) -> None:
+    poll = asyncio.create_task(bot.get_updates(offset=0, timeout=30))
+    await api.wait_for_calls("getMe", 1)
+    api.enqueue(command(1, CHAT_A, "start"))
+    [update] = await asyncio.wait_for(poll, 5)
+    assert update.message is not None and update.message.text == "/start"
+
+
+async def test_only_the_update_kinds_asked_for_are_delivered(api: FakeTelegram, bot: Bot) -> None:
+    api.enqueue(text_message(1, CHAT_A, "một"), {"update_id": 2, "poll": {"id": "p"}})
+    updates = await bot.get_updates(offset=0, timeout=0, allowed_updates=["message"])
+    assert [update.update_id for update in updates] == [1]
+
+
+async def test_sent_messages_are_recorded_per_chat_as_the_citizen_sees_them(api: FakeTelegram, bot: Bot) -> None:
+    await bot.send_message(CHAT_A, "5 &lt; 6 <b>đậm</b>", parse_mode="HTML")
+    await bot.send_message(CHAT_B, "khác")
+    [sent] = api.sent(CHAT_A)
+    assert (sent.text, sent.html) == ("5 < 6 đậm", "5 &lt; 6 <b>đậm</b>")
+
+
+async def test_an_edit_replaces_the_text_of_the_message(api: FakeTelegram, bot: Bot) -> None:
+    message = await bot.send_message(CHAT_A, "trước")
+    await bot.edit_message_text("sau", chat_id=CHAT_A, message_id=message.message_id)
+    assert [sent.text for sent in api.sent(CHAT_A)] == ["sau"]
+
+
+@pytest.mark.parametrize("text", ["5 < 6", "a & b", "<script>x</script>", "x" * 4097, " "])
+async def test_what_telegram_refuses_is_refused(bot: Bot, text: str) -> None:
+    with pytest.raises(BadRequest):
+        await bot.send_message(CHAT_A, text, parse_mode="HTML")
+
+
+async def test_a_wrong_token_is_refused(api: FakeTelegram) -> None:
+    with pytest.raises(InvalidToken):
+        async with Bot("1:wrong", base_url=api.base_url):
+            pass
+
+
+async def test_commands_set_are_the_commands_got(bot: Bot) -> None:
+    await bot.set_my_commands([BotCommand("start", "Bắt đầu")])
+    assert [c.command for c in await bot.get_my_commands()] == ["start"]
+
+
+async def test_faults_hit_the_next_calls_of_their_chat_only(api: FakeTelegram, bot: Bot) -> None:
+    api.fail("sendMessage", 429, retry_after=7, chat_id=CHAT_A)
+    api.fail("sendMessage", 500, chat_id=CHAT_A)
+    await bot.send_message(CHAT_B, "B không bị ảnh hưởng")
+    with pytest.raises(RetryAfter) as flood:
+        await bot.send_message(CHAT_A, "a")
+    assert flood.value.retry_after.total_seconds() == 7
+    with pytest.raises(NetworkError):
+        await bot.send_message(CHAT_A, "a")
+    await bot.send_message(CHAT_A, "a")
+    assert [(c.params["chat_id"], c.status) for c in api.calls_of("sendMessage")] == [
+        (CHAT_B, 200),
+        (CHAT_A, 429),
+        (CHAT_A, 500),
+        (CHAT_A, 200),
+    ]
+
+
+async def test_a_dropped_connection_is_a_network_error(api: FakeTelegram, bot: Bot) -> None:
+    api.fail("sendMessage", 0)
+    with pytest.raises(NetworkError):
+        await bot.send_message(CHAT_A, "a")

@@ -1,0 +1,85 @@
+"""The database URL and the engine: the async driver is chosen for the URL, SQLite runs in WAL mode and
+waits for the write lock, a transaction commits as a whole or not at all."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, text
+
+from bot.core.types import Session
+from bot.storage import sessions
+from bot.storage.db import Database, DatabaseUrlError, async_url
+from bot.storage.migrations import migrate
+from bot.storage.tables import chat_sessions
+from tests.databases import Store
+
+
+@pytest.mark.parametrize(
+    ("given", "used"),
+    [
+        ("sqlite+aiosqlite:///data/bot.db", "sqlite+aiosqlite:///data/bot.db"),
+        ("sqlite:///data/bot.db", "sqlite+aiosqlite:///data/bot.db"),
+        ("postgresql+asyncpg://bot:secret@db:5432/bot", "postgresql+asyncpg://bot:secret@db:5432/bot"),
+        ("postgresql://bot:secret@db/bot", "postgresql+asyncpg://bot:secret@db/bot"),
+        ("postgres://bot:secret@db/bot", "postgresql+asyncpg://bot:secret@db/bot"),
+    ],
+)
+def test_a_url_without_the_async_driver_gets_it(given: str, used: str) -> None:
+    assert async_url(given).render_as_string(hide_password=False) == used
+
+
+@pytest.mark.parametrize("url", ["mysql://db/bot", "postgresql+psycopg2://db/bot", "sqlite+pysqlite:///x.db", "bot.db"])
+def test_a_url_this_bot_cannot_use_is_refused_with_a_reason(url: str) -> None:
+    with pytest.raises(DatabaseUrlError, match="use "):
+        async_url(url)
+
+
+def test_the_password_is_hidden_when_the_database_is_described() -> None:
+    database = Database("postgresql://bot:secret@db/bot")
+    assert "secret" not in database.describe()
+    asyncio.run(database.dispose())
+
+
+def test_a_schema_is_refused_on_sqlite(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="PostgreSQL"):
+        Database(f"sqlite:///{tmp_path / 'bot.db'}", schema="other")
+
+
+def test_sqlite_runs_in_wal_mode_and_waits_for_the_write_lock(tmp_path: Path) -> None:
+    async def scenario() -> tuple[str, int]:
+        database = Database(f"sqlite:///{tmp_path / 'bot.db'}", busy_timeout_ms=1234)
+        async with database, database.transaction() as connection:
+            mode = await connection.scalar(text("PRAGMA journal_mode"))
+            timeout = await connection.scalar(text("PRAGMA busy_timeout"))
+        return mode, timeout
+
+    assert asyncio.run(scenario()) == ("wal", 1234)
+
+
+def test_the_folder_of_the_sqlite_file_is_created_on_migration(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "nested" / "bot.db"
+
+    async def scenario() -> None:
+        async with Database(f"sqlite+aiosqlite:///{path}") as database:
+            await migrate(database)
+
+    asyncio.run(scenario())
+    assert path.is_file()
+
+
+def test_a_transaction_that_raises_leaves_nothing_behind(store: Store) -> None:
+    async def scenario() -> int:
+        async with store.open() as database:
+            await migrate(database)
+            with pytest.raises(RuntimeError):
+                async with database.transaction() as connection:
+                    await sessions.lock(connection, "telegram:1")
+                    await sessions.save(connection, Session("telegram:1", turns=5))
+                    raise RuntimeError("the engine failed half-way")
+            async with database.transaction() as connection:
+                return await connection.scalar(select(func.count()).select_from(chat_sessions))
+
+    assert asyncio.run(scenario()) == 0

@@ -1,0 +1,74 @@
+"""Migrations: applied on an empty database, a no-op when applied again, and in step with tables.py."""
+
+from __future__ import annotations
+
+import asyncio
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+from sqlalchemy.engine import Connection
+
+from bot.storage.migrations import current_revision, head_revision, migrate, upgrade
+from bot.storage.tables import metadata
+from tests.databases import Store
+
+TABLES = {"chat_sessions", "processed_updates", "interactions"}
+
+
+def _table_names(connection: Connection) -> set[str]:
+    return set(inspect(connection).get_table_names())
+
+
+def _differences(connection: Connection) -> list[object]:
+    return compare_metadata(MigrationContext.configure(connection), metadata)
+
+
+def test_an_empty_database_is_migrated_to_the_newest_revision(store: Store) -> None:
+    async def scenario() -> tuple[str | None, str, str | None, set[str]]:
+        async with store.open() as database:
+            before = await current_revision(database)
+            reached = await migrate(database)
+            after = await current_revision(database)
+            async with database.transaction() as connection:
+                tables = await connection.run_sync(_table_names)
+        return before, reached, after, tables
+
+    before, reached, after, tables = asyncio.run(scenario())
+    assert before is None
+    assert reached == after == head_revision()
+    assert tables >= TABLES
+
+
+def test_migrating_again_changes_nothing(store: Store) -> None:
+    async def scenario() -> tuple[str, str]:
+        async with store.open() as database:
+            first = await migrate(database)
+        async with store.open() as database:
+            return first, await migrate(database)
+
+    first, second = asyncio.run(scenario())
+    assert first == second == head_revision()
+
+
+def test_two_processes_starting_at_once_both_migrate_without_error(store: Store) -> None:
+    async def scenario() -> list[str]:
+        async with store.open() as one, store.open() as two:
+            return list(await asyncio.gather(migrate(one), migrate(two)))
+
+    assert asyncio.run(scenario()) == [head_revision(), head_revision()]
+
+
+def test_the_migrations_create_exactly_the_tables_the_code_declares(store: Store) -> None:
+    async def scenario() -> list[object]:
+        async with store.open() as database:
+            await migrate(database)
+            async with database.transaction() as connection:
+                return await connection.run_sync(_differences)
+
+    assert asyncio.run(scenario()) == []
+
+
+def test_upgrade_runs_the_migrations_from_synchronous_code(store: Store) -> None:
+    assert upgrade(store.url, schema=store.schema) == head_revision()
+    assert upgrade(store.url, schema=store.schema) == head_revision()

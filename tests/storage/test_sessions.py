@@ -1,0 +1,83 @@
+"""Chat sessions: Session <-> JSON, one row per chat, kept across Database objects (a restart)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.core.types import Session
+from bot.storage import sessions
+from bot.storage.migrations import migrate
+from tests.databases import Store
+from tests.factories import PHONE_KEYBOARD
+
+ENTRY_ID = st.text(PHONE_KEYBOARD, max_size=40)
+
+
+@given(
+    chat=st.text(PHONE_KEYBOARD, min_size=1, max_size=40),
+    last_entry=st.none() | ENTRY_ID,
+    offered=st.lists(ENTRY_ID, max_size=3).map(tuple),
+    turns=st.integers(0, 2**31 - 1),
+)
+def test_a_session_comes_back_from_json_unchanged(
+    chat: str, last_entry: str | None, offered: tuple[str, ...], turns: int
+) -> None:
+    session = Session(chat, last_entry, offered, turns)
+    assert sessions.from_json(chat, sessions.to_json(session)) == session
+
+
+def test_the_json_holds_the_state_but_not_the_chat_key() -> None:
+    state = json.loads(sessions.to_json(Session("telegram:123456", "bhyt.mat-the", ("a", "b"), 3)))
+    assert state == {"last_entry": "bhyt.mat-the", "offered": ["a", "b"], "turns": 3}
+
+
+def test_state_written_by_another_version_still_loads() -> None:
+    newer = '{"turns": 4, "offered": ["a"], "flow": {"name": "calc"}}'  # a field this version does not know
+    older = '{"turns": 2}'  # fields added since take their defaults
+    assert sessions.from_json("c", newer) == Session("c", offered=("a",), turns=4)
+    assert sessions.from_json("c", older) == Session("c", turns=2)
+
+
+def test_a_chat_seen_for_the_first_time_gets_a_new_session(store: Store) -> None:
+    async def scenario() -> tuple[Session | None, Session]:
+        async with store.open() as database:
+            await migrate(database)
+            async with database.transaction() as connection:
+                before = await sessions.load(connection, "telegram:1")
+                locked = await sessions.lock(connection, "telegram:1")
+        return before, locked
+
+    assert asyncio.run(scenario()) == (None, Session("telegram:1"))
+
+
+def test_a_saved_session_is_there_for_the_next_process(store: Store) -> None:
+    saved = Session("telegram:42", last_entry="tn.muc-dong", offered=("tn.dieu-kien",), turns=7)
+
+    async def scenario() -> Session | None:
+        async with store.open() as database:
+            await migrate(database)
+            async with database.transaction() as connection:
+                await sessions.lock(connection, saved.chat)
+                await sessions.save(connection, saved)
+        async with store.open() as restarted, restarted.transaction() as connection:
+            return await sessions.load(connection, saved.chat)
+
+    assert asyncio.run(scenario()) == saved
+
+
+def test_each_chat_has_its_own_session(store: Store) -> None:
+    async def scenario() -> tuple[Session | None, Session | None]:
+        async with store.open() as database:
+            await migrate(database)
+            async with database.transaction() as connection:
+                await sessions.lock(connection, "telegram:1")
+                await sessions.save(connection, Session("telegram:1", turns=3))
+                await sessions.lock(connection, "telegram:2")
+            async with database.transaction() as connection:
+                return await sessions.load(connection, "telegram:1"), await sessions.load(connection, "telegram:2")
+
+    assert asyncio.run(scenario()) == (Session("telegram:1", turns=3), Session("telegram:2"))

@@ -1,0 +1,45 @@
+"""The composition root: build(settings) wires the database and the service of each channel."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from bot.app import App, build, matcher_config
+from bot.config import Settings
+from bot.core.knowledge import KnowledgeBase
+from bot.core.matcher import Matcher
+from bot.core.types import Inbound, InboundKind, Outcome
+from bot.storage.migrations import head_revision
+from tests.databases import Store
+
+
+def test_migrations_and_messages_may_run_on_different_event_loops(store: Store, real_kb: KnowledgeBase) -> None:
+    settings = Settings(_env_file=None)
+    app = App(settings, real_kb, Matcher(real_kb, matcher_config(settings)), store.open())
+    assert asyncio.run(app.start()) == head_revision()  # e.g. before the Telegram application starts its loop
+
+    async def first_message() -> Outcome | None:
+        try:
+            return await app.service("telegram").handle(Inbound("telegram:1", InboundKind.START), update_id=1)
+        finally:
+            await app.close()
+
+    assert asyncio.run(first_message()) is not None
+
+
+def test_build_keeps_conversations_where_database_url_says(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "bot.db"
+    app = build(Settings(_env_file=None, database_url=f"sqlite:///{path}"))
+    asyncio.run(app.start())
+    assert path.is_file()
+
+
+def test_the_database_defaults_to_an_sqlite_file_under_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("TELEGRAM_API_BASE_URL", raising=False)
+    settings = Settings(_env_file=None)
+    assert settings.database_url == "sqlite+aiosqlite:///data/bot.db"
+    assert settings.telegram_api_base_url == "https://api.telegram.org/bot"
