@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import sys
 from datetime import date
 from pathlib import Path
@@ -13,6 +14,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import CONSOLE, App, build
 from bot.channels.console import chat_loop, render
+from bot.channels.telegram import CHANNEL as TELEGRAM
+from bot.channels.telegram import build_application, serve
 from bot.config import PROJECT_ROOT, Settings
 from bot.core.evaluation import Example, evaluate, format_table
 from bot.core.knowledge import KnowledgeError, required_topic_ids
@@ -79,10 +82,26 @@ def cmd_chat(settings: Settings, _: argparse.Namespace) -> int:
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
-    if settings.telegram_bot_token is not None:
-        print("TELEGRAM_BOT_TOKEN is set, but the Telegram channel is not part of this version yet.", file=sys.stderr)
-        return 2
-    return cmd_chat(settings, args)
+    """Telegram long polling when a token is set; otherwise the console chat."""
+    if settings.telegram_bot_token is None:
+        return cmd_chat(settings, args)
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = _app(settings)
+
+    async def serve_telegram() -> None:
+        try:
+            await app.start()
+        except (OSError, SQLAlchemyError) as exc:
+            raise SystemExit(f"Không mở được cơ sở dữ liệu {app.database.describe()}: {type(exc).__name__}") from exc
+        token = settings.telegram_bot_token.get_secret_value()
+        application = build_application(token, settings.telegram_api_base_url, app.service(TELEGRAM).handle)
+        try:
+            await serve(application)
+        finally:
+            await app.close()
+
+    asyncio.run(serve_telegram())
+    return 0
 
 
 def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:

@@ -12,6 +12,7 @@ COMMITTED one; the repositories lock rows where they need to, and a lock is wait
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -81,6 +82,8 @@ class Database:
         schema: str | None = None,
         busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
     ) -> None:
+        # aiosqlite logs every statement with its parameters at DEBUG: they hold chat keys.
+        logging.getLogger("aiosqlite").setLevel(logging.INFO)
         self.url = async_url(url)
         self.dialect = self.url.get_backend_name()
         if schema is not None and self.dialect != POSTGRESQL:

@@ -5,8 +5,8 @@ a fixed time. To show that something was *not* sent, a test sends a last message
 waits for its reply: a chat's updates are answered one at a time, in order, so anything the earlier ones
 caused has been sent by then.
 
-The `handle` fixture is the service the bot calls; the scenarios hold for any service that keeps the
-contract of bot.service.Service.handle.
+The `handle` fixture is the service the bot calls: the real bot.service.Service, once on an SQLite file
+and once on PostgreSQL (the `store` fixture), so every scenario runs on both databases.
 """
 
 from __future__ import annotations
@@ -21,14 +21,26 @@ import pytest
 from telegram.constants import MessageLimit
 from telegram.ext import Application
 
-from bot.channels.telegram import BUSY_TEXT, COMMANDS, Handle, RetryPolicy, build_application, running, serve
+from bot.channels.telegram import (
+    BUSY_TEXT,
+    CHANNEL,
+    COMMANDS,
+    Handle,
+    RetryPolicy,
+    build_application,
+    chat_key,
+    running,
+    serve,
+)
 from bot.core.engine import answer_reply, menu_buttons
 from bot.core.knowledge import KnowledgeBase
 from bot.core.matcher import Matcher
 from bot.core.types import Button, Inbound, Outcome, Reply
-from bot.service import StorageUnavailable
+from bot.service import Service, StorageUnavailable
 from tests.factories import TODAY
-from tests.fakes.memory_service import MemoryService
+from bot.storage import sessions
+from bot.storage.migrations import migrate
+from tests.databases import Store
 from tests.fakes.telegram_api import TOKEN, FakeTelegram
 from tests.fakes.telegram_updates import MEDIA, callback_query, command, edited_message, media_message, text_message
 
@@ -39,10 +51,22 @@ HOTLINE = "1900 9068"
 FAST = RetryPolicy(backoff=0.01)  # retries as in production, without the waiting
 
 
+@asynccontextmanager
+async def service_on(store: Store, kb: KnowledgeBase, matcher: Matcher) -> AsyncIterator[Handle]:
+    """The real Service on a migrated database, as one bot process opens it."""
+    database = store.open()
+    await migrate(database)
+    try:
+        yield Service(database, kb, matcher, lambda: TODAY, CHANNEL).handle
+    finally:
+        await database.dispose()
+
+
 @pytest.fixture
-def handle(real_kb: KnowledgeBase, real_matcher: Matcher) -> Handle:
-    """The service the bot calls: in memory here, the real Service on SQLite and PostgreSQL elsewhere."""
-    return MemoryService(real_kb, real_matcher, TODAY).handle
+async def handle(store: Store, real_kb: KnowledgeBase, real_matcher: Matcher) -> AsyncIterator[Handle]:
+    """The service the bot calls: the real Service, on SQLite and on PostgreSQL."""
+    async with service_on(store, real_kb, real_matcher) as service:
+        yield service
 
 
 @pytest.fixture
@@ -231,6 +255,29 @@ async def test_the_same_button_press_delivered_twice_is_answered_once(
     telegram.enqueue(press, press, command(2, CHAT_A, "help"))
     replies = await telegram.wait_for_replies(CHAT_A, 2)
     assert [r.text for r in replies] == [real_kb.message("greeting"), real_kb.message("help")]
+
+
+async def test_a_restart_in_the_middle_of_a_conversation_continues_it(
+    fake_api: FakeTelegram, store: Store, real_kb: KnowledgeBase, real_matcher: Matcher
+) -> None:
+    async with service_on(store, real_kb, real_matcher) as first, bot_running(fake_api, first):
+        fake_api.enqueue(command(1, CHAT_A, "start"), text_message(2, CHAT_A, "mất thẻ bhyt thì làm sao"))
+        [_, answer] = await fake_api.wait_for_replies(CHAT_A, 2)
+    followup = next(action for _, action in answer.buttons if action.startswith("a:"))
+
+    # A new process: a new database connection and a new Application on the same Bot API.
+    async with service_on(store, real_kb, real_matcher) as second, bot_running(fake_api, second):
+        fake_api.enqueue(callback_query(3, CHAT_A, followup, message_id=answer.message_id))
+        replies = await fake_api.wait_for_replies(CHAT_A, 3)
+    assert replies[2].text == answer_reply(real_kb.entries[followup[2:]], real_kb, TODAY).text
+
+    database = store.open()
+    try:
+        async with database.transaction() as connection:
+            session = await sessions.load(connection, chat_key(CHAT_A))
+    finally:
+        await database.dispose()
+    assert session is not None and session.turns == 3 and session.last_entry == followup[2:]
 
 
 # -- rendering ----------------------------------------------------------------------------------------
