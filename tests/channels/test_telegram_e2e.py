@@ -37,10 +37,10 @@ from bot.core.knowledge import KnowledgeBase
 from bot.core.matcher import Matcher
 from bot.core.types import Button, Inbound, Outcome, Reply
 from bot.service import Service, StorageUnavailable
-from tests.factories import TODAY
 from bot.storage import sessions
 from bot.storage.migrations import migrate
 from tests.databases import Store
+from tests.factories import TODAY
 from tests.fakes.telegram_api import TOKEN, FakeTelegram
 from tests.fakes.telegram_updates import MEDIA, callback_query, command, edited_message, media_message, text_message
 
