@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(PY) -m bot run
+	PTB_TIMEDELTA=true $(PY) -m bot run
 
 test: $(STAMP)
 	$(PY) -m bot kb validate
