@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench validate eval clean
+.PHONY: run test lint bench bench-e2e validate eval clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/bench_matcher.py
+
+bench-e2e: $(STAMP)
+	$(PY) bench/bench_e2e.py
 
 validate: $(STAMP)
 	$(PY) -m bot kb validate

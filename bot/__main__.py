@@ -1,4 +1,4 @@
-"""Command line: python -m bot run | chat | ask | match | eval | kb validate | db upgrade."""
+"""Command line: python -m bot run | chat | ask | match | eval | kb validate | calc | db upgrade."""
 
 from __future__ import annotations
 
@@ -12,17 +12,27 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.app import CONSOLE, App, build
+from bot.app import CONSOLE, App, build, today_in
 from bot.channels.console import chat_loop, render
 from bot.channels.telegram import CHANNEL as TELEGRAM
 from bot.channels.telegram import build_application, serve
 from bot.config import PROJECT_ROOT, Settings
+from bot.core.calc import CalcError
+from bot.core.calc.common import Gender, Scheme
+from bot.core.calc.household import household_contribution
+from bot.core.calc.money import parse_money
+from bot.core.calc.pension import ContributionRecord, lump_sum_versus_pension
+from bot.core.calc.support import SupportGroup
+from bot.core.calc.text import as_json, household_text, pension_text, voluntary_text
+from bot.core.calc.voluntary import voluntary_contribution
 from bot.core.evaluation import Example, evaluate, format_table
-from bot.core.knowledge import KnowledgeError, required_topic_ids
+from bot.core.knowledge import KnowledgeBase, KnowledgeError, required_topic_ids
+from bot.core.policy import PolicyError
 from bot.core.types import Inbound, InboundKind, Outcome, Reply, Session
 from bot.core.validate import validate
 from bot.service import StorageUnavailable
 from bot.storage.db import DatabaseUrlError
+from bot.storage.knowledge_files import load_knowledge
 
 DEFAULT_TOPICS = PROJECT_ROOT.parent / "shared" / "knowledge" / "topics.tsv"
 BUSY = "(Hệ thống đang bận, bạn thử lại sau giây lát nhé.)"
@@ -33,6 +43,40 @@ def _iso_date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"ngày phải có dạng YYYY-MM-DD, không phải {text!r}") from None
+
+
+def _money(text: str) -> int:
+    try:
+        return parse_money(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _duration(text: str) -> int:
+    """YEARS[:MONTHS] -> months: "10" -> 120, "5:3" -> 63."""
+    years, _, months = text.partition(":")
+    try:
+        whole, odd = int(years), int(months or 0)
+    except ValueError:
+        whole, odd = -1, 0
+    if whole < 0 or not 0 <= odd < 12:
+        raise argparse.ArgumentTypeError(f"thời gian phải có dạng NĂM hoặc NĂM:THÁNG (ví dụ 5:3), không phải {text!r}")
+    return whole * 12 + odd
+
+
+def _month(text: str) -> date:
+    try:
+        return date.fromisoformat(f"{text}-01")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"tháng phải có dạng YYYY-MM, không phải {text!r}") from None
+
+
+def _groups(text: str) -> list[SupportGroup]:
+    try:
+        return [SupportGroup(code.strip()) for code in text.split(",") if code.strip()]
+    except ValueError:
+        valid = ", ".join(group.value for group in SupportGroup)
+        raise argparse.ArgumentTypeError(f"nhóm phải là một trong: {valid}; không phải {text!r}") from None
 
 
 def _utf8_streams() -> None:
@@ -159,6 +203,76 @@ def cmd_kb_validate(settings: Settings, args: argparse.Namespace) -> int:
     return 1 if errors else 0
 
 
+def calc_voluntary(kb: KnowledgeBase, on: date, args: argparse.Namespace) -> tuple[object, str]:
+    result = voluntary_contribution(kb.policy, on, args.income, args.group, args.months)
+    return result, voluntary_text(result)
+
+
+def calc_household(kb: KnowledgeBase, on: date, args: argparse.Namespace) -> tuple[object, str]:
+    result = household_contribution(kb.policy, on, args.members, args.months)
+    return result, household_text(result, kb.messages.get("calc_household_note", ""))
+
+
+def calc_pension(kb: KnowledgeBase, on: date, args: argparse.Namespace) -> tuple[object, str]:
+    record = ContributionRecord(
+        gender=Gender(args.gender),
+        birth=args.birth,
+        months_before_2014=args.before_2014,
+        months_from_2014=args.from_2014,
+        average_income=args.income,
+        scheme=Scheme(args.scheme),
+        groups=frozenset(args.group),
+        started_before_2025_07=None if args.started_before_2025_07 is None else args.started_before_2025_07 == "yes",
+        stopped=args.stopped,
+    )
+    result = lump_sum_versus_pension(kb.policy, on, record)
+    return result, pension_text(result)
+
+
+def cmd_calc(settings: Settings, args: argparse.Namespace) -> int:
+    """One calculator, for the date given or today; a calculator error is a message and exit code 2."""
+    try:
+        kb = load_knowledge(settings.knowledge_dir)
+    except KnowledgeError as exc:
+        sys.exit(f"Không tải được kho kiến thức: {exc}\nChạy `python -m bot kb validate` để xem chi tiết.")
+    try:
+        result, text = args.calculate(kb, args.date or today_in(settings.timezone), args)
+    except (CalcError, PolicyError) as exc:
+        print(f"Lỗi: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(as_json(result), ensure_ascii=False, indent=2) if args.json else text)
+    return 0
+
+
+def calc_parser(commands: argparse._SubParsersAction) -> None:
+    calc = commands.add_parser("calc", help="calculators: voluntary | household | pension")
+    kinds = calc.add_subparsers(dest="calc_command", required=True)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--date", type=_iso_date, help="compute as on this date, YYYY-MM-DD (default today)")
+    common.add_argument("--json", action="store_true", help="print the result as JSON")
+    group_help = f"support group(s), repeat or separate by commas: {', '.join(g.value for g in SupportGroup)}"
+    voluntary = kinds.add_parser("voluntary", parents=[common], help="voluntary BHXH contribution")
+    voluntary.add_argument("--income", type=_money, required=True, help='monthly income: "3tr", "3.000.000", …')
+    voluntary.add_argument("--group", type=_groups, action="extend", default=[], help=group_help)
+    voluntary.add_argument("--months", type=int, default=1, help="payment period: 1, 3, 6 or 12 (default 1)")
+    voluntary.set_defaults(func=cmd_calc, calculate=calc_voluntary)
+    household = kinds.add_parser("household", parents=[common], help="household BHYT")
+    household.add_argument("--members", type=int, required=True, help="members buying BHYT as one household")
+    household.add_argument("--months", type=int, default=12, help="payment period: 3, 6 or 12 (default 12)")
+    household.set_defaults(func=cmd_calc, calculate=calc_household)
+    pension = kinds.add_parser("pension", parents=[common], help="lump sum versus pension")
+    pension.add_argument("--gender", choices=[g.value for g in Gender], required=True)
+    pension.add_argument("--birth", type=_iso_date, required=True, help="date of birth, YYYY-MM-DD")
+    pension.add_argument("--before-2014", type=_duration, default=0, help="time paid before 2014, YEARS[:MONTHS]")
+    pension.add_argument("--from-2014", type=_duration, default=0, help="time paid from 2014, YEARS[:MONTHS]")
+    pension.add_argument("--income", type=_money, required=True, help="average monthly salary or income paid on")
+    pension.add_argument("--scheme", choices=[s.value for s in Scheme], required=True)
+    pension.add_argument("--group", type=_groups, action="extend", default=[], help=group_help + " (voluntary)")
+    pension.add_argument("--started-before-2025-07", choices=["yes", "no"], help="paid anything before 01/07/2025")
+    pension.add_argument("--stopped", type=_month, help="the last month paid, YYYY-MM (default last month)")
+    pension.set_defaults(func=cmd_calc, calculate=calc_pension)
+
+
 def cmd_db_upgrade(settings: Settings, _: argparse.Namespace) -> int:
     app = _app(settings)
     with asyncio.Runner() as runner:
@@ -193,6 +307,7 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--topics", help=f"topics.tsv listing the required ids (default {DEFAULT_TOPICS})")
     check.add_argument("--date", type=_iso_date, help="check as on this date, YYYY-MM-DD (default today)")
     check.set_defaults(func=cmd_kb_validate)
+    calc_parser(commands)
     db = commands.add_parser("db", help="database tools")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="apply the migrations (run and chat apply them on start too)").set_defaults(

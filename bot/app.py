@@ -28,6 +28,11 @@ def matcher_config(settings: Settings) -> MatcherConfig:
     )
 
 
+def today_in(timezone: str) -> date:
+    """Today's date where the office is (the core never reads the clock: the shell passes it in)."""
+    return datetime.now(ZoneInfo(timezone)).date()
+
+
 @dataclass
 class App:
     settings: Settings
@@ -36,7 +41,7 @@ class App:
     database: Database  # nothing connects until a service handles a message or `start` runs
 
     def today(self) -> date:
-        return datetime.now(ZoneInfo(self.settings.timezone)).date()
+        return today_in(self.settings.timezone)
 
     def handle(self, inbound: Inbound, session: Session, today: date | None = None) -> Outcome:
         """One message decided without the database (`ask`): the session is the caller's to keep."""

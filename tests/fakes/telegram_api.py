@@ -14,6 +14,11 @@ bot gets back what it fetched but did not confirm; enqueueing an update a second
 duplicate). sendMessage checks what Telegram checks (HTML that parses, the length limit, callback data
 within 64 bytes) and records what the citizen would see. Faults are injected per method, optionally for
 one chat: 429 with retry_after, 500, or a connection dropped without an answer.
+
+For benchmarks (bench/bench_e2e.py) the bookkeeping stays cheap at tens of thousands of updates: getUpdates
+costs what its batch costs, `sent(chat_id)` what that chat's messages cost, and the fake notes when it
+first handed out each update (`handed_out_at`) and when each message arrived (`Sent.at`), both on
+time.perf_counter's clock.
 """
 
 from __future__ import annotations
@@ -25,8 +30,9 @@ import inspect
 import json
 import re
 import time
+from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlsplit
@@ -67,6 +73,7 @@ class Sent:
     html: str  # as sent
     parse_mode: str | None
     keyboard: list[list[dict[str, Any]]]  # inline keyboard rows
+    at: float = field(default_factory=time.perf_counter)  # when the request reached the fake
 
     @property
     def buttons(self) -> list[tuple[str, str]]:
@@ -88,12 +95,6 @@ class Fault:
             and self.method.lower() == method.lower()
             and (self.chat_id is None or params.get("chat_id") == self.chat_id)
         )
-
-
-@dataclass
-class Queued:
-    update: dict[str, Any]
-    delivered: bool = False
 
 
 class BadRequest(Exception):
@@ -140,7 +141,12 @@ class FakeTelegram:
         self.calls: list[Call] = []  # every request, faulted ones included
         self.outbox: list[Sent] = []  # every message sent, all chats, in order
         self.commands: list[dict[str, Any]] = []  # as set by setMyCommands
-        self._queue: list[Queued] = []
+        self.handed_out_at: dict[int, float] = {}  # update id -> when getUpdates first returned it
+        # The queue is the updates handed out but not confirmed yet, then those never handed out, each in
+        # the order enqueued: getUpdates always hands out a prefix of it, so the two parts stay apart.
+        self._unconfirmed: list[dict[str, Any]] = []
+        self._pending: deque[dict[str, Any]] = deque()
+        self._sent_by_chat: dict[int, list[Sent]] = {}
         self._faults: list[Fault] = []
         self._change = asyncio.Event()  # replaced by a fresh one after every change
         self._server: asyncio.Server | None = None
@@ -176,7 +182,7 @@ class FakeTelegram:
 
     def enqueue(self, *updates: dict[str, Any]) -> None:
         """Queue updates for getUpdates; the same update enqueued twice is delivered twice."""
-        self._queue.extend(Queued(update) for update in updates)
+        self._pending.extend(updates)
         self._changed()
 
     def fail(
@@ -187,7 +193,12 @@ class FakeTelegram:
         self._faults.append(Fault(method, times, status, retry_after, chat_id))
 
     def sent(self, chat_id: int) -> list[Sent]:
-        return [message for message in self.outbox if message.chat_id == chat_id]
+        return list(self._sent_by_chat.get(chat_id, ()))
+
+    @property
+    def queued(self) -> int:
+        """How many updates getUpdates still holds: never handed out, or handed out and not confirmed."""
+        return len(self._unconfirmed) + len(self._pending)
 
     def calls_of(self, method: str) -> list[Call]:
         return [call for call in self.calls if call.method.lower() == method.lower()]
@@ -314,21 +325,23 @@ class FakeTelegram:
     async def _api_getupdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         offset, limit = int(params.get("offset") or 0), int(params.get("limit") or 100)
         allowed = params.get("allowed_updates") or None
-        self._queue = [q for q in self._queue if not (q.delivered and q.update["update_id"] < offset)]
+        self._unconfirmed = [u for u in self._unconfirmed if u["update_id"] >= offset]
         loop = asyncio.get_running_loop()
         deadline = loop.time() + float(params.get("timeout") or 0)
         while True:
             change = self._change
-            ready = [q for q in self._queue if not q.delivered or q.update["update_id"] >= offset]
             if allowed is not None:  # Telegram never delivers the kinds the bot did not ask for
-                skipped = [q for q in ready if update_kind(q.update) not in allowed]
-                self._queue = [q for q in self._queue if q not in skipped]
-                ready = [q for q in ready if q not in skipped]
-            if ready or loop.time() >= deadline:
-                batch = ready[:limit]
-                for queued in batch:
-                    queued.delivered = True
-                return [q.update for q in sorted(batch, key=lambda q: q.update["update_id"])]
+                self._unconfirmed = [u for u in self._unconfirmed if update_kind(u) in allowed]
+            while self._pending and len(self._unconfirmed) < limit:
+                update = self._pending.popleft()
+                if allowed is None or update_kind(update) in allowed:
+                    self._unconfirmed.append(update)
+            if self._unconfirmed or loop.time() >= deadline:
+                batch = self._unconfirmed[:limit]
+                now = time.perf_counter()
+                for update in batch:
+                    self.handed_out_at.setdefault(update["update_id"], now)
+                return sorted(batch, key=lambda u: u["update_id"])
             await _wait(change, deadline - loop.time())
 
     def _api_sendmessage(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -336,15 +349,18 @@ class FakeTelegram:
         sent = self._checked(params, self._next_message_id, text, parse_mode)
         self._next_message_id += 1
         self.outbox.append(sent)
+        self._sent_by_chat.setdefault(sent.chat_id, []).append(sent)
         return self._message_result(sent)
 
     def _api_editmessagetext(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id, message_id = params.get("chat_id"), params.get("message_id")
-        found = next((m for m in self.outbox if (m.chat_id, m.message_id) == (chat_id, message_id)), None)
+        in_chat = self._sent_by_chat.get(chat_id, []) if isinstance(chat_id, int) else []
+        found = next((m for m in in_chat if m.message_id == message_id), None)
         if found is None:
             raise BadRequest("Bad Request: message to edit not found")
         edited = self._checked(params, found.message_id, str(params.get("text", "")), params.get("parse_mode"))
         self.outbox[self.outbox.index(found)] = edited
+        in_chat[in_chat.index(found)] = edited
         return self._message_result(edited)
 
     @staticmethod
@@ -383,11 +399,11 @@ class FakeTelegram:
         return True
 
     def _api_getwebhookinfo(self, _: dict[str, Any]) -> dict[str, Any]:
-        return {"url": "", "has_custom_certificate": False, "pending_update_count": len(self._queue)}
+        return {"url": "", "has_custom_certificate": False, "pending_update_count": self.queued}
 
     def _api_deletewebhook(self, params: dict[str, Any]) -> bool:
         if params.get("drop_pending_updates"):
-            self._queue = []
+            self._unconfirmed, self._pending = [], deque()
         return True
 
     def _api_sendchataction(self, _: dict[str, Any]) -> bool:

@@ -115,3 +115,20 @@ async def test_a_dropped_connection_is_a_network_error(api: FakeTelegram, bot: B
     api.fail("sendMessage", 0)
     with pytest.raises(NetworkError):
         await bot.send_message(CHAT_A, "a")
+
+
+async def test_the_fake_notes_when_it_handed_out_each_update_and_when_each_reply_came(
+    api: FakeTelegram, bot: Bot
+) -> None:
+    api.enqueue(text_message(1, CHAT_A, "một"), text_message(2, CHAT_B, "hai"))
+    assert api.queued == 2
+    await ids(bot, 0)
+    assert api.queued == 2  # handed out, not yet confirmed
+    first_handed_out = dict(api.handed_out_at)
+    await ids(bot, 0)
+    assert api.handed_out_at == first_handed_out  # the first time counts
+    await bot.send_message(CHAT_A, "trả lời")
+    [reply] = api.sent(CHAT_A)
+    assert reply.at > api.handed_out_at[1]
+    await ids(bot, 3)
+    assert api.queued == 0

@@ -1,0 +1,244 @@
+"""Lump sum versus pension: what a person gives up by taking BHXH một lần, as an estimate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from bot.core.calc.common import (
+    CalcError,
+    Figures,
+    Gender,
+    Scheme,
+    counted_years,
+    duration_text,
+    month_index,
+    month_start,
+    percent_of,
+)
+from bot.core.calc.lump_sum import (
+    ARTICLE,
+    FIRST_MONTH_OF_2014,
+    LAW,
+    LAW_IN_FORCE,
+    PENSION_ARTICLES,
+    eligibility,
+    lump_sum_amount,
+    state_support_received,
+)
+from bot.core.calc.retirement import retirement
+from bot.core.calc.support import SupportGroup, parse_groups
+from bot.core.policy import Policy
+from bot.core.render import day, decimal_text, money, percent, to_dong
+
+OLDEST_BIRTH_YEAR = 1900  # a guard against typing mistakes
+
+
+@dataclass(frozen=True)
+class ContributionRecord:
+    """What the citizen tells: who they are and what they have paid."""
+
+    gender: Gender
+    birth: date
+    months_before_2014: int
+    months_from_2014: int
+    average_income: int  # average monthly salary (compulsory) or income (voluntary) contributions were on
+    scheme: Scheme = Scheme.COMPULSORY
+    groups: frozenset[SupportGroup] = field(default_factory=frozenset)  # voluntary only
+    started_before_2025_07: bool | None = None  # None: worked out assuming continuous contributions
+    stopped: date | None = None  # any day of the last month paid; None: the month before the date
+
+
+@dataclass(frozen=True)
+class PensionComparison:
+    on: date
+    scheme: Scheme
+    gender: Gender
+    birth: date
+    contribution_months: int
+    last_month_paid: date  # the first day of the last month paid
+    started_before_2025_07: bool
+    lump_sum_allowed: bool
+    lump_sum_reason: str
+    lump_sum_allowed_from: date | None
+    lump_sum: int
+    lump_sum_before_support: int
+    state_support_deducted: int
+    retirement_age_months: int
+    retirement_date: date  # the last day of the month the age is reached
+    pension_start: date
+    months_needed_for_pension: int
+    years_needed_for_pension: Decimal
+    pension_years: Decimal  # the years the rate is computed on (at least the minimum)
+    pension_rate_percent: Decimal
+    monthly_pension: int
+    months_of_pension_equal_to_lump_sum: Decimal
+    bhyt_card_value_per_year: int
+    conclusion: str
+    bases: tuple[str, ...]
+    caveats: tuple[str, ...]
+
+
+def pension_rate_percent(policy: Policy, on: date, gender: Gender, months: int) -> Decimal:
+    """The pension rate (%) for a contribution time; 0 below the minimum years for a pension."""
+    return _rate(Figures(policy), on, gender, months)
+
+
+def _rate(figures: Figures, on: date, gender: Gender, months: int) -> Decimal:
+    """Law 41/2024 Art 66(1) and 99(1): women 45% for 15 years, +2% a year; men 40% for 15 years +1% a
+    year up to 20 years, 45% for 20 years +2% a year; 75% at most. Odd months count by Art 5(6)."""
+    minimum = figures.value("huu_so_nam_toi_thieu", on)
+    if months < minimum * 12:  # Art 5(6): the minimum is whole years of 12 months
+        return Decimal(0)
+    years = counted_years(months)
+    step = figures.value("huu_ty_le_tang_moi_nam", on)
+    if gender is Gender.FEMALE:
+        rate = figures.value("huu_ty_le_nu_15_nam", on) + step * (years - minimum)
+    else:
+        full = figures.value("huu_so_nam_nam_45", on)
+        if years < full:
+            rate = figures.value("huu_ty_le_nam_15_nam", on) + figures.value("huu_ty_le_tang_nam_15_20", on) * (
+                years - minimum
+            )
+        else:
+            rate = figures.value("huu_ty_le_nam_20_nam", on) + step * (years - full)
+    return min(rate, figures.value("huu_ty_le_toi_da", on))
+
+
+def lump_sum_versus_pension(policy: Policy, on: date, record: ContributionRecord) -> PensionComparison:
+    """The lump sum a record comes to and whether it may be taken on `on`, against the pension it can
+    earn (on the same average, at least the minimum years, no price indexation)."""
+    _check(record, on)
+    figures = Figures(policy)
+    total = record.months_before_2014 + record.months_from_2014
+    last_month = _last_month_paid(record, on)
+    before_law = _started_before_law(record, last_month)
+    retired = retirement(figures, record.gender, record.birth)
+    support = Decimal(0)
+    if record.scheme is Scheme.VOLUNTARY and record.months_from_2014:
+        groups = parse_groups(record.groups)
+        support = state_support_received(figures, groups, last_month - record.months_from_2014 + 1, last_month, on)
+    lump = lump_sum_amount(
+        figures, on, record.scheme, record.months_before_2014, record.months_from_2014, record.average_income, support
+    )
+    allowed = eligibility(figures, on, record.scheme, total, before_law, last_month, retired)
+    minimum_months = int(figures.value("huu_so_nam_toi_thieu", on) * 12)
+    needed = max(0, minimum_months - total)
+    rate_months = max(total, minimum_months)
+    rate = _rate(figures, on, record.gender, rate_months)
+    figures.cite(f"{LAW}, Điều {PENSION_ARTICLES[record.scheme][1]} khoản 1")
+    monthly = to_dong(percent_of(record.average_income, rate))
+    equal = (Decimal(lump.amount) / monthly).quantize(Decimal("0.1"), ROUND_HALF_UP) if monthly else Decimal(0)
+    card = to_dong(percent_of(monthly, figures.value("bhyt_the_huu_tri_nam", on)) * 12)
+    result = PensionComparison(
+        on=on,
+        scheme=record.scheme,
+        gender=record.gender,
+        birth=record.birth,
+        contribution_months=total,
+        last_month_paid=month_start(last_month),
+        started_before_2025_07=before_law,
+        lump_sum_allowed=allowed.allowed,
+        lump_sum_reason=allowed.reason,
+        lump_sum_allowed_from=allowed.allowed_from,
+        lump_sum=lump.amount,
+        lump_sum_before_support=lump.before_support,
+        state_support_deducted=lump.state_support_deducted,
+        retirement_age_months=retired.age_months,
+        retirement_date=retired.retirement_date,
+        pension_start=retired.pension_start,
+        months_needed_for_pension=needed,
+        years_needed_for_pension=(Decimal(needed) / 12).quantize(Decimal("0.01"), ROUND_HALF_UP),
+        pension_years=counted_years(rate_months),
+        pension_rate_percent=rate,
+        monthly_pension=monthly,
+        months_of_pension_equal_to_lump_sum=equal,
+        bhyt_card_value_per_year=card,
+        conclusion="",
+        bases=(),
+        caveats=(),
+    )
+    return replace(result, conclusion=_conclusion(result), bases=figures.bases, caveats=figures.caveats)
+
+
+def _conclusion(result: PensionComparison) -> str:
+    """A plain-language summary with the legal basis, clearly an estimate."""
+    lump = f"• Rút BHXH một lần: khoảng {money(result.lump_sum)}"
+    if result.state_support_deducted:
+        lump += f" (đã trừ {money(result.state_support_deducted)} Nhà nước hỗ trợ tiền đóng)"
+    if result.lump_sum_allowed:
+        lump += "; hiện được rút."
+    elif result.lump_sum_allowed_from:
+        lump += f"; được rút từ {day(result.lump_sum_allowed_from)}."
+    else:
+        lump += "; hiện không được rút."
+    pension = f"khoảng {money(result.monthly_pension)} mỗi tháng ({percent(result.pension_rate_percent)} mức bình quân)"
+    if result.months_needed_for_pension:
+        more, minimum = duration_text(result.months_needed_for_pension), decimal_text(result.pension_years)
+        pension = f"• Nếu đóng thêm {more} cho đủ {minimum} năm: lương hưu {pension}."
+    elif result.on >= result.pension_start:
+        pension = f"• Lương hưu: {pension}."
+    else:
+        pension = f"• Nếu bảo lưu thời gian đóng, từ {day(result.pension_start)} bạn hưởng lương hưu {pension}."
+    eligibility_article, rate_article = PENSION_ARTICLES[result.scheme]
+    return "\n".join(
+        [
+            f"Ước tính ngày {day(result.on)}, theo số liệu bạn nhập, chưa tính trượt giá:",
+            lump,
+            pension,
+            f"• Người hưởng lương hưu được quỹ BHXH đóng BHYT (thẻ trị giá khoảng "
+            f"{money(result.bhyt_card_value_per_year)} mỗi năm); lương hưu trả suốt đời và được điều chỉnh "
+            "theo giá cả.",
+            f"• Số tiền rút một lần chỉ bằng khoảng {decimal_text(result.months_of_pension_equal_to_lump_sum)} "
+            "tháng lương hưu.",
+            f"Căn cứ: {LAW}, Điều 5 khoản 6, Điều {eligibility_article}, {rate_article}, {ARTICLE[result.scheme]}; "
+            "Bộ luật Lao động 2019, Điều 169; Nghị định 135/2020/NĐ-CP. Đây là số ước tính; số chính xác do cơ "
+            "quan BHXH tính khi giải quyết hồ sơ.",
+        ]
+    )
+
+
+def _check(record: ContributionRecord, on: date) -> None:
+    if record.months_before_2014 < 0 or record.months_from_2014 < 0:
+        raise CalcError("Thời gian đóng không được âm.")
+    if record.months_before_2014 + record.months_from_2014 == 0:
+        raise CalcError("Bạn cho biết thời gian đã đóng BHXH (số năm, số tháng) giúp mình nhé.")
+    if record.average_income <= 0:
+        raise CalcError("Mức lương (thu nhập) bình quân đóng BHXH phải lớn hơn 0.")
+    if record.birth.year < OLDEST_BIRTH_YEAR or record.birth >= on:
+        raise CalcError(f"Ngày sinh {day(record.birth)} không hợp lệ.")
+    if record.stopped and month_index(record.stopped) > month_index(on):
+        raise CalcError(f"Tháng dừng đóng {record.stopped:%m/%Y} còn ở sau ngày tính {day(on)}.")
+
+
+def _last_month_paid(record: ContributionRecord, on: date) -> int:
+    """The last month paid; by default the month before the date (or 12/2013 with no time from 2014).
+    Contributions from 2014 are assumed continuous up to it, so they must fit between 01/2014 and it."""
+    if record.stopped is None:
+        return month_index(on) - 1 if record.months_from_2014 else FIRST_MONTH_OF_2014 - 1
+    last = month_index(record.stopped)
+    if record.months_from_2014 > last - FIRST_MONTH_OF_2014 + 1:
+        raise CalcError(
+            f"Thời gian đóng từ năm 2014 ({duration_text(record.months_from_2014)}) dài hơn khoảng từ 01/2014 "
+            f"đến tháng dừng đóng {record.stopped:%m/%Y}."
+        )
+    if not record.months_from_2014 and last >= FIRST_MONTH_OF_2014:
+        raise CalcError("Bạn không có thời gian đóng từ năm 2014 nên tháng dừng đóng phải trước năm 2014.")
+    return last
+
+
+def _started_before_law(record: ContributionRecord, last_month: int) -> bool:
+    """Whether any contribution was paid before 01/07/2025 (Law 41/2024 Art 70(1)(đ), 102(1)(đ))."""
+    first_month_of_law = month_index(LAW_IN_FORCE)
+    # Assuming continuous contributions, the first month from 2014 is this one.
+    inferred = record.months_before_2014 > 0 or last_month - record.months_from_2014 + 1 < first_month_of_law
+    if record.started_before_2025_07 is None:
+        return inferred
+    fits_after_law = not record.months_before_2014 and record.months_from_2014 <= last_month - first_month_of_law + 1
+    if not record.started_before_2025_07 and not fits_after_law:
+        raise CalcError(
+            f"Thời gian đóng bạn nhập dài hơn khoảng từ {day(LAW_IN_FORCE)} đến tháng dừng đóng, "
+            f"nên bạn đã có thời gian đóng trước {day(LAW_IN_FORCE)}."
+        )
+    return record.started_before_2025_07
