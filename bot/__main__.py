@@ -1,22 +1,30 @@
-"""Command line: python -m bot run | chat | ask | match | eval | kb validate | calc | db upgrade."""
+"""Command line: python -m bot run | chat | ask | match | eval | kb | calc | db | agents | areas | leads."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import csv
 import json
 import logging
 import sys
-from datetime import date
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import TypeVar
+from zoneinfo import ZoneInfo
 
+from openpyxl import Workbook
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.app import CONSOLE, App, build, today_in
 from bot.channels.console import chat_loop, render
 from bot.channels.telegram import CHANNEL as TELEGRAM
 from bot.channels.telegram import build_application, serve
 from bot.config import PROJECT_ROOT, Settings
+from bot.core.areas import Area, AreaError, MatchKind, area_issues, match_area
 from bot.core.calc import CalcError
 from bot.core.calc.common import Gender, Scheme
 from bot.core.calc.household import household_contribution
@@ -27,15 +35,24 @@ from bot.core.calc.text import as_json, household_text, pension_text, voluntary_
 from bot.core.calc.voluntary import voluntary_contribution
 from bot.core.evaluation import Example, evaluate, format_table
 from bot.core.knowledge import KnowledgeBase, KnowledgeError, required_topic_ids
+from bot.core.lead_export import HEADERS as LEAD_HEADERS
+from bot.core.lead_export import Cell, export_row
+from bot.core.leads import STATUS_LABELS, ConsentTextError, LeadStatus
 from bot.core.policy import PolicyError
 from bot.core.types import Inbound, InboundKind, Outcome, Reply, Session
-from bot.core.validate import validate
+from bot.core.validate import Issue, validate
 from bot.service import StorageUnavailable
-from bot.storage.db import DatabaseUrlError
-from bot.storage.knowledge_files import load_knowledge
+from bot.storage import agents as agent_store
+from bot.storage import leads as lead_store
+from bot.storage.agents import Agent, AgentExists
+from bot.storage.db import Database, DatabaseUrlError
+from bot.storage.knowledge_files import load_areas, load_consent_text, load_knowledge
+from bot.storage.leads import LeadContext
+from bot.storage.migrations import migrate
 
 DEFAULT_TOPICS = PROJECT_ROOT.parent / "shared" / "knowledge" / "topics.tsv"
 BUSY = "(Hệ thống đang bận, bạn thử lại sau giây lát nhé.)"
+T = TypeVar("T")
 
 
 def _iso_date(text: str) -> date:
@@ -195,6 +212,7 @@ def cmd_kb_validate(settings: Settings, args: argparse.Namespace) -> int:
     topics = Path(args.topics) if args.topics else DEFAULT_TOPICS
     required = required_topic_ids(topics.read_text(encoding="utf-8")) if topics.exists() else []
     issues = validate(app.kb, today, required, settings.max_answer_chars)
+    issues += _area_issues(settings)
     for issue in issues:
         print(issue)
     errors = sum(issue.level == "error" for issue in issues)
@@ -282,6 +300,229 @@ def cmd_db_upgrade(settings: Settings, _: argparse.Namespace) -> int:
     return 0
 
 
+# -- enrolment leads: agents, areas, export, stats, purge ---------------------------------------------
+
+
+def _areas(settings: Settings) -> tuple[Area, ...]:
+    try:
+        return load_areas(settings.knowledge_dir)
+    except AreaError as exc:
+        sys.exit(f"Không đọc được danh sách xã/phường: {exc}")
+
+
+def _area_argument(areas: tuple[Area, ...], text: str) -> Area:
+    """The area named by code or name (diacritics and "xã"/"phường" optional); exits naming close ones."""
+    match = match_area(text, areas)
+    if match.kind == MatchKind.EXACT and match.area is not None:
+        return match.area
+    close = ", ".join(f"{area.name} [{area.code}]" for area in match.choices)
+    hint = f" Có phải: {close}?" if close else " Xem danh sách: python -m bot areas list"
+    sys.exit(f"Không tìm thấy đúng một xã/phường {text!r} trong areas.yaml.{hint}")
+
+
+def _lead_context(settings: Settings, areas: tuple[Area, ...]) -> LeadContext:
+    names = {area.code: area.name for area in areas}
+    return LeadContext(names, ZoneInfo(settings.timezone), settings.office_chat_id)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _in_transaction(settings: Settings, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+    """Apply the migrations (a fresh database works), then run `work` in one transaction."""
+
+    async def run() -> T:
+        try:
+            database = Database(settings.database_url)
+        except DatabaseUrlError as exc:
+            sys.exit(f"DATABASE_URL: {exc}")
+        try:
+            await migrate(database)
+            async with database.transaction() as connection:
+                return await work(connection)
+        except (OSError, SQLAlchemyError) as exc:
+            sys.exit(f"Không mở được cơ sở dữ liệu {database.describe()}: {type(exc).__name__}: {exc}")
+        finally:
+            await database.dispose()
+
+    return asyncio.run(run())
+
+
+def cmd_agents_add(settings: Settings, args: argparse.Namespace) -> int:
+    area = _area_argument(_areas(settings), args.area)
+    try:
+        agent = _in_transaction(
+            settings, lambda c: agent_store.add(c, args.chat_id, args.name.strip(), area.code, _now())
+        )
+    except AgentExists as exc:
+        sys.exit(f"Lỗi: {exc}. Gỡ trước bằng: python -m bot agents remove --chat-id {args.chat_id}")
+    print(f"Đã thêm đại lý {agent.name} (chat {agent.chat_id}) phụ trách {area.name} [{area.code}].")
+    return 0
+
+
+def cmd_agents_list(settings: Settings, args: argparse.Namespace) -> int:
+    names = {area.code: area.name for area in _areas(settings)}
+    loads = _in_transaction(settings, lambda c: agent_store.loads(c, include_removed=args.all))
+    if not loads:
+        print("Chưa có đại lý nào. Thêm: python -m bot agents add --chat-id N --name TÊN --area XÃ")
+        return 0
+    for load in loads:
+        agent = load.agent
+        removed = "" if agent.active else "  (đã gỡ)"
+        area = names.get(agent.area_code, f"{agent.area_code} (không còn trong areas.yaml)")
+        print(f"{agent.chat_id:>14}  {agent.name:<28} {area} [{agent.area_code}]  đang mở: {load.open_leads}{removed}")
+    return 0
+
+
+def cmd_agents_remove(settings: Settings, args: argparse.Namespace) -> int:
+    context = _lead_context(settings, _areas(settings))
+
+    async def remove(connection: AsyncConnection) -> tuple[Agent | None, list[int]]:
+        agent = await agent_store.deactivate(connection, args.chat_id)
+        moved = await lead_store.release_agent(connection, agent.id, context, _now()) if agent else []
+        return agent, moved
+
+    agent, moved = _in_transaction(settings, remove)
+    if agent is None:
+        sys.exit(f"Không có đại lý nào dùng chat {args.chat_id}. Xem: python -m bot agents list")
+    print(f"Đã gỡ đại lý {agent.name} (chat {agent.chat_id}).")
+    if moved:
+        print(f"{len(moved)} yêu cầu đang mở được chuyển về hàng chờ văn phòng: {', '.join(f'#{i}' for i in moved)}")
+    return 0
+
+
+def cmd_areas_list(settings: Settings, _: argparse.Namespace) -> int:
+    areas = _areas(settings)
+    agent_counts = Counter(load.agent.area_code for load in _in_transaction(settings, lambda c: agent_store.loads(c)))
+    for area in areas:
+        aliases = f"  (còn gọi: {', '.join(area.aliases)})" if area.aliases else ""
+        print(f"{area.code:<20} {area.name:<28} đại lý: {agent_counts.get(area.code, 0)}{aliases}")
+    print(f"{len(areas)} xã/phường/đặc khu.")
+    return 0
+
+
+def _write_csv(path: Path | None, rows: list[tuple[Cell, ...]]) -> None:
+    if path is None:
+        writer = csv.writer(sys.stdout)
+        writer.writerows([LEAD_HEADERS, *rows])
+        return
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:  # the BOM makes Excel read UTF-8
+        csv.writer(handle).writerows([LEAD_HEADERS, *rows])
+
+
+def _write_xlsx(path: Path, rows: list[tuple[Cell, ...]]) -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Yêu cầu tư vấn"
+    sheet.append(list(LEAD_HEADERS))
+    for row in rows:
+        sheet.append(list(row))
+    sheet.freeze_panes = "A2"
+    workbook.save(path)
+
+
+def cmd_leads_export(settings: Settings, args: argparse.Namespace) -> int:
+    areas = _areas(settings)
+    area = _area_argument(areas, args.area) if args.area else None
+    timezone = ZoneInfo(settings.timezone)
+    since = datetime.combine(args.since, time.min, tzinfo=timezone)
+    found = _in_transaction(settings, lambda c: lead_store.export(c, since, area.code if area else None))
+    names = {a.code: a.name for a in areas}
+    rows = [export_row(r.lead, names.get(r.lead.area_code, r.lead.area_code), r.agent_name, timezone) for r in found]
+    output = Path(args.output) if args.output else None
+    if args.format == "xlsx":
+        output = output or Path(f"leads-{args.since:%Y%m%d}.xlsx")
+        _write_xlsx(output, rows)
+    else:
+        _write_csv(output, rows)
+    if output is not None:
+        print(f"Đã ghi {len(rows)} yêu cầu vào {output}.")
+    return 0
+
+
+def _duration_text(value: timedelta | None) -> str:
+    if value is None:
+        return "chưa có"
+    hours, remainder = divmod(int(value.total_seconds()), 3600)
+    return f"{hours} giờ {remainder // 60} phút"
+
+
+def cmd_leads_stats(settings: Settings, _: argparse.Namespace) -> int:
+    names = {area.code: area.name for area in _areas(settings)}
+    stats = _in_transaction(settings, lead_store.stats)
+    by_area: dict[str, dict[LeadStatus, int]] = {}
+    for (code, status), count in sorted(stats.by_area_status.items()):
+        by_area.setdefault(code, {})[status] = count
+    for code, counts in by_area.items():
+        parts = ", ".join(f"{STATUS_LABELS[s]}: {n}" for s, n in counts.items())
+        print(f"{names.get(code, code)} [{code}]: {sum(counts.values())} ({parts})")
+    print(f"Tổng: {stats.total} yêu cầu.")
+    median = _duration_text(stats.median_first_contact)
+    print(f"Thời gian tới lần liên hệ đầu (trung vị, {stats.contacted} yêu cầu): {median}")
+    return 0
+
+
+def cmd_leads_purge(settings: Settings, args: argparse.Namespace) -> int:
+    days = args.older_than_days if args.older_than_days is not None else settings.lead_retention_days
+    now = _now()
+    report = _in_transaction(settings, lambda c: lead_store.purge(c, now - timedelta(days=days), now))
+    print(f"Đã xóa dữ liệu cá nhân của {report.leads} yêu cầu và {report.signals} tín hiệu cũ hơn {days} ngày.")
+    return 0
+
+
+def _area_issues(settings: Settings) -> list[Issue]:
+    """areas.yaml and leads.yaml, for `kb validate`."""
+    issues: list[Issue] = []
+    try:
+        areas = load_areas(settings.knowledge_dir)
+    except AreaError as exc:
+        issues.append(Issue("error", "areas.yaml", str(exc)))
+    else:
+        issues += [Issue("error", f"areas.yaml {where}", problem) for where, problem in area_issues(areas)]
+        if not areas:
+            issues.append(Issue("error", "areas.yaml", "chưa có xã/phường nào"))
+    try:
+        load_consent_text(settings.knowledge_dir)
+    except ConsentTextError as exc:
+        issues.append(Issue("error", "leads.yaml", str(exc)))
+    return issues
+
+
+def leads_parsers(commands: argparse._SubParsersAction) -> None:
+    agents = commands.add_parser("agents", help="collection agents (đại lý thu) who receive leads")
+    agent_commands = agents.add_subparsers(dest="agents_command", required=True)
+    add = agent_commands.add_parser("add", help="add an agent for an area")
+    add.add_argument("--chat-id", type=int, required=True, help="the agent's Telegram chat id")
+    add.add_argument("--name", required=True)
+    add.add_argument("--area", required=True, help="area code or name from knowledge/areas.yaml")
+    add.set_defaults(func=cmd_agents_add)
+    listing = agent_commands.add_parser("list", help="agents with their open leads")
+    listing.add_argument("--all", action="store_true", help="include removed agents")
+    listing.set_defaults(func=cmd_agents_list)
+    remove = agent_commands.add_parser("remove", help="remove an agent; their open leads go to the office queue")
+    remove.add_argument("--chat-id", type=int, required=True)
+    remove.set_defaults(func=cmd_agents_remove)
+    areas = commands.add_parser("areas", help="the areas the office serves (knowledge/areas.yaml)")
+    areas.add_subparsers(dest="areas_command", required=True).add_parser("list", help="list them").set_defaults(
+        func=cmd_areas_list
+    )
+    lead = commands.add_parser("leads", help="enrolment leads: export, stats, purge")
+    lead_commands = lead.add_subparsers(dest="leads_command", required=True)
+    export = lead_commands.add_parser("export", help="leads as CSV or Excel, Vietnamese column headers")
+    export.add_argument("--format", choices=["csv", "xlsx"], default="csv")
+    export.add_argument("--since", type=_iso_date, required=True, help="leads created from this day, YYYY-MM-DD")
+    export.add_argument("--area", help="only this area (code or name)")
+    export.add_argument("--output", help="file to write (CSV default: standard output)")
+    export.set_defaults(func=cmd_leads_export)
+    lead_commands.add_parser("stats", help="leads by area and status, time to first contact").set_defaults(
+        func=cmd_leads_stats
+    )
+    purge = lead_commands.add_parser("purge", help="erase personal data older than the retention period")
+    purge.add_argument("--older-than-days", type=int, help="default LEAD_RETENTION_DAYS")
+    purge.set_defaults(func=cmd_leads_purge)
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="python -m bot", description="BHXH citizen Q&A bot")
     commands = main.add_subparsers(dest="command", required=True)
@@ -308,6 +549,7 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--date", type=_iso_date, help="check as on this date, YYYY-MM-DD (default today)")
     check.set_defaults(func=cmd_kb_validate)
     calc_parser(commands)
+    leads_parsers(commands)
     db = commands.add_parser("db", help="database tools")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="apply the migrations (run and chat apply them on start too)").set_defaults(

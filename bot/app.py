@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.config import Settings
@@ -43,13 +43,24 @@ class App:
     def today(self) -> date:
         return today_in(self.settings.timezone)
 
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    @property
+    def flow_idle(self) -> timedelta:
+        return timedelta(minutes=self.settings.flow_idle_minutes)
+
     def handle(self, inbound: Inbound, session: Session, today: date | None = None) -> Outcome:
         """One message decided without the database (`ask`): the session is the caller's to keep."""
-        return decide(inbound, session, self.kb, today or self.today(), self.matcher)
+        return decide(
+            inbound, session, self.kb, today or self.today(), self.matcher, now=self.now(), flow_idle=self.flow_idle
+        )
 
     def service(self, channel: str) -> Service:
         """The service for one channel ("telegram", "console", …): persistent sessions, exactly-once updates."""
-        return Service(self.database, self.kb, self.matcher, self.today, channel)
+        return Service(
+            self.database, self.kb, self.matcher, self.today, channel, now=self.now, flow_idle=self.flow_idle
+        )
 
     async def start(self) -> str:
         """Apply the database migrations; the revision the database is at.

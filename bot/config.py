@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.core.interest import DEFAULT_THRESHOLD, DEFAULT_WEIGHTS
 from bot.core.matcher import MatcherConfig
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -33,3 +36,29 @@ class Settings(BaseSettings):
     match_candidates: int = Field(_MATCH.candidates, ge=1)
 
     max_answer_chars: int = Field(900, ge=200)
+    # A guided flow (calculator) left this long without an answer is dropped; the next message starts afresh.
+    flow_idle_minutes: int = Field(30, ge=1)
+
+    # Enrolment leads. Chat ids are Telegram chat ids. OFFICE_CHAT_ID gets the leads of areas without an
+    # agent and the overdue ones; STAFF_CHAT_IDS ("111,222") see and act on every lead.
+    office_chat_id: int | None = None
+    staff_chat_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    # How long a lead's personal data is kept (`leads purge`); the consent text promises it. A design choice:
+    # the law sets no number (../shared/knowledge/facts.md §11.2 suggests 90-180 days).
+    lead_retention_days: int = Field(180, ge=1)
+    lead_contact_working_days: int = Field(2, ge=0)  # first contact due within this much office time
+    office_opens: time = time(7, 30)
+    office_closes: time = time(17, 0)
+    # The call-back is offered once the chat's interest signals weigh this much (bot.core.interest).
+    lead_interest_threshold: int = Field(DEFAULT_THRESHOLD, ge=1)
+    lead_interest_weights: dict[str, int] = Field(
+        default_factory=lambda: {k.value: w for k, w in DEFAULT_WEIGHTS.items()}
+    )
+    outbox_poll_seconds: float = Field(2.0, gt=0)
+
+    @field_validator("staff_chat_ids", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
+        return value

@@ -14,12 +14,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.core.engine import decide
+from bot.core.engine import DEFAULT_FLOW_IDLE, decide
 from bot.core.knowledge import KnowledgeBase
 from bot.core.matcher import Matcher
 from bot.core.types import Effect, Inbound, LogInteraction, Outcome
@@ -44,8 +45,8 @@ class StorageUnavailable(Exception):
 
 def is_transient(error: BaseException) -> bool:
     """Whether another attempt may succeed: the database was away or busy rather than wrong."""
-    if isinstance(error, OSError | TimeoutError):
-        return True  # connection refused, reset or timed out
+    if isinstance(error, OSError | TimeoutError | PoolTimeout):
+        return True  # connection refused, reset or timed out; every pooled connection busy
     if not isinstance(error, DBAPIError):
         return False
     if error.connection_invalidated:
@@ -73,7 +74,11 @@ class Service:
         attempts: int = ATTEMPTS,
         first_pause: float = FIRST_PAUSE_SECONDS,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        flow_idle: timedelta = DEFAULT_FLOW_IDLE,
     ) -> None:
+        self.now = now  # the time, to drop guided flows left idle longer than flow_idle
+        self.flow_idle = flow_idle
         self.database = database
         self.kb = kb
         self.matcher = matcher
@@ -124,7 +129,9 @@ class Service:
                 log.info("update already handled (channel %s, update %s)", self.channel, update_id)
                 return None
             session = await sessions.lock(connection, inbound.chat)
-            outcome = decide(inbound, session, self.kb, self.today(), self.matcher)
+            outcome = decide(
+                inbound, session, self.kb, self.today(), self.matcher, now=self.now(), flow_idle=self.flow_idle
+            )
             if outcome.session is not None:
                 await sessions.save(connection, outcome.session)
             for effect in outcome.effects:

@@ -25,7 +25,10 @@ IMPURE_STDLIB = frozenset(
         "importlib", "ctypes", "webbrowser", "builtins",
     }
 )  # fmt: skip
-CORE_MAY_IMPORT = (frozenset(sys.stdlib_module_names) - IMPURE_STDLIB) | {"__future__", "rapidfuzz"}
+# phonenumbers: pure functions over metadata shipped as Python modules (no files, clock or network), so
+# bot.core.phone can validate Vietnamese numbers. `holidays` is NOT here: building a calendar reads its
+# translation files, so bot.workers.calendar builds it and the core takes the holidays as a Container.
+CORE_MAY_IMPORT = (frozenset(sys.stdlib_module_names) - IMPURE_STDLIB) | {"__future__", "rapidfuzz", "phonenumbers"}
 
 COMPOSITION_ROOT = ("bot.app", "bot.__main__")
 MUST_NOT_IMPORT = {

@@ -1,28 +1,38 @@
-"""The dialog engine: decide(inbound, session, kb, today, matcher) -> Outcome.
+"""The dialog engine: decide(inbound, session, kb, today, matcher, now=, flow_idle=) -> Outcome.
 
-Pure: it reads no clock, stores nothing and sends nothing. The shell passes `today`, persists the
-returned session and carries out the effects.
+Pure: it reads no clock, stores nothing and sends nothing. The shell passes `today` (the office's date,
+for figures) and `now` (for flows left idle), persists the returned session and carries out the effects.
 
 Button actions are opaque strings of at most 64 bytes:
   "m"            the main menu
   "s:<subject>"  the questions of one subject
-  "a:<entry id>" the answer of one entry
+  "a:<entry id>" the answer of one entry (an entry of kind "flow" starts its flow)
+  "f:…"          a guided flow (bot.core.flows.runner describes them)
 Anything else, or an id that no longer exists, is a stale button: a polite word and the menu.
+
+A flow in progress takes the citizen's free input first. Input that is not an answer to its question but
+that the matcher confidently answers is answered, with a button back to the flow; anything else gets a
+friendly word and the question again. /start and /menu show the menu with a button back to the flow;
+a flow idle longer than `flow_idle` is dropped.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime, timedelta
 
+from bot.core.flows import FLOWS, runner
+from bot.core.flows.base import Flow, Invalid
 from bot.core.knowledge import Entry, KnowledgeBase
 from bot.core.matcher import Decision, Matcher
 from bot.core.policy import PolicyError
 from bot.core.render import UNCERTAIN_MARK, day, render_source
 from bot.core.types import (
     MAX_ACTION_BYTES,
+    MENU_ACTION,
     Alternative,
     Button,
+    FlowState,
     Inbound,
     InboundKind,
     LogInteraction,
@@ -31,8 +41,8 @@ from bot.core.types import (
     Session,
 )
 
-MENU_ACTION = "m"
 MAX_TEXT_CHARS = 1000  # longer messages are matched on their beginning
+DEFAULT_FLOW_IDLE = timedelta(minutes=30)
 
 
 def action_for_entry(entry_id: str) -> str:
@@ -85,10 +95,12 @@ def answer_reply(entry: Entry, kb: KnowledgeBase, today: date) -> Reply:
     if caveats:
         caveat_text = "; ".join(caveats)
         parts.append(f"{UNCERTAIN_MARK} {caveat_text[:1].upper()}{caveat_text[1:]}.")
-    buttons = [
+    offered = _offered_flow(entry)
+    buttons = [Button(kb.message(offered.offer), runner.start_action(offered.name))] if offered else []
+    buttons += [
         Button(target.title, action_for_entry(target.id))
         for target in (kb.entries.get(i) for i in entry.followups)
-        if target is not None and target.answerable
+        if target is not None and target.answerable and not (offered and target.flow == offered.name)
     ]
     buttons.append(menu_button(kb))
     return Reply("\n\n".join(parts), tuple(_checked(b) for b in buttons))
@@ -123,7 +135,47 @@ def _log(decision: str, normalised: str = "", matched: str | None = None, top: t
     return LogInteraction(normalised, decision, matched, tuple(Alternative(s.id, s.score) for s in top))
 
 
-def _on_text(inbound: Inbound, session: Session, kb: KnowledgeBase, today: date, matcher: Matcher) -> Outcome:
+def _offered_flow(entry: Entry) -> Flow | None:
+    """The flow an answer offers with a "Tính cho tôi" button (entries of kind "flow" start theirs instead)."""
+    return FLOWS.get(entry.flow) if entry.flow and entry.kind != "flow" else None
+
+
+def _started_flow(entry: Entry) -> Flow | None:
+    """The flow an entry of kind "flow" starts when it is answered."""
+    return FLOWS.get(entry.flow) if entry.flow and entry.kind == "flow" else None
+
+
+def _flow_log(flow: Flow, event: str) -> LogInteraction:
+    """Flow steps are logged without what was typed (a date of birth, an income are personal)."""
+    return _log(f"flow-{event}", matched=flow.name)
+
+
+def _flow_outcome(turn: runner.Turn, session: Session, flow: Flow, effects: tuple = ()) -> Outcome:
+    log_effects = effects or (_flow_log(flow, turn.event),)
+    return Outcome(turn.replies, (*log_effects, *turn.effects), replace(session, flow=turn.flow, offered=()))
+
+
+def _with_resume(reply: Reply, session: Session, kb: KnowledgeBase) -> Reply:
+    """An answer given in the middle of a flow gets a button back to it, first."""
+    flow = FLOWS.get(session.flow.name) if session.flow else None
+    if flow is None or session.flow is None:
+        return reply
+    return replace(reply, buttons=(runner.resume_button(flow, session.flow, kb), *reply.buttons))
+
+
+def _answer(entry: Entry, session: Session, kb: KnowledgeBase, today: date, now: datetime | None, text: str = ""):
+    """An entry's answer, or the start of its flow; None when a figure cannot be rendered (see _safe_answer)."""
+    started = _started_flow(entry)
+    if started is not None:
+        turn = runner.start(started, kb, today, now, text)
+        return turn, None
+    reply = _safe_answer(entry, kb, today)
+    return None, (None if reply is None else _with_resume(reply, session, kb))
+
+
+def _on_text(
+    inbound: Inbound, session: Session, kb: KnowledgeBase, today: date, matcher: Matcher, now: datetime | None
+) -> Outcome:
     text = inbound.text.strip()
     if not text:
         return Outcome((menu_reply(kb, kb.message("empty")),), (_log("empty"),), session)
@@ -132,7 +184,9 @@ def _on_text(inbound: Inbound, session: Session, kb: KnowledgeBase, today: date,
     effect = _log(decision.kind, decision.normalised, decision.entry_id, decision.ranked)
     if decision.kind == "answer" and decision.entry_id:
         entry = kb.entries[decision.entry_id]
-        reply = _safe_answer(entry, kb, today)
+        turn, reply = _answer(entry, session, kb, today, now, text[:MAX_TEXT_CHARS])
+        if turn is not None:
+            return _flow_outcome(turn, replace(session, last_entry=entry.id), FLOWS[entry.flow], (effect,))
         if reply is not None:
             new_session = replace(session, last_entry=entry.id, offered=())
             return Outcome((reply,), (effect,), new_session)
@@ -144,14 +198,17 @@ def _on_text(inbound: Inbound, session: Session, kb: KnowledgeBase, today: date,
     return Outcome((menu_reply(kb, message),), (effect,), replace(session, offered=()))
 
 
-def _on_action(inbound: Inbound, session: Session, kb: KnowledgeBase, today: date) -> Outcome:
+def _on_action(inbound: Inbound, session: Session, kb: KnowledgeBase, today: date, now: datetime | None) -> Outcome:
     action = inbound.action
     kind, _, target = action.partition(":")
     if action == MENU_ACTION:
-        return Outcome((menu_reply(kb, kb.message("greeting")),), (_log("menu"),), session)
+        return Outcome((_with_resume(menu_reply(kb, kb.message("greeting")), session, kb),), (_log("menu"),), session)
     if kind == "a" and target in kb.entries and kb.entries[target].answerable:
         entry = kb.entries[target]
-        reply = _safe_answer(entry, kb, today)
+        turn, reply = _answer(entry, session, kb, today, now)
+        if turn is not None:
+            effect = _log("action", matched=entry.id)
+            return _flow_outcome(turn, replace(session, last_entry=entry.id), FLOWS[entry.flow], (effect,))
         if reply is None:
             return Outcome((menu_reply(kb, kb.message("fallback")),), (_log("error", matched=entry.id),), session)
         return Outcome((reply,), (_log("action", matched=entry.id),), replace(session, last_entry=entry.id, offered=()))
@@ -162,15 +219,88 @@ def _on_action(inbound: Inbound, session: Session, kb: KnowledgeBase, today: dat
     return Outcome((menu_reply(kb, kb.message("stale")),), (_log("stale"),), session)
 
 
-def decide(inbound: Inbound, session: Session, kb: KnowledgeBase, today: date, matcher: Matcher) -> Outcome:
-    """What the bot answers to one inbound message, and the chat's next state."""
+def _on_flow_action(
+    parsed: tuple[str, str, str],
+    session: Session,
+    kb: KnowledgeBase,
+    today: date,
+    now: datetime | None,
+    expired: FlowState | None,
+) -> Outcome:
+    name, step, code = parsed
+    flow = FLOWS.get(name)
+    if flow is None:
+        return Outcome((menu_reply(kb, kb.message("stale")),), (_log("stale"),), session)
+    if not step:
+        return _flow_outcome(runner.start(flow, kb, today, now), session, flow)
+    was_expired = expired is not None and expired.name == name
+    turn = runner.press(flow, session.flow, step, code, kb, today, now, was_expired)
+    return _flow_outcome(turn, session, flow)
+
+
+def _on_flow_input(
+    inbound: Inbound,
+    session: Session,
+    flow: Flow,
+    state: FlowState,
+    kb: KnowledgeBase,
+    today: date,
+    matcher: Matcher,
+    now: datetime | None,
+) -> Outcome:
+    """Free input while a flow waits: its answer; or, if it is not one, a new question answered with a
+    button back to the flow; or the question again after a friendly word."""
+    try:
+        return _flow_outcome(runner.take(flow, state, inbound, kb, today, now), session, flow)
+    except Invalid as invalid:
+        not_understood = invalid.message
+    if inbound.kind is InboundKind.TEXT and inbound.text.strip():
+        decision = matcher.match(inbound.text.strip()[:MAX_TEXT_CHARS])
+        entry = kb.entries[decision.entry_id] if decision.kind == "answer" and decision.entry_id else None
+        if entry is not None and entry.kind != "smalltalk" and entry.flow != flow.name:  # clearly a new question
+            return _on_text(inbound, session, kb, today, matcher, now)
+    reply = runner.ask_again(flow, state, kb, not_understood)
+    return Outcome((reply,), (_flow_log(flow, "invalid"),), replace(session, flow=replace(state, touched_at=now)))
+
+
+def _expired(flow: FlowState | None, now: datetime | None, idle: timedelta) -> bool:
+    return flow is not None and now is not None and flow.touched_at is not None and now - flow.touched_at > idle
+
+
+def decide(
+    inbound: Inbound,
+    session: Session,
+    kb: KnowledgeBase,
+    today: date,
+    matcher: Matcher,
+    *,
+    now: datetime | None = None,
+    flow_idle: timedelta = DEFAULT_FLOW_IDLE,
+) -> Outcome:
+    """What the bot answers to one inbound message, and the chat's next state.
+
+    `today` is the date figures and results are for; `now` the time, to drop a flow idle longer than
+    `flow_idle` (None: flows never expire, as in `python -m bot ask`).
+    """
     session = replace(session, turns=session.turns + 1)
+    expired = session.flow if _expired(session.flow, now, flow_idle) else None
+    if expired is not None:
+        session = replace(session, flow=None)
     if inbound.kind in (InboundKind.START, InboundKind.MENU):
-        return Outcome((menu_reply(kb, kb.message("greeting")),), (_log("menu"),), session)
+        return Outcome((_with_resume(menu_reply(kb, kb.message("greeting")), session, kb),), (_log("menu"),), session)
     if inbound.kind is InboundKind.HELP:
         return Outcome((menu_reply(kb, kb.message("help")),), (_log("help"),), session)
     if inbound.kind is InboundKind.ACTION:
-        return _on_action(inbound, session, kb, today)
+        parsed = runner.parse_action(inbound.action)
+        if parsed is not None:
+            return _on_flow_action(parsed, session, kb, today, now, expired)
+        return _on_action(inbound, session, kb, today, now)
+    state = session.flow
+    flow = FLOWS.get(state.name) if state is not None else None
+    if state is not None and flow is None:  # a flow this version does not have
+        session = replace(session, flow=None)
+    if state is not None and flow is not None:
+        return _on_flow_input(inbound, session, flow, state, kb, today, matcher, now)
     if inbound.kind is InboundKind.TEXT:
-        return _on_text(inbound, session, kb, today, matcher)
+        return _on_text(inbound, session, kb, today, matcher, now)
     return Outcome((menu_reply(kb, kb.message("unsupported")),), (_log("unsupported"),), session)

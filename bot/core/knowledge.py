@@ -37,6 +37,8 @@ class Entry:
     effective: date | None
     reviewed: date | None
     review_by: date | None = None
+    # A guided flow (bot.core.flows): an entry of kind "flow" starts it; any other offers it with a button.
+    flow: str = ""
 
     @property
     def answerable(self) -> bool:
@@ -130,6 +132,7 @@ def parse_entry(raw: Mapping[str, Any], subject: str, where: str) -> Entry:
         effective=_as_date(raw.get("effective"), where),
         reviewed=_as_date(raw.get("reviewed"), where),
         review_by=_as_date(raw.get("review_by"), where),
+        flow=str(raw.get("flow") or "").strip(),
     )
 
 

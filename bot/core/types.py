@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from enum import StrEnum
 
 
@@ -32,12 +33,37 @@ class Button:
 
 
 MAX_ACTION_BYTES = 64
+MENU_ACTION = "m"  # the action of the main menu button
 
 
 @dataclass(frozen=True)
 class Reply:
     text: str
     buttons: tuple[Button, ...] = ()
+
+
+# A flow's answer: JSON-compatible (a list comes back from JSON as a tuple).
+Answer = str | int | bool | tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FlowState:
+    """A guided flow in progress (a calculator, lead capture): kept in the session between messages."""
+
+    name: str  # the flow, e.g. "voluntary"
+    step: str  # the key of the step whose question is waiting for an answer
+    answers: tuple[tuple[str, Answer], ...] = ()  # (step key, answer), in the order given
+    history: tuple[str, ...] = ()  # the steps answered (asked or taken from the question), for Back
+    touched_at: datetime | None = None  # when the citizen last moved it on; None: never expires
+
+    def answer(self, key: str) -> Answer | None:
+        return dict(self.answers).get(key)
+
+    def answered(self) -> dict[str, Answer]:
+        return dict(self.answers)
+
+    def with_answers(self, answers: dict[str, Answer]) -> FlowState:
+        return replace(self, answers=tuple(answers.items()))
 
 
 @dataclass(frozen=True)
@@ -48,6 +74,7 @@ class Session:
     last_entry: str | None = None  # the entry last answered
     offered: tuple[str, ...] = ()  # entry ids offered as "did you mean" choices
     turns: int = 0
+    flow: FlowState | None = None  # the guided flow in progress, if any
 
 
 @dataclass(frozen=True)

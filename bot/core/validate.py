@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.core.engine import action_for_entry
+from bot.core.flows import FLOWS, message_keys
 from bot.core.knowledge import KINDS, KnowledgeBase
 from bot.core.policy import PolicyError
 from bot.core.render import PLACEHOLDER, day, render_source
@@ -75,6 +76,8 @@ def validate(
             other = seen_questions.setdefault(key, entry.id)
             if other != entry.id:
                 warning(where, f"câu hỏi {question!r} trùng với một câu của {other}")
+        if entry.flow and entry.flow not in FLOWS:
+            error(where, f"flow '{entry.flow}' không có; chọn một trong: {', '.join(sorted(FLOWS))}")
         if not entry.answerable:
             continue
         if not entry.title:
@@ -111,6 +114,10 @@ def validate(
         length = len(short.text) + len(details.text)
         if length > max_answer_chars:
             error(where, f"câu trả lời dài {length} ký tự, tối đa {max_answer_chars} để đọc trên điện thoại")
+
+    if any(entry.flow for entry in kb.entries.values()):  # the flows are reachable: they must be able to speak
+        for key in sorted(message_keys() - set(kb.messages)):
+            error("bot.yaml", f"thiếu câu '{key}' trong messages (các bước tính toán dùng câu này)")
 
     for subject in kb.subjects:
         if not subject.entry_ids:

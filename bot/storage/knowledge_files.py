@@ -7,7 +7,12 @@ from typing import Any
 
 import yaml
 
+from bot.core.areas import Area, AreaError, parse_areas
 from bot.core.knowledge import KnowledgeBase, KnowledgeError, parse_knowledge
+from bot.core.leads import ConsentText, ConsentTextError, parse_consent_text
+
+AREAS_FILE = "areas.yaml"
+LEADS_FILE = "leads.yaml"
 
 
 def _read_yaml(path: Path) -> Any:
@@ -31,3 +36,20 @@ def load_knowledge(directory: Path) -> KnowledgeBase:
         _read_yaml(directory / "lexicon.yaml"),
         _read_yaml(directory / "bot.yaml"),
     )
+
+
+def load_areas(directory: Path) -> tuple[Area, ...]:
+    """areas.yaml: the xã, phường and đặc khu the office serves (AreaError if it is missing or malformed)."""
+    path = directory / AREAS_FILE
+    try:
+        return parse_areas(_read_yaml(path))
+    except KnowledgeError as exc:
+        raise AreaError(str(exc)) from None
+
+
+def load_consent_text(directory: Path) -> ConsentText:
+    """The consent section of leads.yaml (ConsentTextError if it is missing or malformed)."""
+    try:
+        return parse_consent_text(_read_yaml(directory / LEADS_FILE))
+    except KnowledgeError as exc:
+        raise ConsentTextError(str(exc)) from None

@@ -4,33 +4,64 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.core.types import Session
+from bot.core.types import FlowState, Session
 from bot.storage.tables import chat_sessions, utc_now
 
 STATE_FIELDS = tuple(f.name for f in dataclasses.fields(Session) if f.name != "chat")
 
 
 def to_json(session: Session) -> str:
-    """Every field but the chat key (the row's key), tuples as lists."""
-    state = {name: getattr(session, name) for name in STATE_FIELDS}
+    """Every field but the chat key (the row's key), tuples as lists, a flow in progress as an object (no
+    flow: no key, so rows stay as older versions wrote them)."""
+    state = {name: getattr(session, name) for name in STATE_FIELDS if name != "flow"}
+    if session.flow is not None:
+        state["flow"] = _flow_to_data(session.flow)
     return json.dumps(state, ensure_ascii=False, sort_keys=True)
+
+
+def _flow_to_data(flow: FlowState) -> dict[str, Any]:
+    return {
+        "name": flow.name,
+        "step": flow.step,
+        "answers": [[key, value] for key, value in flow.answers],
+        "history": list(flow.history),
+        "touched_at": flow.touched_at.isoformat() if flow.touched_at else None,
+    }
 
 
 def _frozen(value: Any) -> Any:
     return tuple(_frozen(item) for item in value) if isinstance(value, list) else value
 
 
+def _flow_from_data(data: Any) -> FlowState | None:
+    """The flow back from _flow_to_data; one this version cannot read is dropped (the chat starts afresh)."""
+    try:
+        touched = data.get("touched_at")
+        return FlowState(
+            name=str(data["name"]),
+            step=str(data["step"]),
+            answers=tuple((str(key), _frozen(value)) for key, value in data.get("answers") or ()),
+            history=tuple(str(key) for key in data.get("history") or ()),
+            touched_at=datetime.fromisoformat(touched) if touched else None,
+        )
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return None
+
+
 def from_json(chat: str, text: str) -> Session:
     """The session back from to_json. Keys this version does not know are ignored and missing ones take
     their defaults, so a row written by an older or newer version of the bot still loads."""
     state = json.loads(text)
-    return Session(chat, **{name: _frozen(state[name]) for name in STATE_FIELDS if name in state})
+    fields = {name: _frozen(state[name]) for name in STATE_FIELDS if name in state and name != "flow"}
+    flow = _flow_from_data(state["flow"]) if state.get("flow") is not None else None
+    return Session(chat, **fields, flow=flow)
 
 
 async def lock(connection: AsyncConnection, chat: str) -> Session:

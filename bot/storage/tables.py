@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, Column, DateTime, Integer, MetaData, String, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
 
 metadata = MetaData(
     naming_convention={
@@ -51,4 +62,92 @@ interactions = Table(
     Column("matched_id", String(128), nullable=True),
     Column("top", Text, nullable=False),  # JSON: [{"id": ..., "score": ...}, ...] best first
     Column("created_at", DateTime(timezone=True), nullable=False, default=utc_now, index=True),
+)
+
+
+def _id_column() -> Column:
+    return Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+
+
+# Enrolment leads (issue 6). The personal fields of `leads` are nullable so a lead can be anonymised
+# (/xoadulieu, retention purge) while its counts stay for the statistics.
+
+# Collection agents (đại lý thu): the Telegram chat that receives the leads of one area (areas.yaml code).
+agents = Table(
+    "agents",
+    metadata,
+    _id_column(),
+    Column("chat_id", BigInteger, nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("area_code", String(64), nullable=False, index=True),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, default=utc_now),
+)
+
+leads = Table(
+    "leads",
+    metadata,
+    _id_column(),
+    Column("session_key", String(255), nullable=True, index=True),  # the citizen's chat; None once anonymised
+    Column("area_code", String(64), nullable=False, index=True),
+    Column("agent_id", BigInteger, ForeignKey("agents.id"), nullable=True, index=True),  # None: office queue
+    Column("status", String(32), nullable=False, index=True),
+    Column("name", String(200), nullable=True),
+    Column("phone_e164", String(20), nullable=True),
+    Column("interest", String(32), nullable=True),
+    Column("call_time", String(200), nullable=True),
+    Column("calculator", Text, nullable=True),  # JSON
+    Column("consent_version", String(64), nullable=False),
+    Column("consent_at", DateTime(timezone=True), nullable=False),
+    Column("consent_channel", String(32), nullable=False),
+    Column("consent_oral", Boolean, nullable=False, default=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, default=utc_now, index=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False, default=utc_now),
+    Column("first_contact_at", DateTime(timezone=True), nullable=True),
+    Column("due_at", DateTime(timezone=True), nullable=True, index=True),
+    Column("escalated_at", DateTime(timezone=True), nullable=True),
+    Column("anonymised_at", DateTime(timezone=True), nullable=True),
+)
+
+# Every status change of a lead: who, when, from, to, note.
+lead_history = Table(
+    "lead_history",
+    metadata,
+    _id_column(),
+    Column("lead_id", BigInteger, ForeignKey("leads.id"), nullable=False, index=True),
+    Column("actor", String(64), nullable=False),  # "citizen", "agent:<chat id>", "staff:<chat id>", "system", "cli"
+    Column("at", DateTime(timezone=True), nullable=False, default=utc_now),
+    Column("from_status", String(32), nullable=True),
+    Column("to_status", String(32), nullable=False),
+    Column("note", Text, nullable=True),
+)
+
+# What a chat did that shows interest (bot.core.interest): no personal data.
+interest_signals = Table(
+    "interest_signals",
+    metadata,
+    _id_column(),
+    Column("session_key", String(255), nullable=False, index=True),
+    Column("kind", String(32), nullable=False),
+    Column("topic", String(128), nullable=True),
+    Column("at", DateTime(timezone=True), nullable=False, default=utc_now, index=True),
+)
+
+# Messages to send (agents, office chat), written in the transaction that decided them and delivered by
+# bot/workers/outbox.py. `next_attempt_at` is also the lease of a worker that claimed the row.
+outbox = Table(
+    "outbox",
+    metadata,
+    _id_column(),
+    Column("dedupe_key", String(128), nullable=False, unique=True),
+    Column("chat_id", BigInteger, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("payload", Text, nullable=False),  # JSON: bot.core.notifications.Notification.payload()
+    Column("lead_id", BigInteger, ForeignKey("leads.id"), nullable=True, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, default=utc_now),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False, default=utc_now, index=True),
+    Column("sent_at", DateTime(timezone=True), nullable=True),
+    Column("failed_at", DateTime(timezone=True), nullable=True),
+    Column("last_error", Text, nullable=True),
 )

@@ -12,6 +12,7 @@ and once on PostgreSQL (the `store` fixture), so every scenario runs on both dat
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -32,6 +33,7 @@ from bot.channels.telegram import (
     running,
     serve,
 )
+from bot.channels.telegram.polling import DEFAULT_BATCH
 from bot.core.engine import answer_reply, menu_buttons
 from bot.core.knowledge import KnowledgeBase
 from bot.core.matcher import Matcher
@@ -320,6 +322,52 @@ async def test_a_429_on_one_chat_delays_that_chat_only(fake_api: FakeTelegram, h
     assert to_a == [429, 200]
 
 
+async def test_a_chat_waiting_out_a_429_holds_up_no_later_batch(fake_api: FakeTelegram, handle: Handle) -> None:
+    fake_api.fail("sendMessage", 429, retry_after=2, chat_id=CHAT_A)
+    others = [command(n, 2000 + n, "help") for n in range(2, 3 * DEFAULT_BATCH + 2)]  # three batches' worth
+    async with bot_running(fake_api, handle):
+        fake_api.enqueue(command(1, CHAT_A, "start"), *others)
+        await fake_api.wait_for_replies(CHAT_A, 1)
+    order = [sent.chat_id for sent in fake_api.outbox]
+    assert order[-1] == CHAT_A
+    assert sorted(order[:-1]) == [2000 + n for n in range(2, 3 * DEFAULT_BATCH + 2)]
+
+
+async def test_updates_fetched_but_not_handled_when_the_bot_dies_are_answered_after_the_restart(
+    fake_api: FakeTelegram, store: Store, real_kb: KnowledgeBase, real_matcher: Matcher
+) -> None:
+    stuck = asyncio.Event()
+
+    async def dying(inbound: Inbound, update_id: int | None) -> Outcome | None:
+        if update_id == 3:
+            stuck.set()
+            await asyncio.Event().wait()  # the process dies while this update is being handled
+        return await first(inbound, update_id)
+
+    async with service_on(store, real_kb, real_matcher) as first:
+        bot = asyncio.create_task(_run_until_cancelled(fake_api, dying))
+        fake_api.enqueue(command(1, CHAT_A, "start"), command(2, CHAT_B, "start"), command(3, CHAT_A, "help"))
+        await fake_api.wait_for_replies(CHAT_B, 1)
+        await asyncio.wait_for(stuck.wait(), 5)
+        bot.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await bot
+    assert fake_api.queued == 3  # nothing of the batch was confirmed to Telegram
+
+    async with service_on(store, real_kb, real_matcher) as second, bot_running(fake_api, second):
+        replies = await fake_api.wait_for_replies(CHAT_A, 2)
+        fake_api.enqueue(command(4, CHAT_B, "help"))
+        await fake_api.wait_for_replies(CHAT_B, 2)
+    assert [r.text for r in replies] == [real_kb.message("greeting"), real_kb.message("help")]
+    assert len(fake_api.sent(CHAT_B)) == 2  # update 2 was answered once, before the crash
+    assert fake_api.queued == 0
+
+
+async def _run_until_cancelled(api: FakeTelegram, handle: Handle) -> None:
+    async with bot_running(api, handle):
+        await asyncio.Event().wait()
+
+
 @pytest.mark.parametrize("status", [500, 502, 0], ids=["500", "502", "dropped-connection"])
 async def test_a_server_error_on_send_is_retried(fake_api: FakeTelegram, handle: Handle, status: int) -> None:
     fake_api.fail("sendMessage", status, times=2)
@@ -371,7 +419,7 @@ async def test_polling_goes_on_after_get_updates_fails(
     async with bot_running(fake_api, handle):
         fake_api.enqueue(command(1, CHAT_A, "start"))
         await fake_api.wait_for_replies(CHAT_A, 1)
-    assert "getUpdates failed (NetworkError), polling again shortly" in caplog.messages
+    assert "getUpdates failed (NetworkError), polling again in 0.5 s" in caplog.messages
 
 
 async def test_storage_unavailable_gets_a_polite_try_again_and_the_bot_keeps_going(

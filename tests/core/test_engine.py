@@ -108,15 +108,25 @@ def test_an_answer_gives_the_short_answer_then_sources_and_review_date(chat: Con
 
 
 def test_an_answer_offers_its_followups_then_the_main_menu(chat: Conversation) -> None:
-    reply = only_reply(chat.press("a:bhyt.muc-dong-hgd"))
-    followups = [chat.kb.entries[i] for i in chat.kb.entries["bhyt.muc-dong-hgd"].followups]
+    reply = only_reply(chat.press("a:bhyt.mat-the"))
+    followups = [chat.kb.entries[i] for i in chat.kb.entries["bhyt.mat-the"].followups]
     assert reply.buttons[:-1] == tuple(Button(e.title, f"a:{e.id}") for e in followups)
     assert reply.buttons[-1] == Button("Menu chính", MENU_ACTION)
 
 
+def test_an_answer_on_household_bhyt_offers_the_calculator_first_instead_of_a_followup_to_it(
+    chat: Conversation,
+) -> None:
+    reply = only_reply(chat.press("a:bhyt.muc-dong-hgd"))
+    followups = [chat.kb.entries[i] for i in chat.kb.entries["bhyt.muc-dong-hgd"].followups]
+    others = tuple(Button(e.title, f"a:{e.id}") for e in followups if e.flow != "household")
+    assert reply.buttons == (Button("Tính cho tôi", "f:household"), *others, Button("Menu chính", MENU_ACTION))
+
+
 def test_every_followup_button_leads_to_an_answer(chat: Conversation) -> None:
     reply = only_reply(chat.press("a:tn.muc-dong"))
-    for button in reply.buttons[:-1]:
+    assert reply.buttons[0].action == "f:voluntary"  # "Tính cho tôi" comes first
+    for button in reply.buttons[1:-1]:
         outcome = chat.press(button.action)
         assert log_of(outcome).decision == "action"
         assert chat.session.last_entry == button.action.removeprefix("a:")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core.types import Session
+from bot.core.types import FlowState, Session
 from bot.storage import sessions
 from bot.storage.migrations import migrate
 from tests.databases import Store
@@ -81,3 +82,61 @@ def test_each_chat_has_its_own_session(store: Store) -> None:
                 return await sessions.load(connection, "telegram:1"), await sessions.load(connection, "telegram:2")
 
     assert asyncio.run(scenario()) == (Session("telegram:1", turns=3), Session("telegram:2"))
+
+
+# -- a guided flow in progress ---------------------------------------------------------------------------
+
+FLOW_IN_PROGRESS = FlowState(
+    name="pension",
+    step="income",
+    answers=(("gender", "female"), ("total", 126), ("group", ("poor", "ethnic")), ("birth", "1986-03-12")),
+    history=("gender", "total", "group", "birth"),
+    touched_at=datetime(2026, 11, 23, 8, 30, tzinfo=UTC),
+)
+
+
+def test_a_session_with_a_flow_in_progress_comes_back_from_json_unchanged() -> None:
+    session = Session("telegram:7", last_entry="calc.motlan-huu", turns=5, flow=FLOW_IN_PROGRESS)
+    assert sessions.from_json("telegram:7", sessions.to_json(session)) == session
+
+
+@given(
+    answers=st.lists(
+        st.tuples(
+            st.text(PHONE_KEYBOARD, min_size=1, max_size=12),
+            st.text(PHONE_KEYBOARD, max_size=20)
+            | st.integers(-(2**40), 2**40)
+            | st.booleans()
+            | st.lists(st.text(PHONE_KEYBOARD, max_size=8), max_size=3).map(tuple),
+        ),
+        max_size=6,
+        unique_by=lambda pair: pair[0],
+    ).map(tuple)
+)
+def test_any_json_compatible_flow_answers_come_back_unchanged(answers: tuple) -> None:
+    session = Session("c", flow=FlowState("voluntary", "income", answers, tuple(key for key, _ in answers)))
+    assert sessions.from_json("c", sessions.to_json(session)) == session
+
+
+def test_a_row_written_before_flows_existed_loads_without_a_flow() -> None:
+    assert sessions.from_json("c", '{"last_entry": null, "offered": [], "turns": 2}') == Session("c", turns=2)
+
+
+def test_a_flow_this_version_cannot_read_is_dropped_and_the_rest_of_the_session_kept() -> None:
+    assert sessions.from_json("c", '{"turns": 3, "flow": {"step": "x"}}') == Session("c", turns=3)
+    assert sessions.from_json("c", '{"turns": 3, "flow": "voluntary"}') == Session("c", turns=3)
+
+
+def test_a_flow_in_progress_is_there_for_the_next_process(store: Store) -> None:
+    saved = Session("telegram:43", turns=2, flow=FLOW_IN_PROGRESS)
+
+    async def scenario() -> Session | None:
+        async with store.open() as database:
+            await migrate(database)
+            async with database.transaction() as connection:
+                await sessions.lock(connection, saved.chat)
+                await sessions.save(connection, saved)
+        async with store.open() as restarted, restarted.transaction() as connection:
+            return await sessions.load(connection, saved.chat)
+
+    assert asyncio.run(scenario()) == saved

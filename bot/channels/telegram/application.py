@@ -14,7 +14,7 @@ from telegram import BotCommand, CallbackQuery, Message, Update
 from telegram.constants import ChatType, MessageEntityType, ParseMode
 from telegram.ext import Application, ContextTypes, TypeHandler
 
-from bot.channels.telegram.delivery import ChatLocks, RetryPolicy, deliver
+from bot.channels.telegram.delivery import ChatLocks, ChatSenders, RetryPolicy, deliver
 from bot.channels.telegram.render import Outgoing, escape, render
 from bot.core.types import Inbound, InboundKind, LogInteraction, Outcome
 
@@ -84,9 +84,11 @@ class TelegramChannel:
         self.handle = handle
         self.unavailable = unavailable
         self.policy = policy
-        self.locks = ChatLocks()
+        self.locks = ChatLocks()  # a chat's messages are handled (decided and committed) one at a time, in order
+        self.senders = ChatSenders()  # and answered in that order, without holding up the handling
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Handle the update and queue its replies; returns once the service has committed it."""
         if update.callback_query is not None:  # stop the spinner now, without waiting for the chat's turn
             context.application.create_task(self._answer(update.callback_query, update.update_id))
         inbound = to_inbound(update)
@@ -99,14 +101,21 @@ class TelegramChannel:
                 outcome = await self.handle(inbound, update.update_id)
             except self.unavailable as exc:
                 log.warning("update %s: storage unavailable (%s), asked to retry", update.update_id, type(exc).__name__)
-                await self.send(context, chat_id, [Outgoing(escape(BUSY_TEXT))], update.update_id)
+                self.queue(context, chat_id, [Outgoing(escape(BUSY_TEXT))], update.update_id)
                 return
             if outcome is None:
                 log.info("update %s: already handled, nothing sent", update.update_id)
                 return
             log.info("update %s: %s %s", update.update_id, inbound.kind, _decisions(outcome))
             parts = [part for reply in outcome.replies for part in render(reply)]
-            await self.send(context, chat_id, parts, update.update_id)
+            self.queue(context, chat_id, parts, update.update_id)
+
+    def queue(
+        self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, parts: list[Outgoing], update_id: int | None
+    ) -> None:
+        """Send the parts after everything already queued for this chat."""
+        job = partial(self.send, context, chat_id, parts, update_id)
+        self.senders.submit(chat_id, job, update_id, context.application.create_task)
 
     async def send(
         self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, parts: list[Outgoing], update_id: int | None
@@ -130,7 +139,7 @@ class TelegramChannel:
         update_id = update.update_id if isinstance(update, Update) else None
         log.error("update %s: failed with %s", update_id, type(context.error).__name__, exc_info=context.error)
         if isinstance(update, Update) and update.effective_chat is not None:
-            await self.send(context, update.effective_chat.id, [Outgoing(escape(BUSY_TEXT))], update_id)
+            self.queue(context, update.effective_chat.id, [Outgoing(escape(BUSY_TEXT))], update_id)
 
     async def register_commands(self, application: Application) -> None:
         """setMyCommands, as post_init: a 429 is waited out if short, otherwise the bot starts without it."""
@@ -167,6 +176,7 @@ def build_application(
     `base_url` is the Bot API root the token is appended to (None: Telegram's own). `unavailable` lists the
     exceptions of `handle` that mean "storage is down" (default: bot.service.StorageUnavailable): the citizen
     is asked to try again in a few minutes. Updates are handled concurrently; each chat's one at a time, in order.
+    The Application has no Updater: polling.running fetches the updates (and confirms them only once handled).
     """
     if unavailable is None:
         from bot.service import StorageUnavailable  # here, so importing the channel does not load storage
@@ -178,7 +188,7 @@ def build_application(
         Application.builder()
         .token(token)
         .base_url(base_url or DEFAULT_BASE_URL)
-        .concurrent_updates(True)
+        .updater(None)
         .post_init(channel.register_commands)
         .build()
     )

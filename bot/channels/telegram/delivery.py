@@ -1,7 +1,7 @@
 """Calls to the Bot API that survive flood control and network trouble, and per-chat ordering.
 
-A 429 answer carries `retry_after`: only the chat being answered waits (its handler sleeps while holding
-that chat's lock); every other chat keeps being answered. Network errors and 5xx answers are retried a few
+A 429 answer carries `retry_after`: only the chat being answered waits (its sender sleeps with that chat's
+replies queued behind it); every other chat keeps being answered. Network errors and 5xx answers are retried a few
 times with a doubling backoff. Anything else (blocked by the user, a bad request) is logged and given up.
 """
 
@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 
@@ -102,3 +103,42 @@ class ChatLocks:
             self._users[chat_id] -= 1
             if not self._users[chat_id]:
                 del self._users[chat_id], self._locks[chat_id]
+
+
+Spawn = Callable[[Coroutine[Any, Any, None]], object]  # starts a task, e.g. Application.create_task
+
+
+class ChatSenders:
+    """Each chat's outgoing work, done in order by one task per chat while the chat has some queued.
+
+    `submit` returns at once, so a handler is done when its transaction is, and a chat waiting out a 429
+    holds up nothing but its own later replies. Jobs should not raise (`deliver` gives up politely); one that
+    does is logged and the chat's next job still runs.
+    """
+
+    def __init__(self) -> None:
+        self._queues: dict[int, deque[tuple[Callable[[], Awaitable[object]], int | None]]] = {}
+
+    def __len__(self) -> int:
+        return len(self._queues)
+
+    def submit(self, chat_id: int, job: Callable[[], Awaitable[object]], update_id: int | None, spawn: Spawn) -> None:
+        queue = self._queues.get(chat_id)
+        if queue is not None:
+            queue.append((job, update_id))
+            return
+        self._queues[chat_id] = deque([(job, update_id)])
+        spawn(self._drain(chat_id))
+
+    async def _drain(self, chat_id: int) -> None:
+        queue = self._queues[chat_id]
+        try:
+            while queue:
+                job, update_id = queue[0]
+                try:
+                    await job()
+                except Exception as error:  # a bug in a job must not silence the chat
+                    log.error("update %s: sending failed with %s", update_id, type(error).__name__, exc_info=error)
+                queue.popleft()
+        finally:
+            del self._queues[chat_id]

@@ -1,54 +1,160 @@
-"""Running an Application by long polling, inside an event loop the caller owns."""
+"""Long polling that never confirms an update before it is handled, inside an event loop the caller owns.
+
+Telegram forgets every update below the `offset` of the next getUpdates call. PTB's Updater asks for the
+next batch while the previous one is still queued, so a crash loses whatever was fetched and not yet
+handled. Here a batch of at most `batch` updates is fetched, handled concurrently (each chat's in order),
+and only when every one of them is committed by the service is the next batch asked for, with the offset
+that confirms them. A crash then costs at most a re-delivery, which the service's processed-updates table
+answers with silence. Replies are sent after the commit by each chat's own sender (see application.py), so
+a chat waiting out a 429 holds up neither the next batch nor any other chat.
+
+A small batch also keeps latency low under a burst: an update waits for the others of its batch, not for
+thousands queued in the process.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, suppress
 
-from telegram.error import TelegramError
+from telegram import Update
+from telegram.error import Conflict, InvalidToken, TelegramError
 from telegram.ext import Application
 
 from bot.channels.telegram.application import ALLOWED_UPDATES
 
 log = logging.getLogger(__name__)
 
+DEFAULT_BATCH = 8  # updates fetched at once; see the module's docstring and bench/bench_e2e.py
+FIRST_PAUSE = 0.5  # seconds before polling again after a failed getUpdates, doubled up to MAX_PAUSE
+MAX_PAUSE = 30.0
+START_ATTEMPTS = 3  # tries for deleteWebhook before polling starts
 
-def _polling_failed(error: TelegramError) -> None:
-    """getUpdates failed; PTB retries with a growing pause. One line, no traceback: this is routine."""
-    log.warning("getUpdates failed (%s), polling again shortly", type(error).__name__)
+
+class Poller:
+    """Fetches, hands to the Application, confirms. `stop()` ends it after the batch in hand."""
+
+    def __init__(self, application: Application, poll_timeout: int, batch: int) -> None:
+        if not 1 <= batch <= 100:
+            raise ValueError("getUpdates takes a limit from 1 to 100")
+        self.application = application
+        self.poll_timeout = poll_timeout
+        self.batch = batch
+        self.offset: int | None = None
+        self._stopping = asyncio.Event()
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def run(self) -> None:
+        pause = FIRST_PAUSE
+        while not self._stopping.is_set():
+            try:
+                updates = await self._next_batch()
+            except (InvalidToken, asyncio.CancelledError):
+                raise
+            except TelegramError as error:
+                kind = "another bot instance or a webhook is using this token" if isinstance(error, Conflict) else ""
+                log.warning("getUpdates failed (%s%s), polling again in %.1f s", type(error).__name__, kind, pause)
+                await self._sleep(pause)
+                pause = min(pause * 2, MAX_PAUSE)
+                continue
+            pause = FIRST_PAUSE
+            if updates:
+                await self._handle(updates)
+                self.offset = updates[-1].update_id + 1
+
+    async def _next_batch(self) -> Sequence[Update]:
+        """The next updates, or () when stopped while waiting for them."""
+        fetch = asyncio.ensure_future(
+            self.application.bot.get_updates(
+                offset=self.offset, limit=self.batch, timeout=self.poll_timeout, allowed_updates=list(ALLOWED_UPDATES)
+            )
+        )
+        stopping = asyncio.ensure_future(self._stopping.wait())
+        try:
+            await asyncio.wait((fetch, stopping), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopping.cancel()
+        if not fetch.done():  # stopped: what this call would have fetched stays with Telegram
+            fetch.cancel()
+            with suppress(asyncio.CancelledError, TelegramError):
+                await fetch
+            return ()
+        return fetch.result()
+
+    async def _handle(self, updates: Sequence[Update]) -> None:
+        """Every update of the batch, concurrently; returns once each handler has returned (committed)."""
+        await asyncio.gather(*(self.application.process_update(update) for update in updates))
+
+    async def confirm(self) -> None:
+        """Tell Telegram the last batch was handled, so a restart does not fetch it again (best effort)."""
+        if self.offset is None:
+            return
+        with suppress(TelegramError):
+            await self.application.bot.get_updates(offset=self.offset, limit=1, timeout=0)
+
+    async def _sleep(self, seconds: float) -> None:
+        with suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+
+
+async def _delete_webhook(application: Application) -> None:
+    """Long polling and a webhook exclude each other; pending updates are kept."""
+    for attempt in range(1, START_ATTEMPTS + 1):
+        try:
+            await application.bot.delete_webhook(drop_pending_updates=False)
+            return
+        except InvalidToken:
+            raise
+        except TelegramError as error:
+            if attempt == START_ATTEMPTS:
+                raise
+            log.warning("deleteWebhook failed (%s), trying again", type(error).__name__)
+            await asyncio.sleep(FIRST_PAUSE * 2 ** (attempt - 1))
 
 
 @asynccontextmanager
-async def running(application: Application, poll_timeout: int = 30) -> AsyncIterator[Application]:
-    """Initialise, run post_init, start and long-poll; stop it all on exit. What Application.run_polling does,
-    without taking over the event loop, so the caller can set up (and tests can drive) around it."""
-    updater = application.updater
-    if updater is None:
-        raise ValueError("the application has no updater to poll with")
+async def running(
+    application: Application,
+    poll_timeout: int = 30,
+    batch: int = DEFAULT_BATCH,
+    failed: asyncio.Event | None = None,
+) -> AsyncIterator[Application]:
+    """Initialise, run post_init, start and long-poll; on exit finish the batch in hand, send what is queued,
+    confirm and stop. What Application.run_polling does, without taking over the event loop, so the caller
+    can set up (and tests can drive) around it. `failed` is set if polling ends on its own (a revoked token)."""
     async with application:
         if application.post_init is not None:
             await application.post_init(application)
+        await _delete_webhook(application)
         await application.start()
+        poller = Poller(application, poll_timeout, batch)
+        polling = asyncio.create_task(poller.run(), name="telegram-polling")
+        if failed is not None:
+            polling.add_done_callback(lambda _: failed.set())
         try:
-            await updater.start_polling(
-                poll_interval=0,
-                timeout=poll_timeout,
-                bootstrap_retries=3,
-                allowed_updates=list(ALLOWED_UPDATES),
-                error_callback=_polling_failed,
-            )
-            try:
-                yield application
-            finally:
-                await updater.stop()
+            yield application
+        except BaseException:
+            polling.cancel()  # aborted (cancelled, or the caller failed): the batch in hand stays unconfirmed
+            raise
         finally:
-            await application.stop()
+            poller.stop()
+            try:
+                if polling.cancelled() or polling.cancelling():
+                    with suppress(asyncio.CancelledError):
+                        await polling
+                else:
+                    await polling
+            finally:
+                await application.stop()  # waits for the replies still being sent
+                await poller.confirm()
 
 
-async def serve(application: Application, stop: asyncio.Event | None = None) -> None:
+async def serve(application: Application, stop: asyncio.Event | None = None, batch: int = DEFAULT_BATCH) -> None:
     """Run until `stop` is set, or until SIGINT/SIGTERM when no event is given (`python -m bot run`)."""
     if stop is None:
         stop = asyncio.Event()
@@ -56,7 +162,7 @@ async def serve(application: Application, stop: asyncio.Event | None = None) -> 
         for signum in (signal.SIGINT, signal.SIGTERM):
             with suppress(NotImplementedError):  # not on Windows
                 loop.add_signal_handler(signum, stop.set)
-    async with running(application):
+    async with running(application, batch=batch, failed=stop):
         log.info("Telegram long polling started")
         await stop.wait()
     log.info("Telegram long polling stopped")

@@ -1,0 +1,119 @@
+"""What a guided flow is made of, declared as data: steps with a question, buttons and a parser of free
+input, and a finish that turns the answers into the result (and effects) at the end.
+
+A flow does not talk to the citizen itself: `bot.core.flows.runner` asks its steps in order, skips the
+ones already answered (for instance taken from the question that started the flow), and handles Back,
+Cancel, invalid input and stale buttons the same way for every flow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from bot.core.knowledge import KnowledgeBase
+from bot.core.types import Answer, Button, Effect, Inbound, InboundKind
+
+# Reserved step codes in button actions (a choice may not use them).
+BACK, CANCEL = "back", "cancel"
+
+
+class Invalid(ValueError):
+    """Input a step cannot take. The message is Vietnamese, fit to show the citizen before the question is
+    asked again. A finish may name the step to ask again (`step`); by default it is the last one asked."""
+
+    def __init__(self, message: str, step: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.step = step
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a parser, a check or a finish may look at: the knowledge base, the date the result is for and the
+    answers given so far."""
+
+    kb: KnowledgeBase
+    today: date
+    answers: Mapping[str, Answer] = field(default_factory=dict)
+
+    def message(self, key: str, **params: object) -> str:
+        """One of the bot's sentences from knowledge/bot.yaml, filled with `params`."""
+        text = self.kb.message(key)
+        return text.format(**params) if params else text
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A button of a step: pressing it gives `value` as the answer."""
+
+    code: str  # in the button's action, short ASCII: "f:<flow>:<step>:<code>"
+    value: Answer
+    label: str  # message key in bot.yaml
+    params: tuple[tuple[str, object], ...] = ()  # fills the label, e.g. (("n", 3),) for "{n} tháng"
+
+    def text(self, kb: KnowledgeBase) -> str:
+        label = kb.message(self.label)
+        return label.format(**dict(self.params)) if self.params else label
+
+
+Parser = Callable[[Inbound, Context], Answer]  # raises Invalid
+Check = Callable[[Answer, Context], None]  # raises Invalid
+Condition = Callable[[Mapping[str, Answer]], bool]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One question of a flow."""
+
+    key: str  # the answer it fills; also its name in button actions
+    question: str  # message key in bot.yaml
+    choices: tuple[Choice, ...] = ()
+    parse: Parser | None = None  # free input (None: only the buttons)
+    check: Check | None = None  # a rule every answer must pass: typed, pressed or taken from the question
+    accepts: frozenset[InboundKind] = frozenset({InboundKind.TEXT})  # what the parser reads, e.g. a contact share
+    when: Condition | None = None  # asked only when this holds for the answers so far
+    invalid: str = "flow_choose"  # message key: said before the question when text matches no button and no parser
+
+    def applies(self, answers: Mapping[str, Answer]) -> bool:
+        return self.when is None or self.when(answers)
+
+    def choice(self, code: str) -> Choice | None:
+        return next((choice for choice in self.choices if choice.code == code), None)
+
+
+@dataclass(frozen=True)
+class Finished:
+    """The end of a flow: what the citizen reads, its buttons, and the effects the shell carries out."""
+
+    text: str
+    buttons: tuple[Button, ...] = ()
+    effects: tuple[Effect, ...] = ()
+
+
+Finish = Callable[[Context], Finished]  # may raise Invalid to ask a step again
+Extract = Callable[[str, Context], dict[str, Answer]]  # answers a question already carries
+
+
+@dataclass(frozen=True)
+class Flow:
+    name: str  # in button actions and the session: short, stable, lower-case ASCII
+    intro: str  # message key: the first words when the flow starts
+    steps: tuple[Step, ...]
+    finish: Finish
+    extract: Extract | None = None
+    offer: str = "flow_offer"  # message key: the button that starts it under an answer ("Tính cho tôi")
+    restart: str = "flow_restart"  # message key: the button that starts it again ("Tính lại")
+    resume: str = "flow_resume"  # message key: the button back to it after another question
+    messages: tuple[str, ...] = ()  # further message keys its checks and finish use (checked by kb validate)
+
+    def step(self, key: str) -> Step | None:
+        return next((step for step in self.steps if step.key == key), None)
+
+    def message_keys(self) -> set[str]:
+        """Every bot.yaml message the flow speaks with, for `kb validate`."""
+        keys = {self.intro, self.offer, self.restart, self.resume, *self.messages}
+        for step in self.steps:
+            keys |= {step.question, step.invalid, *(choice.label for choice in step.choices)}
+        return keys

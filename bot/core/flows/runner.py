@@ -1,0 +1,259 @@
+"""Runs any flow declared with bot.core.flows.base: asks its steps in order, takes answers from buttons,
+free input or the question that started it, and handles Back, Cancel, resume and stale buttons.
+
+Button actions (at most 64 bytes):
+  "f:<flow>"                  start the flow (again)
+  "f:<flow>:<step>"           ask that step again (back to the flow after another question)
+  "f:<flow>:<step>:<code>"    a choice of that step; the codes "back" and "cancel" move back or stop
+A step button pressed when its flow is no longer running, or when another step is waiting, is stale:
+the citizen gets a polite word (and the question that is waiting, if any).
+
+Pure like the engine: the time (`now`) and the date (`today`) come from the shell.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+
+from bot.core.flows.base import BACK, CANCEL, Context, Flow, Invalid, Step
+from bot.core.knowledge import KnowledgeBase
+from bot.core.text import fold
+from bot.core.types import MENU_ACTION, Answer, Button, Effect, FlowState, Inbound, InboundKind, Reply
+
+PREFIX = "f"
+# The messages every flow uses, in knowledge/bot.yaml.
+MESSAGES = frozenset(
+    {
+        "flow_back", "flow_cancel", "flow_invalid", "flow_choose", "flow_unsupported", "flow_first_step",
+        "flow_cancelled", "flow_stale", "flow_stale_step", "flow_expired", "menu_button",
+    }
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What one message did to a flow."""
+
+    replies: tuple[Reply, ...]
+    flow: FlowState | None  # the flow afterwards; None once it ended (result, cancel)
+    event: str  # for the log: start | answer | back | resume | result | cancel | invalid | stale | expired
+    effects: tuple[Effect, ...] = ()
+
+
+def start_action(name: str) -> str:
+    return f"{PREFIX}:{name}"
+
+
+def step_action(name: str, step: str, code: str = "") -> str:
+    return f"{PREFIX}:{name}:{step}:{code}" if code else f"{PREFIX}:{name}:{step}"
+
+
+def parse_action(action: str) -> tuple[str, str, str] | None:
+    """(flow, step, code) of a flow action, "" where absent; None if it is not one."""
+    kind, _, rest = action.partition(":")
+    if kind != PREFIX or not rest:
+        return None
+    name, _, rest = rest.partition(":")
+    step, _, code = rest.partition(":")
+    return name, step, code
+
+
+def menu_button(kb: KnowledgeBase) -> Button:
+    return Button(kb.message("menu_button"), MENU_ACTION)
+
+
+def resume_button(flow: Flow, state: FlowState, kb: KnowledgeBase) -> Button:
+    """The button back to a flow after the citizen asked something else."""
+    return Button(kb.message(flow.resume), step_action(flow.name, state.step))
+
+
+def restart_button(flow: Flow, kb: KnowledgeBase) -> Button:
+    return Button(kb.message(flow.restart), start_action(flow.name))
+
+
+def question_reply(flow: Flow, state: FlowState, kb: KnowledgeBase, notes: tuple[str, ...] = ()) -> Reply:
+    """The waiting step's question, after any notes, with its choices, Back (once there is something to go
+    back to) and Cancel."""
+    step = _current(flow, state)
+    buttons = [Button(choice.text(kb), step_action(flow.name, step.key, choice.code)) for choice in step.choices]
+    if state.history:
+        buttons.append(Button(kb.message("flow_back"), step_action(flow.name, step.key, BACK)))
+    buttons.append(Button(kb.message("flow_cancel"), step_action(flow.name, step.key, CANCEL)))
+    text = "\n\n".join([*[note for note in notes if note], kb.message(step.question)])
+    return Reply(text, tuple(buttons))
+
+
+def start(flow: Flow, kb: KnowledgeBase, today: date, now: datetime | None, text: str = "") -> Turn:
+    """Start a flow; answers the question `text` already carries are taken and only the rest is asked."""
+    state = FlowState(flow.name, flow.steps[0].key, touched_at=now)
+    notes = [kb.message(flow.intro)]
+    if text and flow.extract is not None:
+        state, invalid = _absorb(flow, state, flow.extract(text, Context(kb, today)), kb, today)
+        notes.extend(list(invalid.values())[:1])
+    return _advance(flow, state, kb, today, now, tuple(notes), "start")
+
+
+def take(flow: Flow, state: FlowState, inbound: Inbound, kb: KnowledgeBase, today: date, now: datetime | None) -> Turn:
+    """Free input (text, or another kind the step accepts) as the answer of the waiting step.
+
+    Raises Invalid when it is not one; the caller decides between asking again and answering it as a new
+    question. A sentence may carry this answer among others ("4 người, đóng 6 tháng"): all are taken.
+    """
+    step = _current(flow, state)
+    context = Context(kb, today, state.answered())
+    value = _chosen_by_text(step, inbound, kb)
+    if value is not None:
+        return _accept(flow, state, step, value, kb, today, now)
+    if inbound.kind not in step.accepts and inbound.kind is not InboundKind.TEXT:
+        raise Invalid(kb.message("flow_unsupported"))
+    not_understood = Invalid(kb.message(step.invalid))
+    if step.parse is not None and inbound.kind in step.accepts:
+        try:
+            return _accept(flow, state, step, step.parse(inbound, context), kb, today, now)
+        except Invalid as invalid:
+            not_understood = invalid
+    found = flow.extract(inbound.text, context) if flow.extract and inbound.kind is InboundKind.TEXT else {}
+    if step.key not in found:
+        raise not_understood
+    state, refused = _absorb(flow, state, found, kb, today)
+    if step.key not in state.answered():
+        raise Invalid(refused[step.key]) if step.key in refused else not_understood
+    return _advance(flow, state, kb, today, now, (), "answer")
+
+
+def press(
+    flow: Flow,
+    state: FlowState | None,
+    step_key: str,
+    code: str,
+    kb: KnowledgeBase,
+    today: date,
+    now: datetime | None,
+    expired: bool = False,
+) -> Turn:
+    """A step button of `flow` (start buttons go to `start`). `state` is the flow running in the chat, if any;
+    `expired` says the chat's flow of this name was dropped for being idle too long."""
+    if state is None or state.name != flow.name:
+        event = "expired" if expired else "stale"
+        reply = Reply(kb.message(f"flow_{event}"), (restart_button(flow, kb), menu_button(kb)))
+        return Turn((reply,), state, event)
+    if step_key != state.step:
+        reply = question_reply(flow, state, kb, (kb.message("flow_stale_step"),))
+        return Turn((reply,), replace(state, touched_at=now), "stale")
+    step = _current(flow, state)
+    if code == "":
+        return Turn((question_reply(flow, state, kb),), replace(state, touched_at=now), "resume")
+    if code == CANCEL:
+        return Turn((Reply(kb.message("flow_cancelled"), (restart_button(flow, kb), menu_button(kb))),), None, "cancel")
+    if code == BACK:
+        return back(flow, state, kb, now)
+    choice = step.choice(code)
+    if choice is None:
+        reply = question_reply(flow, state, kb, (kb.message("flow_stale_step"),))
+        return Turn((reply,), replace(state, touched_at=now), "stale")
+    try:
+        return _accept(flow, state, step, choice.value, kb, today, now)
+    except Invalid as invalid:
+        return Turn((question_reply(flow, state, kb, (invalid.message,)),), replace(state, touched_at=now), "invalid")
+
+
+def back(flow: Flow, state: FlowState, kb: KnowledgeBase, now: datetime | None) -> Turn:
+    """Undo the last answer and ask its question again; at the first question, ask it again."""
+    if not state.history:
+        reply = question_reply(flow, state, kb, (kb.message("flow_first_step"),))
+        return Turn((reply,), replace(state, touched_at=now), "back")
+    state = replace(_forget(state, state.history[-1]), touched_at=now)
+    return Turn((question_reply(flow, state, kb),), state, "back")
+
+
+def ask_again(flow: Flow, state: FlowState, kb: KnowledgeBase, note: str) -> Reply:
+    """The waiting question again after a friendly word on what was wrong."""
+    return question_reply(flow, state, kb, (note,))
+
+
+# -- internals -----------------------------------------------------------------------------------------
+
+
+def _current(flow: Flow, state: FlowState) -> Step:
+    step = flow.step(state.step)
+    if step is None:  # a flow saved by a version with other steps: start from its first step
+        return flow.steps[0]
+    return step
+
+
+def _chosen_by_text(step: Step, inbound: Inbound, kb: KnowledgeBase) -> Answer | None:
+    """A choice typed instead of pressed: its label, without diacritics or case ("nu" for "Nữ")."""
+    if inbound.kind is not InboundKind.TEXT or not step.choices:
+        return None
+    typed = " ".join(fold(inbound.text).split())
+    for choice in step.choices:
+        if typed == " ".join(fold(choice.text(kb)).split()):
+            return choice.value
+    return None
+
+
+def _next_step(flow: Flow, answers: dict[str, Answer]) -> Step | None:
+    return next((step for step in flow.steps if step.key not in answers and step.applies(answers)), None)
+
+
+def _forget(state: FlowState, key: str) -> FlowState:
+    answers = {k: v for k, v in state.answers if k != key}
+    history = tuple(k for k in state.history if k != key)
+    return replace(state.with_answers(answers), step=key, history=history)
+
+
+def _absorb(
+    flow: Flow, state: FlowState, found: dict[str, Answer], kb: KnowledgeBase, today: date
+) -> tuple[FlowState, dict[str, str]]:
+    """Take the answers found in a message for the steps still open, in the flow's order; a value a step's
+    check refuses is left to be asked, and its message returned by step key."""
+    answers = state.answered()
+    history = list(state.history)
+    refused: dict[str, str] = {}
+    for step in flow.steps:
+        if step.key not in found or step.key in answers or not step.applies(answers):
+            continue
+        try:
+            if step.check is not None:
+                step.check(found[step.key], Context(kb, today, answers))
+        except Invalid as invalid:
+            refused[step.key] = invalid.message
+            continue
+        answers[step.key] = found[step.key]
+        history.append(step.key)
+    return replace(state.with_answers(answers), history=tuple(history)), refused
+
+
+def _accept(
+    flow: Flow, state: FlowState, step: Step, value: Answer, kb: KnowledgeBase, today: date, now: datetime | None
+) -> Turn:
+    if step.check is not None:
+        step.check(value, Context(kb, today, state.answered()))
+    answers = state.answered() | {step.key: value}
+    history = (*(k for k in state.history if k != step.key), step.key)
+    return _advance(flow, replace(state.with_answers(answers), history=history), kb, today, now, (), "answer")
+
+
+def _advance(
+    flow: Flow,
+    state: FlowState,
+    kb: KnowledgeBase,
+    today: date,
+    now: datetime | None,
+    notes: tuple[str, ...],
+    event: str,
+) -> Turn:
+    """Ask the next open step, or finish when every step that applies is answered."""
+    answers = state.answered()
+    step = _next_step(flow, answers)
+    if step is None:
+        try:
+            finished = flow.finish(Context(kb, today, answers))
+        except Invalid as invalid:
+            key = invalid.step or (state.history[-1] if state.history else flow.steps[0].key)
+            state = replace(_forget(state, key), touched_at=now)
+            return Turn((question_reply(flow, state, kb, (invalid.message,)),), state, "invalid")
+        return Turn((Reply(finished.text, finished.buttons),), None, "result", finished.effects)
+    state = replace(state, step=step.key, touched_at=now)
+    return Turn((question_reply(flow, state, kb, notes),), state, event)

@@ -1,0 +1,48 @@
+"""Messages the bot sends on its own (to agents, to the office chat), through the outbox.
+
+A sender is any `async (chat_id, text, buttons) -> None`. It raises RetryLater when the message should be
+tried again (flood control, a network fault, a 5xx answer) and Undeliverable when trying again cannot help
+(the chat blocked the bot, a bad request). The outbox worker keeps the message until one of them, or
+success, is known.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from bot.core.types import Button
+
+
+class RetryLater(Exception):
+    """Try again later: after `seconds` if the remote side said so (429 retry_after), else after a backoff."""
+
+    def __init__(self, seconds: float | None = None, reason: str = "") -> None:
+        super().__init__(reason or (f"retry after {seconds}s" if seconds is not None else "retry later"))
+        self.seconds = seconds
+        self.reason = reason
+
+
+class Undeliverable(Exception):
+    """The message can never be delivered as it is."""
+
+
+class Sender(Protocol):
+    def __call__(self, chat_id: int, text: str, buttons: tuple[Button, ...]) -> Awaitable[None]: ...
+
+
+@dataclass(frozen=True)
+class Notification:
+    chat_id: int
+    text: str
+    buttons: tuple[Button, ...] = ()
+
+    def payload(self) -> dict[str, Any]:
+        """As stored in the outbox (JSON)."""
+        return {"text": self.text, "buttons": [[b.label, b.action] for b in self.buttons]}
+
+    @classmethod
+    def from_payload(cls, chat_id: int, payload: dict[str, Any]) -> Notification:
+        buttons = tuple(Button(str(label), str(action)) for label, action in payload.get("buttons", ()))
+        return cls(chat_id, str(payload.get("text", "")), buttons)

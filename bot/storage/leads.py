@@ -1,0 +1,414 @@
+"""Leads: created with their routing and the agent's notification in one transaction, moved through their
+statuses with a history row per change, anonymised on request or after the retention period.
+
+Every function runs inside the caller's transaction (`async with database.transaction() as connection`),
+so a lead, its history and its outbox row are stored together or not at all. Times are stored in UTC
+(SQLite keeps no time zone) and come back time-zone aware.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.core.lead_messages import (
+    escalation_notification,
+    new_lead_notification,
+    reminder_notification,
+    withdrawn_notification,
+)
+from bot.core.leads import (
+    CITIZEN,
+    CLI,
+    CONTACT_ACTIONS,
+    OPEN_STATUSES,
+    Actor,
+    ConsentChannel,
+    Interest,
+    LeadAction,
+    LeadRecord,
+    LeadStatus,
+    NewLead,
+    may_handle,
+    next_status,
+)
+from bot.core.notifications import Notification
+from bot.storage import agents as agent_store
+from bot.storage import outbox, signals
+from bot.storage.agents import Agent
+from bot.storage.tables import agents, lead_history, leads
+from bot.storage.times import aware, utc
+
+OPEN = [status.value for status in OPEN_STATUSES]
+PERSONAL_FIELDS = ("session_key", "name", "phone_e164", "call_time", "calculator")
+
+
+class LeadNotFound(LookupError):
+    pass
+
+
+class NotAllowed(PermissionError):
+    """The actor may not see or change this lead."""
+
+
+@dataclass(frozen=True)
+class LeadContext:
+    """What rendering and routing need from configuration and the knowledge files."""
+
+    area_names: Mapping[str, str]  # area code -> official name
+    timezone: tzinfo
+    office_chat_id: int | None = None
+
+    def area_name(self, code: str) -> str:
+        return self.area_names.get(code, code)
+
+
+@dataclass(frozen=True)
+class Created:
+    lead: LeadRecord
+    agent: Agent | None  # None: the lead went to the office queue
+    notified_chat_id: int | None  # None: no agent and no office chat configured
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    lead_id: int
+    actor: str
+    at: datetime
+    from_status: LeadStatus | None
+    to_status: LeadStatus
+    note: str | None
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    lead: LeadRecord
+    agent_name: str | None
+
+
+@dataclass(frozen=True)
+class LeadStats:
+    by_area_status: dict[tuple[str, LeadStatus], int]
+    median_first_contact: timedelta | None
+    contacted: int  # leads with a first contact, the median's sample
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_area_status.values())
+
+
+@dataclass(frozen=True)
+class PurgeReport:
+    leads: int
+    signals: int
+
+
+def _record(row: Row) -> LeadRecord:
+    return LeadRecord(
+        id=row.id,
+        session_key=row.session_key,
+        area_code=row.area_code,
+        agent_id=row.agent_id,
+        status=LeadStatus(row.status),
+        name=row.name,
+        phone_e164=row.phone_e164,
+        interest=Interest(row.interest) if row.interest else None,
+        call_time=row.call_time,
+        calculator=json.loads(row.calculator) if row.calculator else None,
+        consent_version=row.consent_version,
+        consent_at=aware(row.consent_at),
+        consent_channel=ConsentChannel(row.consent_channel),
+        consent_oral=row.consent_oral,
+        created_at=aware(row.created_at),
+        updated_at=aware(row.updated_at),
+        first_contact_at=aware(row.first_contact_at),
+        due_at=aware(row.due_at),
+        escalated_at=aware(row.escalated_at),
+        anonymised_at=aware(row.anonymised_at),
+    )
+
+
+async def get(connection: AsyncConnection, lead_id: int, lock: bool = False) -> LeadRecord:
+    query = select(leads).where(leads.c.id == lead_id)
+    if lock:
+        query = query.with_for_update()
+    row = (await connection.execute(query)).first()
+    if row is None:
+        raise LeadNotFound(f"không có yêu cầu #{lead_id}")
+    return _record(row)
+
+
+async def _history(
+    connection: AsyncConnection,
+    lead_id: int,
+    actor: Actor,
+    at: datetime,
+    before: LeadStatus | None,
+    after: LeadStatus,
+    note: str | None = None,
+) -> int:
+    inserted = await connection.execute(
+        insert(lead_history)
+        .values(
+            lead_id=lead_id,
+            actor=actor.label,
+            at=utc(at),
+            from_status=before.value if before else None,
+            to_status=after.value,
+            note=note,
+        )
+        .returning(lead_history.c.id)
+    )
+    return int(inserted.scalar_one())
+
+
+async def _notify(
+    connection: AsyncConnection, notification: Notification, kind: str, key: str, lead_id: int, now: datetime
+) -> None:
+    await outbox.enqueue(connection, notification, kind=kind, dedupe_key=key, now=utc(now), lead_id=lead_id)
+
+
+async def create(
+    connection: AsyncConnection,
+    new: NewLead,
+    context: LeadContext,
+    now: datetime,
+    due_at: datetime | None,
+    actor: Actor,
+) -> Created:
+    """Store the lead, give it to the area's agent with the fewest open leads (or the office queue), write
+    its first history row and the notification to send, all in the caller's transaction."""
+    agent = await agent_store.pick_for_area(connection, new.area_code)
+    inserted = await connection.execute(
+        insert(leads)
+        .values(
+            session_key=new.session_key,
+            area_code=new.area_code,
+            agent_id=agent.id if agent else None,
+            status=LeadStatus.NEW.value,
+            name=new.name,
+            phone_e164=new.phone_e164,
+            interest=new.interest.value,
+            call_time=new.call_time or None,
+            calculator=json.dumps(new.calculator, ensure_ascii=False) if new.calculator is not None else None,
+            consent_version=new.consent.version,
+            consent_at=utc(new.consent.at),
+            consent_channel=new.consent.channel.value,
+            consent_oral=new.consent.oral,
+            created_at=utc(now),
+            updated_at=utc(now),
+            due_at=utc(due_at) if due_at else None,
+        )
+        .returning(leads.c.id)
+    )
+    lead_id = int(inserted.scalar_one())
+    await _history(connection, lead_id, actor, now, None, LeadStatus.NEW, "tạo yêu cầu")
+    lead = await get(connection, lead_id)
+    chat_id = agent.chat_id if agent else context.office_chat_id
+    if chat_id is not None:
+        notification = new_lead_notification(
+            chat_id, lead, context.area_name(lead.area_code), context.timezone, office_queue=agent is None
+        )
+        await _notify(connection, notification, "lead-new", f"lead:{lead_id}:new", lead_id, now)
+    return Created(lead, agent, chat_id)
+
+
+async def act(
+    connection: AsyncConnection,
+    lead_id: int,
+    action: LeadAction,
+    actor: Actor,
+    now: datetime,
+    note: str | None = None,
+) -> LeadRecord:
+    """Apply an agent's button (not Chuyển: see `transfer`); the lead as it is now.
+
+    LeadNotFound, NotAllowed (not the actor's lead) or bot.core.leads.TransitionError (not in this status).
+    """
+    if action == LeadAction.TRANSFER:
+        raise ValueError("use transfer() to hand a lead over")
+    lead = await get(connection, lead_id, lock=True)
+    if not may_handle(actor, lead):
+        raise NotAllowed(f"yêu cầu #{lead_id} không phải của bạn")
+    after = next_status(lead.status, action)
+    values: dict[str, Any] = {"status": after.value, "updated_at": utc(now)}
+    if action in CONTACT_ACTIONS and lead.first_contact_at is None:
+        values["first_contact_at"] = utc(now)
+    await connection.execute(update(leads).where(leads.c.id == lead_id).values(**values))
+    await _history(connection, lead_id, actor, now, lead.status, after, note)
+    return await get(connection, lead_id)
+
+
+async def transfer(
+    connection: AsyncConnection,
+    lead_id: int,
+    actor: Actor,
+    context: LeadContext,
+    now: datetime,
+    to_agent: Agent | None,
+    note: str | None = None,
+) -> LeadRecord:
+    """Hand an open lead to another agent (None: the office queue); it is new again for them, and they are
+    notified through the outbox."""
+    lead = await get(connection, lead_id, lock=True)
+    if not may_handle(actor, lead):
+        raise NotAllowed(f"yêu cầu #{lead_id} không phải của bạn")
+    after = next_status(lead.status, LeadAction.TRANSFER)
+    new_agent_id = to_agent.id if to_agent else None
+    await connection.execute(
+        update(leads)
+        .where(leads.c.id == lead_id)
+        .values(status=after.value, agent_id=new_agent_id, updated_at=utc(now), escalated_at=None)
+    )
+    target = f"đại lý #{to_agent.id}" if to_agent else "hàng chờ văn phòng"
+    history_id = await _history(connection, lead_id, actor, now, lead.status, after, note or f"chuyển cho {target}")
+    moved = await get(connection, lead_id)
+    chat_id = to_agent.chat_id if to_agent else context.office_chat_id
+    if chat_id is not None:
+        notification = new_lead_notification(
+            chat_id, moved, context.area_name(moved.area_code), context.timezone, office_queue=to_agent is None
+        )
+        await _notify(connection, notification, "lead-new", f"lead:{lead_id}:transfer:{history_id}", lead_id, now)
+    return moved
+
+
+async def release_agent(connection: AsyncConnection, agent_id: int, context: LeadContext, now: datetime) -> list[int]:
+    """Hand a removed agent's open leads to the office queue; their ids."""
+    query = select(leads.c.id).where(leads.c.agent_id == agent_id, leads.c.status.in_(OPEN)).order_by(leads.c.id)
+    lead_ids = [row.id for row in await connection.execute(query)]
+    for lead_id in lead_ids:
+        await transfer(connection, lead_id, CLI, context, now, None, "đại lý ngừng nhận")
+    return lead_ids
+
+
+async def open_leads(connection: AsyncConnection, actor: Actor) -> list[LeadRecord]:
+    """The open leads the actor may see (/leads): an agent's own, or every one for staff; oldest first."""
+    query = select(leads).where(leads.c.status.in_(OPEN)).order_by(leads.c.created_at, leads.c.id)
+    if not actor.staff:
+        if actor.agent_id is None:
+            return []
+        query = query.where(leads.c.agent_id == actor.agent_id)
+    return [_record(row) for row in await connection.execute(query)]
+
+
+async def history(connection: AsyncConnection, lead_id: int) -> list[HistoryEntry]:
+    query = select(lead_history).where(lead_history.c.lead_id == lead_id).order_by(lead_history.c.id)
+    return [
+        HistoryEntry(
+            row.lead_id,
+            row.actor,
+            aware(row.at),
+            LeadStatus(row.from_status) if row.from_status else None,
+            LeadStatus(row.to_status),
+            row.note,
+        )
+        for row in await connection.execute(query)
+    ]
+
+
+async def _anonymise(connection: AsyncConnection, lead_id: int, now: datetime) -> None:
+    await connection.execute(
+        update(leads)
+        .where(leads.c.id == lead_id)
+        .values(**dict.fromkeys(PERSONAL_FIELDS), anonymised_at=utc(now), updated_at=utc(now))
+    )
+    await connection.execute(update(lead_history).where(lead_history.c.lead_id == lead_id).values(note=None))
+    await outbox.scrub_lead(connection, lead_id)
+
+
+async def withdraw(connection: AsyncConnection, session_key: str, context: LeadContext, now: datetime) -> list[int]:
+    """/xoadulieu: erase the chat's personal data. Its leads stay, anonymised, for the counts (an open one
+    becomes withdrawn); the agent (or the office chat) is told; the chat's interest signals are deleted."""
+    query = select(leads).where(leads.c.session_key == session_key).order_by(leads.c.id).with_for_update()
+    found = [_record(row) for row in await connection.execute(query)]
+    for lead in found:
+        if lead.open:
+            await connection.execute(
+                update(leads).where(leads.c.id == lead.id).values(status=LeadStatus.WITHDRAWN.value)
+            )
+            await _history(connection, lead.id, CITIZEN, now, lead.status, LeadStatus.WITHDRAWN)
+        await _anonymise(connection, lead.id, now)
+        agent = await agent_store.by_id(connection, lead.agent_id) if lead.agent_id else None
+        chat_id = agent.chat_id if agent and agent.active else context.office_chat_id
+        if chat_id is not None:
+            notification = withdrawn_notification(chat_id, lead.id, context.area_name(lead.area_code))
+            await _notify(connection, notification, "lead-withdrawn", f"lead:{lead.id}:withdrawn", lead.id, now)
+    await signals.forget_session(connection, session_key)
+    return [lead.id for lead in found]
+
+
+async def purge(connection: AsyncConnection, cutoff: datetime, now: datetime) -> PurgeReport:
+    """Erase the personal data of leads created before `cutoff` (the retention period) and older signals."""
+    query = (
+        select(leads.c.id).where(leads.c.created_at < utc(cutoff), leads.c.anonymised_at.is_(None)).order_by(leads.c.id)
+    )
+    lead_ids = [row.id for row in await connection.execute(query)]
+    for lead_id in lead_ids:
+        await _anonymise(connection, lead_id, now)
+    return PurgeReport(len(lead_ids), await signals.forget_before(connection, utc(cutoff)))
+
+
+async def escalate_overdue(connection: AsyncConnection, context: LeadContext, now: datetime) -> list[int]:
+    """Leads past their first-contact time with no contact: the agent is reminded and the office chat told,
+    once per lead (until it is transferred). Their ids."""
+    query = (
+        select(leads)
+        .where(
+            leads.c.status.in_(OPEN),
+            leads.c.first_contact_at.is_(None),
+            leads.c.escalated_at.is_(None),
+            leads.c.due_at <= utc(now),
+        )
+        .order_by(leads.c.due_at, leads.c.id)
+    )
+    if connection.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    overdue = [_record(row) for row in await connection.execute(query)]
+    for lead in overdue:
+        area = context.area_name(lead.area_code)
+        agent = await agent_store.by_id(connection, lead.agent_id) if lead.agent_id else None
+        stamp = f"{utc(now):%Y%m%d%H%M}"
+        if agent is not None and agent.active:
+            reminder = reminder_notification(agent.chat_id, lead, area, context.timezone)
+            await _notify(connection, reminder, "lead-reminder", f"lead:{lead.id}:reminder:{stamp}", lead.id, now)
+        if context.office_chat_id is not None:
+            name = agent.name if agent else None
+            escalation = escalation_notification(context.office_chat_id, lead, area, name, context.timezone)
+            await _notify(connection, escalation, "lead-escalation", f"lead:{lead.id}:escalation:{stamp}", lead.id, now)
+        await connection.execute(update(leads).where(leads.c.id == lead.id).values(escalated_at=utc(now)))
+    return [lead.id for lead in overdue]
+
+
+async def export(connection: AsyncConnection, since: datetime, area_code: str | None = None) -> list[ExportRow]:
+    """Leads created from `since`, oldest first, with their agent's name."""
+    query = (
+        select(leads, agents.c.name.label("agent_name"))
+        .outerjoin(agents, agents.c.id == leads.c.agent_id)
+        .where(leads.c.created_at >= utc(since))
+        .order_by(leads.c.created_at, leads.c.id)
+    )
+    if area_code is not None:
+        query = query.where(leads.c.area_code == area_code)
+    return [ExportRow(_record(row), row.agent_name) for row in await connection.execute(query)]
+
+
+async def stats(connection: AsyncConnection) -> LeadStats:
+    """Leads by area and status, and the median time from a lead's creation to its first contact."""
+    counts = await connection.execute(
+        select(leads.c.area_code, leads.c.status, func.count(leads.c.id)).group_by(leads.c.area_code, leads.c.status)
+    )
+    by_area_status = {(row[0], LeadStatus(row[1])): int(row[2]) for row in counts}
+    contacted = await connection.execute(
+        select(leads.c.created_at, leads.c.first_contact_at).where(leads.c.first_contact_at.is_not(None))
+    )
+    waits = [(aware(row.first_contact_at) - aware(row.created_at)).total_seconds() for row in contacted]
+    median = timedelta(seconds=statistics.median(waits)) if waits else None
+    return LeadStats(by_area_status, median, len(waits))

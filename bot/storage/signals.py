@@ -1,0 +1,46 @@
+"""Interest signals (bot.core.interest): what a chat did that shows interest. No personal data is kept,
+only the chat's session key, which /xoadulieu and the retention purge delete with the rest."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.core.interest import Signal, SignalKind
+from bot.storage.tables import interest_signals
+from bot.storage.times import aware, utc
+
+
+async def record(
+    connection: AsyncConnection, session_key: str, kind: SignalKind, topic: str | None, at: datetime
+) -> None:
+    await connection.execute(
+        insert(interest_signals).values(session_key=session_key, kind=kind.value, topic=topic, at=utc(at))
+    )
+
+
+async def for_session(connection: AsyncConnection, session_key: str) -> list[Signal]:
+    """The chat's signals, oldest first (kinds this version does not know are skipped)."""
+    query = (
+        select(interest_signals)
+        .where(interest_signals.c.session_key == session_key)
+        .order_by(interest_signals.c.at, interest_signals.c.id)
+    )
+    known = {kind.value for kind in SignalKind}
+    return [
+        Signal(row.session_key, SignalKind(row.kind), row.topic, aware(row.at))
+        for row in await connection.execute(query)
+        if row.kind in known
+    ]
+
+
+async def forget_session(connection: AsyncConnection, session_key: str) -> int:
+    deleted = await connection.execute(delete(interest_signals).where(interest_signals.c.session_key == session_key))
+    return deleted.rowcount
+
+
+async def forget_before(connection: AsyncConnection, cutoff: datetime) -> int:
+    deleted = await connection.execute(delete(interest_signals).where(interest_signals.c.at < utc(cutoff)))
+    return deleted.rowcount

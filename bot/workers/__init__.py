@@ -1,0 +1,1 @@
+"""Background jobs: outbox delivery (outbox.py), overdue-lead escalation (lead_deadlines.py)."""

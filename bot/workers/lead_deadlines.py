@@ -1,0 +1,44 @@
+"""Leads not contacted in time: the agent is reminded and the office chat told (through the outbox)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.storage import leads
+from bot.storage.db import Database
+from bot.storage.leads import LeadContext
+from bot.workers.outbox import Clock, utc_clock
+
+log = logging.getLogger(__name__)
+
+CHECK_EVERY_SECONDS = 300.0
+
+
+async def escalate_once(database: Database, context: LeadContext, clock: Clock = utc_clock) -> list[int]:
+    """One check; the ids of the leads escalated now."""
+    async with database.transaction() as connection:
+        escalated = await leads.escalate_overdue(connection, context, clock())
+    if escalated:
+        log.info("leads overdue for first contact, escalated: %s", ",".join(map(str, escalated)))
+    return escalated
+
+
+async def run_deadlines(
+    database: Database,
+    context: LeadContext,
+    stop: asyncio.Event,
+    clock: Clock = utc_clock,
+    every_seconds: float = CHECK_EVERY_SECONDS,
+) -> None:
+    """Check every `every_seconds` until `stop` is set."""
+    while not stop.is_set():
+        try:
+            await escalate_once(database, context, clock)
+        except (OSError, SQLAlchemyError) as exc:
+            log.warning("lead deadlines: database unavailable (%s), retrying", type(exc).__name__)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), every_seconds)

@@ -1,0 +1,113 @@
+"""Lead statuses, the agent's buttons, who may act, and the consent text."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.core.leads import (
+    ACTION_LABELS,
+    ALLOWED_ACTIONS,
+    OPEN_STATUSES,
+    Actor,
+    ConsentTextError,
+    LeadAction,
+    LeadStatus,
+    TransitionError,
+    lead_action_data,
+    lead_buttons,
+    may_handle,
+    next_status,
+    parse_consent_text,
+    parse_lead_action,
+)
+from bot.core.types import MAX_ACTION_BYTES
+from bot.storage.knowledge_files import load_consent_text
+from tests.factories import KNOWLEDGE_DIR
+
+
+def test_a_new_lead_shows_every_button_the_issue_names() -> None:
+    labels = [button.label for button in lead_buttons(12, LeadStatus.NEW)]
+    assert labels == ["Nhận", "Đã gọi", "Hẹn lại", "Đã đăng ký tham gia", "Không tham gia", "Không liên lạc được",
+                      "Chuyển"]  # fmt: skip
+
+
+def test_the_usual_path_goes_from_new_to_enrolled() -> None:
+    status = LeadStatus.NEW
+    for action in (LeadAction.CLAIM, LeadAction.CALLED, LeadAction.CALLBACK, LeadAction.CALLED, LeadAction.ENROLLED):
+        status = next_status(status, action)
+    assert status == LeadStatus.ENROLLED
+
+
+@pytest.mark.parametrize("closed", [s for s in LeadStatus if s not in OPEN_STATUSES])
+def test_a_closed_lead_takes_no_action_and_shows_no_buttons(closed: LeadStatus) -> None:
+    for action in LeadAction:
+        with pytest.raises(TransitionError):
+            next_status(closed, action)
+    assert lead_buttons(1, closed) == ()
+
+
+def test_a_claimed_lead_cannot_be_claimed_again() -> None:
+    with pytest.raises(TransitionError, match="Nhận"):
+        next_status(LeadStatus.CLAIMED, LeadAction.CLAIM)
+
+
+def test_a_transfer_makes_the_lead_new_again() -> None:
+    assert next_status(LeadStatus.CALLBACK, LeadAction.TRANSFER) == LeadStatus.NEW
+
+
+def test_every_button_fits_in_telegram_callback_data_and_reads_back() -> None:
+    for status, actions in ALLOWED_ACTIONS.items():
+        for button in lead_buttons(9_999_999_999, status):
+            assert len(button.action.encode()) <= MAX_ACTION_BYTES
+        assert len(actions) == len(lead_buttons(1, status))
+    for action in LeadAction:
+        assert parse_lead_action(lead_action_data(42, action)) == (42, action)
+        assert ACTION_LABELS[action]
+
+
+@pytest.mark.parametrize("data", ["m", "lead:x:claim", "lead:1:fly", "entry:lead:1", ""])
+def test_other_callback_data_is_not_a_lead_action(data: str) -> None:
+    assert parse_lead_action(data) is None
+
+
+def test_an_agent_handles_only_their_own_leads_and_staff_handle_all(make_record) -> None:  # type: ignore[no-untyped-def]
+    lead = make_record(agent_id=5)
+    assert may_handle(Actor("agent:1", agent_id=5), lead)
+    assert not may_handle(Actor("agent:2", agent_id=6), lead)
+    assert not may_handle(Actor("citizen"), lead)
+    assert may_handle(Actor("staff:9", staff=True), lead)
+    assert not may_handle(Actor("agent:1", agent_id=5), make_record(agent_id=None))
+
+
+def test_the_consent_text_says_what_why_who_how_long_and_how_to_withdraw() -> None:
+    consent = load_consent_text(KNOWLEDGE_DIR)
+    text = consent.render(180)
+    for must in ("họ tên", "số điện thoại", "Mục đích duy nhất", "đại lý thu", "180 ngày", "/xoadulieu",
+                 "91/2025/QH15", "356/2025/NĐ-CP"):  # fmt: skip
+        assert must in text
+    assert consent.agree == "Đồng ý"
+    assert consent.proof_version(180) == f"{consent.version}/180d"
+
+
+@pytest.mark.parametrize(
+    "document",
+    [None, {}, {"office": "BHXH", "consent": {"version": "1"}}, {"consent": {"version": "1", "text": "x"}},
+     {"office": "BHXH", "consent": {"version": "1", "text": "lưu {so_ngay} ngày"}}],
+)  # fmt: skip
+def test_a_consent_text_without_version_office_or_with_unknown_placeholders_is_refused(document: object) -> None:
+    with pytest.raises(ConsentTextError):
+        parse_consent_text(document)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def make_record():  # type: ignore[no-untyped-def]
+    from bot.core.leads import ConsentChannel, LeadRecord
+
+    def make(agent_id: int | None) -> LeadRecord:
+        now = datetime(2026, 11, 23, tzinfo=UTC)
+        return LeadRecord(1, "telegram:1", "a", agent_id, LeadStatus.NEW, "A", "+84912345678", None, None, None,
+                          "v", now, ConsentChannel.TELEGRAM, False, now, now, None, None, None, None)  # fmt: skip
+
+    return make
