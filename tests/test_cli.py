@@ -29,7 +29,8 @@ def database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 def run_bot(*args: str, stdin: str = "", extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.upper().startswith(("TELEGRAM_", "KNOWLEDGE_", "MATCH_"))}
+    ignored = ("TELEGRAM_", "KNOWLEDGE_", "MATCH_", "LEAD_")  # this machine's settings must not leak in
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith(ignored)}
     env.update(extra_env or {})
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],

@@ -5,9 +5,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,8 +16,8 @@ from bot.core.leads import CLI, LeadAction
 from bot.storage import agents, leads
 from bot.storage.db import Database
 from bot.storage.leads import LeadContext
-from tests.factories import PROJECT_ROOT
 from tests.lead_factories import NAME, OFFICE_TZ, PHONE, new_lead
+from tests.test_cli import run_bot
 
 
 @pytest.fixture(autouse=True)
@@ -28,20 +25,6 @@ def database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     url = f"sqlite+aiosqlite:///{tmp_path / 'data' / 'bot.db'}"
     monkeypatch.setenv("DATABASE_URL", url)
     return url
-
-
-def run_bot(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.upper().startswith(("TELEGRAM_", "KNOWLEDGE_", "LEAD_"))}
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        cwd=PROJECT_ROOT,
-        env=env,
-        timeout=120,
-        check=False,
-    )
 
 
 def add_leads(url: str) -> None:
