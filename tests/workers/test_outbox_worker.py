@@ -53,6 +53,11 @@ async def enqueue(database: Database, *notifications: Notification) -> None:
             await outbox.enqueue(connection, notification, kind="lead-new", dedupe_key=f"n{number}", now=NOW)
 
 
+async def pending(database: Database) -> int:
+    async with database.transaction() as connection:
+        return await outbox.pending_count(connection)
+
+
 async def stored(database: Database) -> list[outbox.OutboxRow]:
     async with database.transaction() as connection:
         return await outbox.rows(connection)
@@ -134,9 +139,8 @@ async def test_two_workers_running_together_send_every_message_exactly_once(stor
         async with store.open() as other:
             workers = [asyncio.create_task(run_outbox(db, send, stop, Clock(), small)) for db in (database, other)]
             await telegram.wait_until(lambda: len(telegram.outbox) >= 30, 20, "30 messages")
-            async with database.transaction() as connection:
-                while await outbox.pending_count(connection):
-                    await asyncio.sleep(0.01)
+            while await pending(database):  # a transaction per look: one held open would block the workers
+                await asyncio.sleep(0.01)
             stop.set()
             await asyncio.gather(*workers)
     assert sorted(message.chat_id for message in telegram.outbox) == [1000 + n for n in range(30)]
