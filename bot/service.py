@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
@@ -23,8 +24,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.core.engine import DEFAULT_FLOW_IDLE, decide
 from bot.core.knowledge import KnowledgeBase
 from bot.core.matcher import Matcher
-from bot.core.types import Effect, Inbound, LogInteraction, Outcome
-from bot.storage import interactions, sessions, updates
+from bot.core.flows.lead import confirmation
+from bot.core.interest import SignalKind
+from bot.core.leads import CITIZEN, Consent, ConsentChannel, Interest, NewLead
+from bot.core.types import CreateLead, Effect, EraseMyData, Inbound, LogInteraction, Outcome, RecordInterest, Reply
+from bot.storage import interactions, leads, sessions, signals, updates
+from bot.storage.leads import LeadContext
 from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -37,6 +42,14 @@ TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "55P03", "57P01", "57P02", "5
 # SQLite primary result codes worth another attempt: SQLITE_BUSY, SQLITE_LOCKED, SQLITE_IOERR, SQLITE_CANTOPEN,
 # SQLITE_PROTOCOL (https://sqlite.org/rescode.html). "no such table" or a syntax error is SQLITE_ERROR: not retried.
 TRANSIENT_SQLITE_CODES = frozenset({5, 6, 10, 14, 15})
+
+
+@dataclass(frozen=True)
+class LeadRouting:
+    """Where call-back requests go: area names, the office chat and time zone, and the first-contact deadline."""
+
+    context: LeadContext
+    due: Callable[[datetime], datetime | None]  # creation time -> when the agent must have called by
 
 
 class StorageUnavailable(Exception):
@@ -76,7 +89,9 @@ class Service:
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         flow_idle: timedelta = DEFAULT_FLOW_IDLE,
+        leads: LeadRouting | None = None,
     ) -> None:
+        self.leads = leads  # where call-back requests go; None: CreateLead effects are refused
         self.now = now  # the time, to drop guided flows left idle longer than flow_idle
         self.flow_idle = flow_idle
         self.database = database
@@ -134,15 +149,63 @@ class Service:
             )
             if outcome.session is not None:
                 await sessions.save(connection, outcome.session)
+            added: list[Reply] = []
             for effect in outcome.effects:
-                await self._apply(connection, effect)
-            return outcome
+                added.extend(await self._apply(connection, effect, inbound.chat))
+            return replace(outcome, replies=(*outcome.replies, *added)) if added else outcome
 
-    async def _apply(self, connection: AsyncConnection, effect: Effect) -> None:
+    async def _apply(self, connection: AsyncConnection, effect: Effect, chat: str) -> tuple[Reply, ...]:
+        """Carry out one effect in the message's transaction; replies it adds (a lead's confirmation)."""
         if isinstance(effect, LogInteraction):
             await interactions.log(connection, self.channel, effect)
+        elif isinstance(effect, RecordInterest):
+            await signals.record(connection, chat, SignalKind(effect.kind), effect.topic, self.now())
+        elif isinstance(effect, CreateLead):
+            return (await self._create_lead(connection, effect, chat),)
+        elif isinstance(effect, EraseMyData):
+            if self.leads is not None:
+                withdrawn = await leads.withdraw(connection, chat, self.leads.context, self.now())
+                log.info("personal data erased (channel %s): %d lead(s) withdrawn", self.channel, len(withdrawn))
         else:
             raise TypeError(f"no handler for effect {type(effect).__name__}")
+        return ()
+
+    async def _create_lead(self, connection: AsyncConnection, effect: CreateLead, chat: str) -> Reply:
+        """Store the lead with its proof of consent, route it and queue the agent's notification (outbox)."""
+        setup = self.kb.leads
+        if self.leads is None or setup is None:
+            raise TypeError("a lead was taken but this service has no lead routing")
+        now = self.now()
+        consent_at = datetime.fromisoformat(effect.consent_at) if effect.consent_at else now
+        channel = ConsentChannel(self.channel) if self.channel in set(ConsentChannel) else ConsentChannel.WEB
+        new = NewLead(
+            session_key=chat,
+            area_code=effect.area_code,
+            name=effect.name,
+            phone_e164=effect.phone_e164,
+            interest=Interest(effect.interest),
+            consent=Consent(setup.consent.proof_version(setup.retention_days), consent_at, channel),
+            call_time=effect.call_time,
+            calculator={"summary": effect.calculation} if effect.calculation else None,
+        )
+        due = self.leads.due(now)
+        created = await leads.create(connection, new, self.leads.context, now, due, CITIZEN)
+        log.info(
+            "lead %s created (channel %s, area %s, %s)",
+            created.lead.id,
+            self.channel,
+            effect.area_code,
+            f"agent {created.agent.id}" if created.agent else "office queue",
+        )
+        return confirmation(
+            self.kb,
+            agent_name=created.agent.name if created.agent else None,
+            area_name=self.leads.context.area_name(effect.area_code),
+            phone_e164=effect.phone_e164,
+            call_time=effect.call_time,
+            due=due,
+            timezone=self.leads.context.timezone,
+        )
 
 
 def _describe(error: BaseException) -> str:

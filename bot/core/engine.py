@@ -8,6 +8,7 @@ Button actions are opaque strings of at most 64 bytes:
   "s:<subject>"  the questions of one subject
   "a:<entry id>" the answer of one entry (an entry of kind "flow" starts its flow)
   "f:…"          a guided flow (bot.core.flows.runner describes them)
+  "x:erase"      erase my personal data (as /xoadulieu)
 Anything else, or an id that no longer exists, is a stale button: a polite word and the menu.
 
 A flow in progress takes the citizen's free input first. Input that is not an answer to its question but
@@ -21,9 +22,11 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
-from bot.core.flows import FLOWS, runner
+from bot.core.flows import CALCULATORS, FLOWS, LEAD, runner
 from bot.core.flows.base import Flow, Invalid
+from bot.core.interest import SignalKind, parse_signal_key, signal_key, weigh
 from bot.core.knowledge import Entry, KnowledgeBase
+from bot.core.lead_setup import LeadSetup
 from bot.core.matcher import Decision, Matcher
 from bot.core.policy import PolicyError
 from bot.core.render import UNCERTAIN_MARK, day, render_source
@@ -32,16 +35,21 @@ from bot.core.types import (
     MENU_ACTION,
     Alternative,
     Button,
+    CreateLead,
+    EraseMyData,
     FlowState,
     Inbound,
     InboundKind,
     LogInteraction,
     Outcome,
+    RecordInterest,
     Reply,
     Session,
 )
 
 MAX_TEXT_CHARS = 1000  # longer messages are matched on their beginning
+ERASE_ENTRY = "lead.xoa-du-lieu"  # its answer carries the button that erases the chat's personal data
+ERASE_ACTION = "x:erase"  # that button; /xoadulieu does the same
 DEFAULT_FLOW_IDLE = timedelta(minutes=30)
 
 
@@ -95,8 +103,10 @@ def answer_reply(entry: Entry, kb: KnowledgeBase, today: date) -> Reply:
     if caveats:
         caveat_text = "; ".join(caveats)
         parts.append(f"{UNCERTAIN_MARK} {caveat_text[:1].upper()}{caveat_text[1:]}.")
-    offered = _offered_flow(entry)
+    offered = _offered_flow(entry, kb)
     buttons = [Button(kb.message(offered.offer), runner.start_action(offered.name))] if offered else []
+    if entry.id == ERASE_ENTRY:
+        buttons.append(Button(kb.message("lead_erase_button"), ERASE_ACTION))
     buttons += [
         Button(target.title, action_for_entry(target.id))
         for target in (kb.entries.get(i) for i in entry.followups)
@@ -135,14 +145,19 @@ def _log(decision: str, normalised: str = "", matched: str | None = None, top: t
     return LogInteraction(normalised, decision, matched, tuple(Alternative(s.id, s.score) for s in top))
 
 
-def _offered_flow(entry: Entry) -> Flow | None:
+def _available_flow(name: str, kb: KnowledgeBase) -> Flow | None:
+    flow = FLOWS.get(name)
+    return flow if flow is not None and flow.available(kb) else None
+
+
+def _offered_flow(entry: Entry, kb: KnowledgeBase) -> Flow | None:
     """The flow an answer offers with a "Tính cho tôi" button (entries of kind "flow" start theirs instead)."""
-    return FLOWS.get(entry.flow) if entry.flow and entry.kind != "flow" else None
+    return _available_flow(entry.flow, kb) if entry.flow and entry.kind != "flow" else None
 
 
-def _started_flow(entry: Entry) -> Flow | None:
+def _started_flow(entry: Entry, kb: KnowledgeBase) -> Flow | None:
     """The flow an entry of kind "flow" starts when it is answered."""
-    return FLOWS.get(entry.flow) if entry.flow and entry.kind == "flow" else None
+    return _available_flow(entry.flow, kb) if entry.flow and entry.kind == "flow" else None
 
 
 def _flow_log(flow: Flow, event: str) -> LogInteraction:
@@ -151,8 +166,15 @@ def _flow_log(flow: Flow, event: str) -> LogInteraction:
 
 
 def _flow_outcome(turn: runner.Turn, session: Session, flow: Flow, effects: tuple = ()) -> Outcome:
+    """A flow's turn as the chat's outcome: a calculator's result is remembered in one line, and given to the
+    agent with a call-back request that follows."""
     log_effects = effects or (_flow_log(flow, turn.event),)
-    return Outcome(turn.replies, (*log_effects, *turn.effects), replace(session, flow=turn.flow, offered=()))
+    flow_effects = tuple(
+        replace(effect, calculation=session.calculation) if isinstance(effect, CreateLead) else effect
+        for effect in turn.effects
+    )
+    session = replace(session, flow=turn.flow, offered=(), calculation=turn.summary or session.calculation)
+    return Outcome(turn.replies, (*log_effects, *flow_effects), session)
 
 
 def _with_resume(reply: Reply, session: Session, kb: KnowledgeBase) -> Reply:
@@ -165,7 +187,7 @@ def _with_resume(reply: Reply, session: Session, kb: KnowledgeBase) -> Reply:
 
 def _answer(entry: Entry, session: Session, kb: KnowledgeBase, today: date, now: datetime | None, text: str = ""):
     """An entry's answer, or the start of its flow; None when a figure cannot be rendered (see _safe_answer)."""
-    started = _started_flow(entry)
+    started = _started_flow(entry, kb)
     if started is not None:
         turn = runner.start(started, kb, today, now, text)
         return turn, None
@@ -231,6 +253,8 @@ def _on_flow_action(
     flow = FLOWS.get(name)
     if flow is None:
         return Outcome((menu_reply(kb, kb.message("stale")),), (_log("stale"),), session)
+    if not flow.available(kb):
+        return Outcome((menu_reply(kb, kb.message("lead_not_available")),), (_log("unavailable"),), session)
     if not step:
         return _flow_outcome(runner.start(flow, kb, today, now), session, flow)
     was_expired = expired is not None and expired.name == name
@@ -253,14 +277,14 @@ def _on_flow_input(
     try:
         return _flow_outcome(runner.take(flow, state, inbound, kb, today, now), session, flow)
     except Invalid as invalid:
-        not_understood = invalid.message
+        not_understood = invalid
     if inbound.kind is InboundKind.TEXT and inbound.text.strip():
         decision = matcher.match(inbound.text.strip()[:MAX_TEXT_CHARS])
         entry = kb.entries[decision.entry_id] if decision.kind == "answer" and decision.entry_id else None
         if entry is not None and entry.kind != "smalltalk" and entry.flow != flow.name:  # clearly a new question
             return _on_text(inbound, session, kb, today, matcher, now)
-    reply = runner.ask_again(flow, state, kb, not_understood)
-    return Outcome((reply,), (_flow_log(flow, "invalid"),), replace(session, flow=replace(state, touched_at=now)))
+    replies = runner.ask_again(flow, state, kb, not_understood)
+    return Outcome(replies, (_flow_log(flow, "invalid"),), replace(session, flow=replace(state, touched_at=now)))
 
 
 def _expired(flow: FlowState | None, now: datetime | None, idle: timedelta) -> bool:
@@ -282,7 +306,79 @@ def decide(
     `today` is the date figures and results are for; `now` the time, to drop a flow idle longer than
     `flow_idle` (None: flows never expire, as in `python -m bot ask`).
     """
+    before = session
+    outcome = _decide(inbound, session, kb, today, matcher, now, flow_idle)
+    return _with_interest(outcome, before, kb)
+
+
+def _erase(session: Session, kb: KnowledgeBase) -> Outcome:
+    """/xoadulieu: the shell erases the chat's leads and signals; the session starts afresh (a flow in
+    progress, with what it collected, is dropped). The call-back is not offered again unasked."""
+    fresh = Session(session.chat, turns=session.turns, callback_offered=True)
+    return Outcome((menu_reply(kb, kb.message("lead_erased")),), (_log("erase"), EraseMyData()), fresh)
+
+
+def _signals_of(outcome: Outcome, before: Session, setup: LeadSetup) -> list[tuple[SignalKind, str | None]]:
+    """What this turn showed of the chat's interest, read off what the engine decided."""
+    found: list[tuple[SignalKind, str | None]] = []
+    after = outcome.session
+    started_lead = after is not None and after.flow is not None and after.flow.name == LEAD
+    if started_lead and (before.flow is None or before.flow.name != LEAD):
+        found.append((SignalKind.ASKED_FOR_ADVICE, after.last_entry))  # where it was asked from
+    for effect in outcome.effects:
+        if not isinstance(effect, LogInteraction) or effect.matched_id is None:
+            continue
+        if effect.decision in ("answer", "action") and effect.matched_id in setup.signal_topics:
+            found.append((setup.signal_topics[effect.matched_id], effect.matched_id))
+        elif effect.decision == "flow-result" and effect.matched_id in CALCULATORS:
+            found.append((SignalKind.FINISHED_CALCULATOR, effect.matched_id))
+    return found
+
+
+def _with_interest(outcome: Outcome, before: Session, kb: KnowledgeBase) -> Outcome:
+    """Record the interest the turn showed (once per kind and topic) and, once the chat's signals weigh
+    enough, offer the free call-back: once per chat, never during a flow, never after it was asked for."""
+    setup = kb.leads
+    session = outcome.session
+    if setup is None or session is None:
+        return outcome
+    known = set(session.interest)
+    new = [pair for pair in dict.fromkeys(_signals_of(outcome, before, setup)) if signal_key(*pair) not in known]
+    effects = [*outcome.effects, *(RecordInterest(kind.value, topic) for kind, topic in new)]
+    session = replace(session, interest=(*session.interest, *(signal_key(*pair) for pair in new)))
+    explicit = any(kind is SignalKind.ASKED_FOR_ADVICE for kind, _ in new)
+    lead_made = any(isinstance(effect, CreateLead) for effect in outcome.effects)
+    replies = outcome.replies
+    if explicit or lead_made:
+        session = replace(session, callback_offered=True)
+    elif not session.callback_offered and session.flow is None and new:
+        pairs = [pair for pair in map(parse_signal_key, session.interest) if pair is not None]
+        if weigh(pairs, setup.rule) >= setup.rule.threshold:
+            offer = Reply(
+                kb.message("lead_offer"),
+                (
+                    Button(kb.message("lead_offer_yes"), runner.start_action(LEAD)),
+                    Button(kb.message("lead_offer_no"), MENU_ACTION),
+                ),
+            )
+            replies = (*replies, offer)
+            effects.append(RecordInterest(SignalKind.OFFERED.value))
+            session = replace(session, callback_offered=True)
+    return Outcome(replies, tuple(effects), session)
+
+
+def _decide(
+    inbound: Inbound,
+    session: Session,
+    kb: KnowledgeBase,
+    today: date,
+    matcher: Matcher,
+    now: datetime | None,
+    flow_idle: timedelta,
+) -> Outcome:
     session = replace(session, turns=session.turns + 1)
+    if inbound.kind is InboundKind.ERASE or (inbound.kind is InboundKind.ACTION and inbound.action == ERASE_ACTION):
+        return _erase(session, kb)
     expired = session.flow if _expired(session.flow, now, flow_idle) else None
     if expired is not None:
         session = replace(session, flow=None)

@@ -62,8 +62,25 @@ def parse_weights(raw: Mapping[str, int]) -> dict[SignalKind, int]:
 
 def interest_score(signals: Iterable[Signal], rule: InterestRule) -> int:
     """The weight of a chat's signals; asking the same thing about the same topic twice counts once."""
-    distinct = {(signal.kind, signal.topic) for signal in signals}
-    return sum(rule.weights.get(kind, 0) for kind, _ in distinct)
+    return weigh(((signal.kind, signal.topic) for signal in signals), rule)
+
+
+def weigh(signals: Iterable[tuple[SignalKind, str | None]], rule: InterestRule) -> int:
+    """The weight of (kind, topic) pairs, each distinct pair once."""
+    return sum(rule.weights.get(kind, 0) for kind, _ in set(signals))
+
+
+def signal_key(kind: SignalKind, topic: str | None) -> str:
+    """How a signal is remembered in the chat's session: "kind|topic"."""
+    return f"{kind.value}|{topic or ''}"
+
+
+def parse_signal_key(key: str) -> tuple[SignalKind, str | None] | None:
+    kind, _, topic = key.partition("|")
+    try:
+        return SignalKind(kind), topic or None
+    except ValueError:
+        return None
 
 
 def already_offered(signals: Iterable[Signal]) -> bool:

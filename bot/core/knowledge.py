@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from bot.core.lead_setup import LeadSetup
 from bot.core.policy import Policy, PolicyError, parse_policy
 from bot.core.render import Rendered, render_template
 from bot.core.text import EMPTY_LEXICON, Lexicon, tokens
@@ -83,6 +84,7 @@ class KnowledgeBase:
     lexicon: LexiconData = field(default_factory=LexiconData)
     menu: tuple[MenuItem, ...] = ()
     messages: Mapping[str, str] = field(default_factory=dict)
+    leads: LeadSetup | None = None  # consent, areas, interest rule: set by the composition root (None: no leads)
 
     def message(self, key: str) -> str:
         """One of the bot's own sentences from knowledge/bot.yaml."""

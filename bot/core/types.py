@@ -14,6 +14,8 @@ class InboundKind(StrEnum):
     MENU = "menu"  # /menu
     HELP = "help"  # /help
     UNSUPPORTED = "unsupported"  # sticker, photo, voice, location, ...
+    CONTACT = "contact"  # a shared contact card: `text` holds its phone number
+    ERASE = "erase"  # /xoadulieu: erase my personal data
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,10 @@ MENU_ACTION = "m"  # the action of the main menu button
 class Reply:
     text: str
     buttons: tuple[Button, ...] = ()
+    # A button under the text field that shares the citizen's own phone number (Telegram's contact request);
+    # channels without one show the text only. A reply that asks for the contact has no inline buttons.
+    contact_request: str = ""
+    clear_keyboard: bool = False  # take away a contact-request keyboard shown earlier
 
 
 # A flow's answer: JSON-compatible (a list comes back from JSON as a tuple).
@@ -75,6 +81,9 @@ class Session:
     offered: tuple[str, ...] = ()  # entry ids offered as "did you mean" choices
     turns: int = 0
     flow: FlowState | None = None  # the guided flow in progress, if any
+    interest: tuple[str, ...] = ()  # the interest signals recorded for this chat, "kind|topic" (bot.core.interest)
+    callback_offered: bool = False  # the free call-back was offered once: never again unasked
+    calculation: str = ""  # a one-line summary of the last calculator result, for the agent if a lead follows
 
 
 @dataclass(frozen=True)
@@ -93,7 +102,36 @@ class LogInteraction:
     top: tuple[Alternative, ...] = ()
 
 
-Effect = LogInteraction
+@dataclass(frozen=True)
+class RecordInterest:
+    """Effect: a chat showed interest in enrolling (bot.core.interest.SignalKind). Nothing personal."""
+
+    kind: str
+    topic: str | None = None
+
+
+@dataclass(frozen=True)
+class CreateLead:
+    """Effect: store a call-back request given with consent, route it to the area's agent and notify them.
+
+    The shell knows the channel and the time of the agreement's proof (`consent_at`, an ISO time the flow
+    kept), stores the lead, and adds the reply saying who will call and when."""
+
+    name: str
+    phone_e164: str
+    area_code: str
+    interest: str  # bot.core.leads.Interest value
+    call_time: str
+    consent_at: str
+    calculation: str = ""
+
+
+@dataclass(frozen=True)
+class EraseMyData:
+    """Effect: /xoadulieu. Erase the chat's personal data: its leads are anonymised, its signals deleted."""
+
+
+Effect = LogInteraction | RecordInterest | CreateLead | EraseMyData
 
 
 @dataclass(frozen=True)

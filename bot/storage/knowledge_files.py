@@ -8,7 +8,9 @@ from typing import Any
 import yaml
 
 from bot.core.areas import Area, AreaError, parse_areas
+from bot.core.interest import SignalKind
 from bot.core.knowledge import KnowledgeBase, KnowledgeError, parse_knowledge
+from bot.core.lead_setup import LeadSetupError, parse_signal_topics
 from bot.core.leads import ConsentText, ConsentTextError, parse_consent_text
 
 AREAS_FILE = "areas.yaml"
@@ -45,6 +47,14 @@ def load_areas(directory: Path) -> tuple[Area, ...]:
         return parse_areas(_read_yaml(path))
     except KnowledgeError as exc:
         raise AreaError(str(exc)) from None
+
+
+def load_signal_topics(directory: Path) -> dict[str, SignalKind]:
+    """The `signals:` section of leads.yaml: which answers are interest signals (LeadSetupError if malformed)."""
+    try:
+        return parse_signal_topics(_read_yaml(directory / LEADS_FILE))
+    except KnowledgeError as exc:
+        raise LeadSetupError(str(exc)) from None
 
 
 def load_consent_text(directory: Path) -> ConsentText:

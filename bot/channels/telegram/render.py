@@ -8,7 +8,13 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
 from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
 
 from bot.core.types import Button, Reply
@@ -27,12 +33,16 @@ BOUNDARIES = (
 )
 
 
+Keyboard = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+
+
 @dataclass(frozen=True)
 class Outgoing:
-    """One message to send: HTML text and, on the last part of a reply, its keyboard."""
+    """One message to send: HTML text and, on the last part of a reply, its keyboard: inline buttons, the
+    button that shares the citizen's phone number, or the removal of that button."""
 
     html: str
-    keyboard: InlineKeyboardMarkup | None = None
+    keyboard: Keyboard | None = None
 
 
 def escape(text: str) -> str:
@@ -97,11 +107,22 @@ def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.action)] for b in kept])
 
 
+def contact_keyboard(label: str) -> ReplyKeyboardMarkup:
+    """One button under the text field that shares the citizen's own number; it goes away once pressed."""
+    return ReplyKeyboardMarkup(
+        [[KeyboardButton(label, request_contact=True)]], resize_keyboard=True, one_time_keyboard=True
+    )
+
+
 def render(reply: Reply) -> list[Outgoing]:
     """The messages that show one reply; the buttons go under the last one."""
     parts = split_text(reply.text)
     if not parts:
         return []
     last = len(parts) - 1
-    markup = keyboard(reply.buttons)
+    markup: Keyboard | None = keyboard(reply.buttons)
+    if reply.contact_request:
+        markup = contact_keyboard(reply.contact_request)
+    elif reply.clear_keyboard and markup is None:
+        markup = ReplyKeyboardRemove()
     return [Outgoing(escape(part), markup if n == last else None) for n, part in enumerate(parts)]

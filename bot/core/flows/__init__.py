@@ -9,10 +9,12 @@ in FLOWS below, and an entry in knowledge/faq/*.yaml with `flow: <name>` to reac
 
 from __future__ import annotations
 
-from bot.core.flows import household, pension, runner, voluntary
+from bot.core.flows import household, lead, pension, runner, voluntary
 from bot.core.flows.base import Flow
 
-FLOWS: dict[str, Flow] = {flow.name: flow for flow in (voluntary.FLOW, household.FLOW, pension.FLOW)}
+FLOWS: dict[str, Flow] = {flow.name: flow for flow in (voluntary.FLOW, household.FLOW, pension.FLOW, lead.FLOW)}
+CALCULATORS = frozenset({voluntary.NAME, household.NAME, pension.NAME})  # finishing one is a sign of interest
+LEAD = lead.NAME
 
 
 def message_keys() -> set[str]:
@@ -20,4 +22,4 @@ def message_keys() -> set[str]:
     return set(runner.MESSAGES).union(*(flow.message_keys() for flow in FLOWS.values()))
 
 
-__all__ = ["FLOWS", "Flow", "message_keys"]
+__all__ = ["CALCULATORS", "FLOWS", "LEAD", "Flow", "message_keys"]

@@ -23,10 +23,11 @@ class Invalid(ValueError):
     """Input a step cannot take. The message is Vietnamese, fit to show the citizen before the question is
     asked again. A finish may name the step to ask again (`step`); by default it is the last one asked."""
 
-    def __init__(self, message: str, step: str | None = None) -> None:
+    def __init__(self, message: str, step: str | None = None, suggestions: tuple[tuple[str, str], ...] = ()) -> None:
         super().__init__(message)
         self.message = message
         self.step = step
+        self.suggestions = suggestions  # (code, label): "did you mean" buttons, resolved by the step's `resolve`
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,14 @@ class Step:
     accepts: frozenset[InboundKind] = frozenset({InboundKind.TEXT})  # what the parser reads, e.g. a contact share
     when: Condition | None = None  # asked only when this holds for the answers so far
     invalid: str = "flow_choose"  # message key: said before the question when text matches no button and no parser
+    # Further hooks, for the steps that need them (lead capture):
+    question_text: Callable[[KnowledgeBase], str] | None = None  # the question, when it is not in bot.yaml
+    contact_button: str = ""  # message key: a button that shares the citizen's phone number (Telegram)
+    resolve: Callable[[str, Context], Answer | None] | None = None  # a suggested button's code -> its answer
+    stamp: bool = False  # keep the time of the answer too, as "<key>_at" (ISO): the proof of a consent
+
+    def text(self, kb: KnowledgeBase) -> str:
+        return self.question_text(kb) if self.question_text is not None else kb.message(self.question)
 
     def applies(self, answers: Mapping[str, Answer]) -> bool:
         return self.when is None or self.when(answers)
@@ -90,6 +99,7 @@ class Finished:
     text: str
     buttons: tuple[Button, ...] = ()
     effects: tuple[Effect, ...] = ()
+    summary: str = ""  # one line on the result, kept in the session for an agent if the citizen asks for a call
 
 
 Finish = Callable[[Context], Finished]  # may raise Invalid to ask a step again
@@ -106,14 +116,18 @@ class Flow:
     offer: str = "flow_offer"  # message key: the button that starts it under an answer ("Tính cho tôi")
     restart: str = "flow_restart"  # message key: the button that starts it again ("Tính lại")
     resume: str = "flow_resume"  # message key: the button back to it after another question
+    cancelled: str = "flow_cancelled"  # message key: said when the citizen cancels it
+    expired: str = "flow_expired"  # message key: said when a button of it is pressed after it was left idle
     messages: tuple[str, ...] = ()  # further message keys its checks and finish use (checked by kb validate)
+    available: Callable[[KnowledgeBase], bool] = lambda kb: True  # False: its entries answer as plain FAQ
 
     def step(self, key: str) -> Step | None:
         return next((step for step in self.steps if step.key == key), None)
 
     def message_keys(self) -> set[str]:
         """Every bot.yaml message the flow speaks with, for `kb validate`."""
-        keys = {self.intro, self.offer, self.restart, self.resume, *self.messages}
+        keys = {self.intro, self.offer, self.restart, self.resume, self.cancelled, self.expired, *self.messages}
         for step in self.steps:
-            keys |= {step.question, step.invalid, *(choice.label for choice in step.choices)}
+            keys |= {step.invalid, *(choice.label for choice in step.choices)}
+            keys |= {key for key in (step.question, step.contact_button) if key}
         return keys

@@ -18,7 +18,7 @@ from bot.core.calc.text import pension_text
 from bot.core.flows import parsing
 from bot.core.flows.base import Choice, Context, Finished, Flow, Invalid, Parser, Step
 from bot.core.flows.common import group_step, parse_amount, result_buttons, words
-from bot.core.render import day
+from bot.core.render import day, money
 from bot.core.text import fold
 from bot.core.types import Answer, Inbound
 
@@ -199,7 +199,11 @@ def finish(context: Context) -> Finished:
     text = pension_text(result)
     if birth_text.count("-") < 2:  # a year or a month only
         text += "\n\n" + context.message("calc_huu_birth_assumed", day=day(record.birth))
-    return Finished(text, result_buttons(NAME, "flow_restart", context.kb))
+    summary = (
+        f"Rút một lần hay chờ lương hưu, đã đóng {result.contribution_months} tháng: rút một lần khoảng "
+        f"{money(result.lump_sum)}, lương hưu ước {money(result.monthly_pension)}/tháng (tính ngày {day(result.on)})"
+    )
+    return Finished(text, result_buttons(NAME, "flow_restart", context.kb), summary=summary)
 
 
 FLOW = Flow(

@@ -26,7 +26,8 @@ PREFIX = "f"
 MESSAGES = frozenset(
     {
         "flow_back", "flow_cancel", "flow_invalid", "flow_choose", "flow_unsupported", "flow_first_step",
-        "flow_cancelled", "flow_stale", "flow_stale_step", "flow_expired", "menu_button",
+        "flow_cancelled", "flow_stale", "flow_stale_step", "flow_expired", "menu_button", "flow_contact_hint",
+        "flow_contact_closed", "flow_contact_taken",
     }
 )  # fmt: skip
 
@@ -39,6 +40,7 @@ class Turn:
     flow: FlowState | None  # the flow afterwards; None once it ended (result, cancel)
     event: str  # for the log: start | answer | back | resume | result | cancel | invalid | stale | expired
     effects: tuple[Effect, ...] = ()
+    summary: str = ""  # a result's one-line summary (Finished.summary)
 
 
 def start_action(name: str) -> str:
@@ -72,16 +74,33 @@ def restart_button(flow: Flow, kb: KnowledgeBase) -> Button:
     return Button(kb.message(flow.restart), start_action(flow.name))
 
 
-def question_reply(flow: Flow, state: FlowState, kb: KnowledgeBase, notes: tuple[str, ...] = ()) -> Reply:
-    """The waiting step's question, after any notes, with its choices, Back (once there is something to go
-    back to) and Cancel."""
+def question_reply(
+    flow: Flow,
+    state: FlowState,
+    kb: KnowledgeBase,
+    notes: tuple[str, ...] = (),
+    suggestions: tuple[tuple[str, str], ...] = (),
+) -> tuple[Reply, ...]:
+    """The waiting step's question, after any notes, with its "did you mean" suggestions and choices, Back
+    (once there is something to go back to) and Cancel; then, for a step that takes a shared contact, the
+    button that shares it (a keyboard of its own)."""
     step = _current(flow, state)
-    buttons = [Button(choice.text(kb), step_action(flow.name, step.key, choice.code)) for choice in step.choices]
+    buttons = [Button(label, step_action(flow.name, step.key, code)) for code, label in suggestions]
+    buttons += [Button(choice.text(kb), step_action(flow.name, step.key, choice.code)) for choice in step.choices]
     if state.history:
         buttons.append(Button(kb.message("flow_back"), step_action(flow.name, step.key, BACK)))
     buttons.append(Button(kb.message("flow_cancel"), step_action(flow.name, step.key, CANCEL)))
-    text = "\n\n".join([*[note for note in notes if note], kb.message(step.question)])
-    return Reply(text, tuple(buttons))
+    text = "\n\n".join([*[note for note in notes if note], step.text(kb)])
+    replies = [Reply(text, tuple(buttons))]
+    if step.contact_button:
+        replies.append(Reply(kb.message("flow_contact_hint"), contact_request=kb.message(step.contact_button)))
+    return tuple(replies)
+
+
+def _leaving(flow: Flow, state: FlowState | None, kb: KnowledgeBase) -> tuple[Reply, ...]:
+    """A word that takes away the contact button when the step that showed it is left without an answer."""
+    step = _current(flow, state) if state is not None else None
+    return (Reply(kb.message("flow_contact_closed"), clear_keyboard=True),) if step and step.contact_button else ()
 
 
 def start(flow: Flow, kb: KnowledgeBase, today: date, now: datetime | None, text: str = "") -> Turn:
@@ -136,40 +155,47 @@ def press(
     `expired` says the chat's flow of this name was dropped for being idle too long."""
     if state is None or state.name != flow.name:
         event = "expired" if expired else "stale"
-        reply = Reply(kb.message(f"flow_{event}"), (restart_button(flow, kb), menu_button(kb)))
+        text = kb.message(flow.expired if expired else "flow_stale")
+        reply = Reply(text, (restart_button(flow, kb), menu_button(kb)))
         return Turn((reply,), state, event)
     if step_key != state.step:
-        reply = question_reply(flow, state, kb, (kb.message("flow_stale_step"),))
-        return Turn((reply,), replace(state, touched_at=now), "stale")
+        replies = question_reply(flow, state, kb, (kb.message("flow_stale_step"),))
+        return Turn(replies, replace(state, touched_at=now), "stale")
     step = _current(flow, state)
     if code == "":
-        return Turn((question_reply(flow, state, kb),), replace(state, touched_at=now), "resume")
+        return Turn(question_reply(flow, state, kb), replace(state, touched_at=now), "resume")
     if code == CANCEL:
-        return Turn((Reply(kb.message("flow_cancelled"), (restart_button(flow, kb), menu_button(kb))),), None, "cancel")
+        cancelled = Reply(kb.message(flow.cancelled), (restart_button(flow, kb), menu_button(kb)))
+        return Turn((*_leaving(flow, state, kb), cancelled), None, "cancel")
     if code == BACK:
         return back(flow, state, kb, now)
     choice = step.choice(code)
-    if choice is None:
-        reply = question_reply(flow, state, kb, (kb.message("flow_stale_step"),))
-        return Turn((reply,), replace(state, touched_at=now), "stale")
+    value = choice.value if choice is not None else None
+    if value is None and step.resolve is not None:
+        value = step.resolve(code, Context(kb, today, state.answered()))
+    if value is None:
+        replies = question_reply(flow, state, kb, (kb.message("flow_stale_step"),))
+        return Turn(replies, replace(state, touched_at=now), "stale")
     try:
-        return _accept(flow, state, step, choice.value, kb, today, now)
+        return _accept(flow, state, step, value, kb, today, now)
     except Invalid as invalid:
-        return Turn((question_reply(flow, state, kb, (invalid.message,)),), replace(state, touched_at=now), "invalid")
+        replies = question_reply(flow, state, kb, (invalid.message,), invalid.suggestions)
+        return Turn(replies, replace(state, touched_at=now), "invalid")
 
 
 def back(flow: Flow, state: FlowState, kb: KnowledgeBase, now: datetime | None) -> Turn:
     """Undo the last answer and ask its question again; at the first question, ask it again."""
     if not state.history:
-        reply = question_reply(flow, state, kb, (kb.message("flow_first_step"),))
-        return Turn((reply,), replace(state, touched_at=now), "back")
+        replies = question_reply(flow, state, kb, (kb.message("flow_first_step"),))
+        return Turn(replies, replace(state, touched_at=now), "back")
+    leaving = _leaving(flow, state, kb)
     state = replace(_forget(state, state.history[-1]), touched_at=now)
-    return Turn((question_reply(flow, state, kb),), state, "back")
+    return Turn((*leaving, *question_reply(flow, state, kb)), state, "back")
 
 
-def ask_again(flow: Flow, state: FlowState, kb: KnowledgeBase, note: str) -> Reply:
-    """The waiting question again after a friendly word on what was wrong."""
-    return question_reply(flow, state, kb, (note,))
+def ask_again(flow: Flow, state: FlowState, kb: KnowledgeBase, invalid: Invalid) -> tuple[Reply, ...]:
+    """The waiting question again after a friendly word on what was wrong (and any suggestions)."""
+    return question_reply(flow, state, kb, (invalid.message,), invalid.suggestions)
 
 
 # -- internals -----------------------------------------------------------------------------------------
@@ -231,8 +257,12 @@ def _accept(
     if step.check is not None:
         step.check(value, Context(kb, today, state.answered()))
     answers = state.answered() | {step.key: value}
+    if step.stamp and now is not None:
+        answers[f"{step.key}_at"] = now.isoformat()
     history = (*(k for k in state.history if k != step.key), step.key)
-    return _advance(flow, replace(state.with_answers(answers), history=history), kb, today, now, (), "answer")
+    taken = (Reply(kb.message("flow_contact_taken"), clear_keyboard=True),) if step.contact_button else ()
+    state = replace(state.with_answers(answers), history=history)
+    return _advance(flow, state, kb, today, now, (), "answer", taken)
 
 
 def _advance(
@@ -243,8 +273,10 @@ def _advance(
     now: datetime | None,
     notes: tuple[str, ...],
     event: str,
+    notes_before: tuple[Reply, ...] = (),
 ) -> Turn:
-    """Ask the next open step, or finish when every step that applies is answered."""
+    """Ask the next open step, or finish when every step that applies is answered; `notes_before` are
+    replies sent first (whatever comes next)."""
     answers = state.answered()
     step = _next_step(flow, answers)
     if step is None:
@@ -253,7 +285,9 @@ def _advance(
         except Invalid as invalid:
             key = invalid.step or (state.history[-1] if state.history else flow.steps[0].key)
             state = replace(_forget(state, key), touched_at=now)
-            return Turn((question_reply(flow, state, kb, (invalid.message,)),), state, "invalid")
-        return Turn((Reply(finished.text, finished.buttons),), None, "result", finished.effects)
+            replies = question_reply(flow, state, kb, (invalid.message,), invalid.suggestions)
+            return Turn((*notes_before, *replies), state, "invalid")
+        result = Reply(finished.text, finished.buttons)
+        return Turn((*notes_before, result), None, "result", finished.effects, finished.summary)
     state = replace(state, step=step.key, touched_at=now)
-    return Turn((question_reply(flow, state, kb, notes),), state, event)
+    return Turn((*notes_before, *question_reply(flow, state, kb, notes)), state, event)

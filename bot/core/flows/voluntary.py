@@ -62,7 +62,11 @@ def finish(context: Context) -> Finished:
         support_time=duration_text(result.support_max_months),
     )
     text = f"{voluntary_text(result)}\n\n{explanation}"
-    return Finished(text, result_buttons(NAME, "flow_restart", context.kb))
+    summary = (
+        f"BHXH tự nguyện, thu nhập {money(result.income)}/tháng, {result.months} tháng: "
+        f"tự đóng {money(result.citizen_pays)} (tính ngày {day(result.on)})"
+    )
+    return Finished(text, result_buttons(NAME, "flow_restart", context.kb), summary=summary)
 
 
 FLOW = Flow(

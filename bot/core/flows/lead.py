@@ -1,0 +1,240 @@
+"""A call-back request, step by step: consent -> name -> phone -> xã/phường -> interest -> time to call.
+
+Consent comes first and nothing personal is asked before it (Luật Bảo vệ dữ liệu cá nhân 91/2025/QH15,
+Điều 9: consent is explicit, informed and never inferred from silence; Nghị định 356/2025/NĐ-CP: it must be
+provable). Only the "Đồng ý" button (or typing exactly its label) continues: "Không, cảm ơn" ends the flow
+with nothing stored, anything else asks again or is answered as a new question. The time of the agreement
+is kept as `consent_at` and stored with the lead as proof, with the text's version and the channel.
+
+The finish does not store anything itself: it returns a CreateLead effect, which the shell carries out in
+the same transaction as the session, routes to the area's agent and confirms (who will call, by when).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import datetime, tzinfo
+
+from bot.core.areas import MatchKind, match_area
+from bot.core.flows.base import Choice, Context, Finished, Flow, Invalid, Step
+from bot.core.flows.runner import menu_button
+from bot.core.knowledge import KnowledgeBase
+from bot.core.lead_messages import phone_text
+from bot.core.leads import Interest
+from bot.core.phone import PhoneError, parse_phone
+from bot.core.render import day
+from bot.core.text import fold
+from bot.core.types import Answer, CreateLead, Inbound, InboundKind, Reply
+
+NAME = "lead"
+OTHER_AREA = "other"  # "Nơi khác": no area of the list; the office queue takes the lead
+MIN_NAME, MAX_NAME, MAX_NAME_WORDS = 2, 60, 7
+MAX_CALL_TIME = 60
+_NAME_CHARACTERS = re.compile(r"^[^\W\d_]+(?:[ .'-]+[^\W\d_]+)*\.?$")
+
+
+def available(kb: KnowledgeBase) -> bool:
+    return kb.leads is not None
+
+
+def consent_text(kb: KnowledgeBase) -> str:
+    setup = kb.leads
+    if setup is None:
+        return kb.message("lead_not_available")
+    return setup.consent.render(setup.retention_days)
+
+
+def parse_consent(inbound: Inbound, context: Context) -> Answer:
+    """Typed words are never consent (only the button or its exact label, which the runner reads)."""
+    raise Invalid(context.message("lead_consent_again"))
+
+
+def parse_name(inbound: Inbound, context: Context) -> Answer:
+    """A person's name as typed, with each word capitalised: "nguyễn thị lan" -> "Nguyễn Thị Lan"."""
+    name = " ".join(inbound.text.split())
+    words = name.split(" ")
+    if not MIN_NAME <= len(name) <= MAX_NAME or len(words) > MAX_NAME_WORDS or not _NAME_CHARACTERS.match(name):
+        raise Invalid(context.message("lead_invalid_name"))
+    return " ".join(word[:1].upper() + word[1:] for word in words)
+
+
+def parse_phone_answer(inbound: Inbound, context: Context) -> Answer:
+    """A typed number or a shared contact, as E.164; the reason in Vietnamese when it is not one."""
+    try:
+        return parse_phone(inbound.text).e164
+    except PhoneError as error:
+        raise Invalid(str(error)) from None
+
+
+def parse_area(inbound: Inbound, context: Context) -> Answer:
+    """The area's code; up to three "did you mean" buttons when the name is close to several or misspelt."""
+    setup = context.kb.leads
+    if setup is None:
+        raise Invalid(context.message("lead_not_available"))
+    match = match_area(inbound.text, setup.areas)
+    if match.kind == MatchKind.EXACT and match.area is not None:
+        return match.area.code
+    if match.kind == MatchKind.CHOICES:
+        suggestions = tuple((area.code, area.name) for area in match.choices)
+        raise Invalid(context.message("lead_area_choices"), suggestions=suggestions)
+    raise Invalid(context.message("lead_area_unknown"))
+
+
+def resolve_area(code: str, context: Context) -> Answer | None:
+    """A "did you mean" button's area code, if the area is still served."""
+    setup = context.kb.leads
+    return code if setup is not None and setup.area(code) is not None else None
+
+
+INTEREST_WORDS = {
+    Interest.HOUSEHOLD_BHYT: ("bhyt", "y te", "the bao hiem y te", "ho gia dinh"),
+    Interest.VOLUNTARY_BHXH: ("bhxh", "xa hoi", "tu nguyen", "huu", "luong huu"),
+}
+
+
+def parse_interest(inbound: Inbound, context: Context) -> Answer:
+    """ "bhyt", "bảo hiểm y tế cho cả nhà", "bhxh tự nguyện", "cả hai"."""
+    text = " ".join(fold(inbound.text).split())
+    if "ca hai" in text or "both" in text:
+        return Interest.BOTH.value
+    found = [interest for interest, words in INTEREST_WORDS.items() if any(word in text for word in words)]
+    if len(found) == 1:
+        return found[0].value
+    if len(found) > 1:
+        return Interest.BOTH.value
+    raise Invalid(context.message("flow_choose"))
+
+
+def parse_call_time(inbound: Inbound, context: Context) -> Answer:
+    text = " ".join(inbound.text.split())
+    if not text or len(text) > MAX_CALL_TIME:
+        raise Invalid(context.message("lead_invalid_time"))
+    return text
+
+
+def finish(context: Context) -> Finished:
+    answers = context.answers
+    if answers.get("consent") is not True:
+        return Finished(context.message("lead_declined"), (menu_button(context.kb),))
+    lead = CreateLead(
+        name=str(answers["name"]),
+        phone_e164=str(answers["phone"]),
+        area_code=str(answers["area"]),
+        interest=str(answers["interest"]),
+        call_time=str(answers["call_time"]),
+        consent_at=str(answers.get("consent_at") or ""),
+    )
+    return Finished(context.message("lead_thanks"), (), (lead,))
+
+
+def _after_consent(answers: Mapping[str, Answer]) -> bool:
+    return answers.get("consent") is True
+
+
+FLOW = Flow(
+    name=NAME,
+    intro="lead_intro",
+    steps=(
+        Step(
+            "consent",
+            "lead_intro",
+            (Choice("yes", True, "lead_agree"), Choice("no", False, "lead_decline")),
+            parse_consent,
+            question_text=consent_text,
+            stamp=True,
+            invalid="lead_consent_again",
+        ),
+        Step("name", "lead_name_q", (), parse_name, when=_after_consent, invalid="lead_invalid_name"),
+        Step(
+            "phone",
+            "lead_phone_q",
+            (),
+            parse_phone_answer,
+            accepts=frozenset({InboundKind.TEXT, InboundKind.CONTACT}),
+            when=_after_consent,
+            contact_button="lead_phone_button",
+        ),
+        Step(
+            "area",
+            "lead_area_q",
+            (Choice(OTHER_AREA, OTHER_AREA, "lead_area_other"),),
+            parse_area,
+            when=_after_consent,
+            resolve=resolve_area,
+            invalid="lead_area_unknown",
+        ),
+        Step(
+            "interest",
+            "lead_interest_q",
+            (
+                Choice("bhxh", Interest.VOLUNTARY_BHXH.value, "lead_interest_bhxh"),
+                Choice("bhyt", Interest.HOUSEHOLD_BHYT.value, "lead_interest_bhyt"),
+                Choice("both", Interest.BOTH.value, "lead_interest_both"),
+            ),
+            parse_interest,
+            when=_after_consent,
+        ),
+        Step(
+            "call_time",
+            "lead_time_q",
+            (
+                Choice("am", "buổi sáng", "lead_time_morning"),
+                Choice("pm", "buổi chiều", "lead_time_afternoon"),
+                Choice("eve", "buổi tối", "lead_time_evening"),
+                Choice("any", "lúc nào cũng được", "lead_time_any"),
+            ),
+            parse_call_time,
+            when=_after_consent,
+            invalid="lead_invalid_time",
+        ),
+    ),
+    finish=finish,
+    offer="lead_offer_yes",
+    restart="lead_offer_yes",
+    resume="lead_resume",
+    cancelled="lead_cancelled",
+    expired="lead_expired",
+    messages=(
+        "lead_declined",
+        "lead_thanks",
+        "lead_area_choices",
+        "lead_not_available",
+        "lead_offer",
+        "lead_offer_no",
+        "lead_confirm_agent",
+        "lead_confirm_office",
+        "lead_confirm_due",
+        "lead_confirm_withdraw",
+        "lead_erased",
+        "lead_erase_button",
+        "lead_agree",
+        "lead_decline",
+    ),
+    available=available,
+)
+
+
+def confirmation(
+    kb: KnowledgeBase,
+    *,
+    agent_name: str | None,
+    area_name: str,
+    phone_e164: str,
+    call_time: str,
+    due: datetime | None,
+    timezone: tzinfo,
+) -> Reply:
+    """What the citizen reads once the lead is stored: who will call, on which number, by when, and how to
+    withdraw. `agent_name` None: the office queue takes it (no agent serves the area yet)."""
+    office = kb.leads.consent.office if kb.leads is not None else ""
+    values = {"area": area_name, "phone": phone_text(phone_e164), "time": call_time}
+    if agent_name:
+        parts = [kb.message("lead_confirm_agent").format(agent=agent_name, **values)]
+    else:
+        parts = [kb.message("lead_confirm_office").format(office=office, **values)]
+    if due is not None:
+        local = due.astimezone(timezone)
+        parts.append(kb.message("lead_confirm_due").format(due=f"{local:%H:%M} ngày {day(local.date())}"))
+    parts.append(kb.message("lead_confirm_withdraw"))
+    return Reply("\n\n".join(parts), (menu_button(kb),))
