@@ -22,15 +22,15 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.engine import DEFAULT_FLOW_IDLE, decide
-from bot.core.knowledge import KnowledgeBase
-from bot.core.matcher import Matcher
 from bot.core.flows.lead import confirmation
 from bot.core.interest import SignalKind
+from bot.core.knowledge import KnowledgeBase
 from bot.core.leads import CITIZEN, Consent, ConsentChannel, Interest, NewLead
+from bot.core.matcher import Matcher
 from bot.core.types import CreateLead, Effect, EraseMyData, Inbound, LogInteraction, Outcome, RecordInterest, Reply
 from bot.storage import interactions, leads, sessions, signals, updates
-from bot.storage.leads import LeadContext
 from bot.storage.db import Database
+from bot.storage.leads import LeadContext
 
 log = logging.getLogger(__name__)
 
