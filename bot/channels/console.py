@@ -1,32 +1,73 @@
-"""The console chat: a conversation in a terminal, buttons shown as numbered choices."""
+"""The console chat: a conversation in a terminal, each button shown with the key that presses it.
+
+Buttons are numbered ("[1] BHXH tự nguyện") and typing the number presses the button. While a calculator
+waits for an answer, its buttons are lettered instead ("[a] 3 tháng", "[b] 6 tháng", …, "[e] Hủy") and a
+number typed there is the answer, as the question itself says ("Bấm nút hoặc gõ số người"): "6" is 6 people
+or 6 months, never the sixth button. Typing a letter presses a lettered button. So a key means what the
+screen shows beside it, and a number never means two things on the same screen.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from string import ascii_lowercase
 from typing import TextIO
 
+from bot.core.flows.runner import parse_action
 from bot.core.types import Button, Inbound, InboundKind, Outcome, Reply
 
 COMMANDS = {"/start": InboundKind.START, "/menu": InboundKind.MENU, "/help": InboundKind.HELP}
 QUIT = frozenset({"/quit", "/exit", "/thoat"})
+INTRO = (
+    "(Gõ câu hỏi; gõ số [1] hoặc chữ [a] đứng trước một nút để bấm nút đó. Khi bot hỏi để tính giúp"
+    "\n (số người, số tháng…), nút có chữ cái và số bạn gõ là câu trả lời: 6 là 6 người, không phải nút thứ 6."
+    "\n /menu: menu chính, /help: hướng dẫn, /quit: thoát.)"
+)
+
+
+def awaits_answer(buttons: tuple[Button, ...]) -> bool:
+    """Whether these are the buttons of a flow's waiting question (its choices, Back, Cancel): the flow then
+    takes typed answers, numbers included."""
+    return any((parsed := parse_action(button.action)) is not None and parsed[2] for button in buttons)
+
+
+def _letters(index: int) -> str:
+    """a, b, …, z, aa, ab, … for index 0, 1, …"""
+    name = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, len(ascii_lowercase))
+        name = ascii_lowercase[rest] + name
+    return name
+
+
+def keys(buttons: tuple[Button, ...]) -> tuple[str, ...]:
+    """What to type to press each button: letters at a flow's question, numbers elsewhere."""
+    if awaits_answer(buttons):
+        return tuple(_letters(index) for index in range(len(buttons)))
+    return tuple(str(number) for number in range(1, len(buttons) + 1))
 
 
 def render(reply: Reply) -> str:
-    """A reply as the console shows it: the text, then "[1] label" per button."""
+    """A reply as the console shows it: the text, then "[key] label" per button."""
     lines = [reply.text]
     if reply.buttons:
         lines.append("")
-        lines.extend(f"  [{n}] {button.label}" for n, button in enumerate(reply.buttons, start=1))
+        lines.extend(
+            f"  [{key}] {button.label}" for key, button in zip(keys(reply.buttons), reply.buttons, strict=True)
+        )
     return "\n".join(lines)
 
 
 def to_inbound(chat: str, line: str, buttons: tuple[Button, ...]) -> Inbound:
-    """A typed line: a command, the number of a button shown last, or free text."""
+    """A typed line: a command, the key of a button shown last, or free text."""
     text = line.strip()
     if text.lower() in COMMANDS:
         return Inbound(chat, COMMANDS[text.lower()])
-    if text.isdigit() and 1 <= int(text) <= len(buttons):
-        return Inbound(chat, InboundKind.ACTION, action=buttons[int(text) - 1].action)
+    typed = str(int(text)) if text.isascii() and text.isdigit() else text.lower()
+    pressed = dict(zip(keys(buttons), buttons, strict=True)).get(typed)
+    if pressed is not None:
+        return Inbound(chat, InboundKind.ACTION, action=pressed.action)
     return Inbound(chat, InboundKind.TEXT, text=text)
 
 
@@ -41,7 +82,7 @@ def chat_loop(handle: Callable[[Inbound], Outcome], stdin: TextIO, stdout: TextI
             buttons = reply.buttons or buttons
         stdout.flush()
 
-    stdout.write("(Gõ câu hỏi, số của một lựa chọn, /menu, hoặc /quit để thoát.)\n\n")
+    stdout.write(INTRO + "\n\n")
     show(handle(Inbound(chat, InboundKind.START)))
     while True:
         stdout.write("> ")
