@@ -335,6 +335,12 @@ def _signals_of(outcome: Outcome, before: Session, setup: LeadSetup) -> list[tup
     return found
 
 
+def _offers_advice(replies: tuple[Reply, ...], kb: KnowledgeBase) -> bool:
+    """Whether a reply already has a button to ask for a call (a calculator's "Hỏi cán bộ tư vấn")."""
+    starts = {runner.start_action(LEAD)} | {action_for_entry(e.id) for e in kb.entries.values() if e.flow == LEAD}
+    return any(button.action in starts for reply in replies for button in reply.buttons)
+
+
 def _with_interest(outcome: Outcome, before: Session, kb: KnowledgeBase) -> Outcome:
     """Record the interest the turn showed (once per kind and topic) and, once the chat's signals weigh
     enough, offer the free call-back: once per chat, never during a flow, never after it was asked for."""
@@ -351,7 +357,7 @@ def _with_interest(outcome: Outcome, before: Session, kb: KnowledgeBase) -> Outc
     replies = outcome.replies
     if explicit or lead_made:
         session = replace(session, callback_offered=True)
-    elif not session.callback_offered and session.flow is None and new:
+    elif not session.callback_offered and session.flow is None and new and not _offers_advice(replies, kb):
         pairs = [pair for pair in map(parse_signal_key, session.interest) if pair is not None]
         if weigh(pairs, setup.rule) >= setup.rule.threshold:
             offer = Reply(

@@ -74,6 +74,12 @@ class Sent:
     parse_mode: str | None
     keyboard: list[list[dict[str, Any]]]  # inline keyboard rows
     at: float = field(default_factory=time.perf_counter)  # when the request reached the fake
+    reply_keyboard: list[list[dict[str, Any]]] = field(default_factory=list)  # buttons under the text field
+    remove_keyboard: bool = False  # the message took those buttons away
+
+    @property
+    def asks_for_contact(self) -> bool:
+        return any(button.get("request_contact") for row in self.reply_keyboard for button in row)
 
     @property
     def buttons(self) -> list[tuple[str, str]]:
@@ -375,7 +381,18 @@ class FakeTelegram:
             for button in row:
                 if len(button.get("callback_data", "").encode()) > MAX_CALLBACK_DATA:
                     raise BadRequest("Bad Request: BUTTON_DATA_INVALID")
-        return Sent(int(params["chat_id"]), message_id, shown, text, parse_mode, keyboard)
+        markup = params.get("reply_markup") or {}
+        reply_keyboard = markup.get("keyboard", [])
+        return Sent(
+            int(params["chat_id"]),
+            message_id,
+            shown,
+            text,
+            parse_mode,
+            keyboard,
+            reply_keyboard=reply_keyboard,
+            remove_keyboard=bool(markup.get("remove_keyboard")),
+        )
 
     def _message_result(self, sent: Sent) -> dict[str, Any]:
         result = {"message_id": sent.message_id, "date": int(time.time()), "chat": chat(sent.chat_id),

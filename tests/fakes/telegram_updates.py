@@ -58,6 +58,12 @@ def media_message(update_id: int, chat_id: int, kind: str) -> dict[str, Any]:
     return {"update_id": update_id, "message": _message(chat_id, update_id, **MEDIA[kind])}
 
 
+def contact_message(update_id: int, chat_id: int, phone: str) -> dict[str, Any]:
+    """The citizen pressed the "share my phone number" button: their own contact card."""
+    contact = {"phone_number": phone, "first_name": "Công dân", "user_id": abs(chat_id)}
+    return {"update_id": update_id, "message": _message(chat_id, update_id, contact=contact)}
+
+
 def edited_message(update_id: int, chat_id: int, text: str | None = None, message_id: int = 1) -> dict[str, Any]:
     """A message edited by the citizen: new text, or (text None) a live location that moved."""
     content = {"text": text} if text is not None else MEDIA["location"]
