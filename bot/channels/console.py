@@ -16,7 +16,12 @@ from typing import TextIO
 from bot.core.flows.runner import parse_action
 from bot.core.types import Button, Inbound, InboundKind, Outcome, Reply
 
-COMMANDS = {"/start": InboundKind.START, "/menu": InboundKind.MENU, "/help": InboundKind.HELP}
+COMMANDS = {
+    "/start": InboundKind.START,
+    "/menu": InboundKind.MENU,
+    "/help": InboundKind.HELP,
+    "/xoadulieu": InboundKind.ERASE,
+}
 QUIT = frozenset({"/quit", "/exit", "/thoat"})
 INTRO = (
     "(Gõ câu hỏi; gõ số [1] hoặc chữ [a] đứng trước một nút để bấm nút đó. Khi bot hỏi để tính giúp"
