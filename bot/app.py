@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from bot.config import Settings
+from bot.core.areas import Area
 from bot.core.engine import decide
 from bot.core.knowledge import KnowledgeBase
 from bot.core.matcher import Matcher, MatcherConfig
+from bot.core.notifications import Sender
 from bot.core.types import Inbound, Outcome, Session
+from bot.desk import Desk
 from bot.service import Service
+from bot.storage import knowledge_files
 from bot.storage.db import Database
 from bot.storage.knowledge_files import load_knowledge
+from bot.storage.leads import LeadContext
 from bot.storage.migrations import migrate
+from bot.workers.background import background
+from bot.workers.calendar import ContactDeadline, contact_deadline
+from bot.workers.outbox import OutboxPolicy
 
 CONSOLE = "console"  # the console's channel name, and its one chat's session key
 
@@ -73,6 +83,48 @@ class App:
 
     async def close(self) -> None:
         await self.database.dispose()
+
+    # -- enrolment leads: deadlines, the agents' desk, the background workers ----------------------------
+
+    @cached_property
+    def areas(self) -> tuple[Area, ...]:
+        """knowledge/areas.yaml, read once (AreaError if it is missing or malformed)."""
+        return knowledge_files.load_areas(self.settings.knowledge_dir)
+
+    def lead_context(self) -> LeadContext:
+        """Area names, the office's time zone and OFFICE_CHAT_ID: what lead messages and routing need."""
+        names = {area.code: area.name for area in self.areas}
+        return LeadContext(names, ZoneInfo(self.settings.timezone), self.settings.office_chat_id)
+
+    @cached_property
+    def contact_deadline(self) -> ContactDeadline:
+        """LEAD_CONTACT_WORKING_DAYS of office time (OFFICE_OPENS to OFFICE_CLOSES on working days; weekends
+        and Vietnamese public holidays do not count)."""
+        settings = self.settings
+        return contact_deadline(
+            settings.lead_contact_working_days, settings.office_opens, settings.office_closes, settings.timezone
+        )
+
+    def contact_due(self, created: datetime) -> datetime:
+        """When a lead created at `created` must have been contacted: the `due_at` for storage.leads.create."""
+        return self.contact_deadline(created)
+
+    def desk(self, channel: str) -> Desk:
+        """The agents' desk for one channel: buttons under leads, /leads, /ghichu, /themlead."""
+        return Desk(
+            self.database,
+            self.lead_context(),
+            self.areas,
+            self.settings.staff_chat_ids,
+            channel=channel,
+            now=self.now,
+            contact_due=self.contact_due,
+        )
+
+    def background(self, send: Sender) -> AbstractAsyncContextManager[None]:
+        """The outbox and lead-deadline workers, running while the returned context is entered."""
+        policy = OutboxPolicy(poll_seconds=self.settings.outbox_poll_seconds)
+        return background(self.database, send, self.lead_context(), policy=policy)
 
 
 def build(settings: Settings) -> App:

@@ -183,10 +183,16 @@ async def create(
     now: datetime,
     due_at: datetime | None,
     actor: Actor,
+    *,
+    assign_to: Agent | None = None,
+    notify: bool = True,
 ) -> Created:
     """Store the lead, give it to the area's agent with the fewest open leads (or the office queue), write
-    its first history row and the notification to send, all in the caller's transaction."""
-    agent = await agent_store.pick_for_area(connection, new.area_code)
+    its first history row and the notification to send, all in the caller's transaction.
+
+    `assign_to` gives it to that agent instead (an agent registering a lead met offline, /themlead); with
+    `notify` False no notification is written (that agent sees the lead in the answer to their command)."""
+    agent = assign_to or await agent_store.pick_for_area(connection, new.area_code)
     inserted = await connection.execute(
         insert(leads)
         .values(
@@ -213,7 +219,7 @@ async def create(
     await _history(connection, lead_id, actor, now, None, LeadStatus.NEW, "tạo yêu cầu")
     lead = await get(connection, lead_id)
     chat_id = agent.chat_id if agent else context.office_chat_id
-    if chat_id is not None:
+    if chat_id is not None and notify:
         notification = new_lead_notification(
             chat_id, lead, context.area_name(lead.area_code), context.timezone, office_queue=agent is None
         )
@@ -244,6 +250,19 @@ async def act(
         values["first_contact_at"] = utc(now)
     await connection.execute(update(leads).where(leads.c.id == lead_id).values(**values))
     await _history(connection, lead_id, actor, now, lead.status, after, note)
+    return await get(connection, lead_id)
+
+
+async def add_note(connection: AsyncConnection, lead_id: int, actor: Actor, now: datetime, note: str) -> LeadRecord:
+    """A note in the lead's history, its status unchanged (/ghichu). LeadNotFound, NotAllowed, or ValueError
+    for a lead whose personal data was erased (a note may hold some)."""
+    lead = await get(connection, lead_id, lock=True)
+    if not may_handle(actor, lead):
+        raise NotAllowed(f"yêu cầu #{lead_id} không phải của bạn")
+    if lead.anonymised_at is not None:
+        raise ValueError(f"yêu cầu #{lead_id} đã xóa dữ liệu cá nhân")
+    await connection.execute(update(leads).where(leads.c.id == lead_id).values(updated_at=utc(now)))
+    await _history(connection, lead_id, actor, now, lead.status, lead.status, note)
     return await get(connection, lead_id)
 
 

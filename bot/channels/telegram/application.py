@@ -15,8 +15,9 @@ from telegram.constants import ChatType, MessageEntityType, ParseMode
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.channels.telegram.delivery import ChatLocks, ChatSenders, RetryPolicy, deliver
+from bot.channels.telegram.desk import Desk, DeskRequest, desk_request
 from bot.channels.telegram.render import Outgoing, escape, render
-from bot.core.types import Inbound, InboundKind, LogInteraction, Outcome
+from bot.core.types import Inbound, InboundKind, LogInteraction, Outcome, Reply
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +81,15 @@ def _decisions(outcome: Outcome) -> str:
 class TelegramChannel:
     """The handlers of one Application; `handle` is the service (Service.handle in production)."""
 
-    def __init__(self, handle: Handle, unavailable: tuple[type[Exception], ...], policy: RetryPolicy) -> None:
+    def __init__(
+        self,
+        handle: Handle,
+        unavailable: tuple[type[Exception], ...],
+        policy: RetryPolicy,
+        desk: Desk | None = None,
+    ) -> None:
         self.handle = handle
+        self.desk = desk  # the agents' side (lead buttons, /leads, /ghichu, /themlead); None: citizens only
         self.unavailable = unavailable
         self.policy = policy
         self.locks = ChatLocks()  # a chat's messages are handled (decided and committed) one at a time, in order
@@ -91,6 +99,10 @@ class TelegramChannel:
         """Handle the update and queue its replies; returns once the service has committed it."""
         if update.callback_query is not None:  # stop the spinner now, without waiting for the chat's turn
             context.application.create_task(self._answer(update.callback_query, update.update_id))
+        request = desk_request(update, context.bot.username) if self.desk is not None else None
+        if request is not None:
+            await self.on_desk(request, update.update_id, context)
+            return
         inbound = to_inbound(update)
         if inbound is None or update.effective_chat is None:
             log.info("update %s: not answered (%s)", update.update_id, _update_kind(update))
@@ -128,6 +140,57 @@ class TelegramChannel:
             sent = await deliver(send, self.policy, "sendMessage", update_id)
             if sent is None:
                 return
+
+    async def on_desk(self, request: DeskRequest, update_id: int, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A lead's button or an agent's command: the desk decides and commits, then its answer is queued."""
+        assert self.desk is not None
+        if request.edited:
+            log.info("update %s: edited desk command, not carried out again", update_id)
+            return
+        chat_id = request.chat_id
+        async with self.locks.hold(chat_id):
+            try:
+                if request.data:
+                    answer = await self.desk.press(chat_id, request.data, update_id)
+                else:
+                    answer = await self.desk.command(chat_id, request.command, request.argument, update_id)
+            except self.unavailable as exc:
+                log.warning("update %s: storage unavailable (%s), asked to retry", update_id, type(exc).__name__)
+                self.queue(context, chat_id, [Outgoing(escape(BUSY_TEXT))], update_id)
+                return
+            if answer is None:
+                log.info("update %s: already handled, nothing sent", update_id)
+                return
+            log.info("update %s: desk %s", update_id, answer.summary)
+            if answer.edit is not None:
+                edit = partial(self.edit_or_send, context, chat_id, request.message_id, answer.edit, update_id)
+                self.senders.submit(chat_id, edit, update_id, context.application.create_task)
+            parts = [part for reply in answer.replies for part in render(reply)]
+            if parts:
+                self.queue(context, chat_id, parts, update_id)
+
+    async def edit_or_send(
+        self,
+        context: ContextTypes.DEFAULT_TYPE,
+        chat_id: int,
+        message_id: int | None,
+        reply: Reply,
+        update_id: int | None,
+    ) -> None:
+        """Show the reply in place of the message whose button was pressed, or as a new message if it cannot be."""
+        parts = render(reply)
+        if message_id is not None and len(parts) == 1:
+            edit = partial(
+                context.bot.edit_message_text,
+                parts[0].html,
+                chat_id=chat_id,
+                message_id=message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=parts[0].keyboard,
+            )
+            if await deliver(edit, self.policy, "editMessageText", update_id) is not None:
+                return
+        await self.send(context, chat_id, parts, update_id)
 
     async def _answer(self, query: CallbackQuery, update_id: int) -> None:
         """Stop the button's spinner (best effort: a query answered twice is only logged)."""
@@ -170,6 +233,7 @@ def build_application(
     *,
     unavailable: tuple[type[Exception], ...] | None = None,
     policy: RetryPolicy | None = None,
+    desk: Desk | None = None,
 ) -> Application:
     """An Application answering private chats through `handle`.
 
@@ -177,13 +241,14 @@ def build_application(
     exceptions of `handle` that mean "storage is down" (default: bot.service.StorageUnavailable): the citizen
     is asked to try again in a few minutes. Updates are handled concurrently; each chat's one at a time, in order.
     The Application has no Updater: polling.running fetches the updates (and confirms them only once handled).
+    `desk` (bot.desk.Desk in production) takes the lead buttons and the agents' commands (see desk.py here).
     """
     if unavailable is None:
         from bot.service import StorageUnavailable  # here, so importing the channel does not load storage
 
         unavailable = (StorageUnavailable,)
     quiet_loggers()
-    channel = TelegramChannel(handle, unavailable, policy or RetryPolicy())
+    channel = TelegramChannel(handle, unavailable, policy or RetryPolicy(), desk)
     application = (
         Application.builder()
         .token(token)

@@ -1,0 +1,91 @@
+"""The agents' side of the Telegram channel: which updates go to the desk (bot/desk.py), and how its answers
+are shown.
+
+A press on a lead's button ("lead:<id>:…") and the commands /leads, /ghichu and /themlead go to the desk,
+in any chat (the office chat is usually a group); everything else stays on the citizen's path. These
+commands are not in setMyCommands: citizens should not see them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from typing import Protocol
+
+from telegram import Message, Update
+from telegram.constants import MessageEntityType
+
+from bot.core.types import Reply
+
+DESK_COMMANDS = frozenset({"leads", "ghichu", "themlead"})
+LEAD_BUTTON = re.compile(r"^lead:\d+:")  # callback data of the buttons under a lead
+
+
+class DeskAnswer(Protocol):
+    """What the desk answers: `edit` replaces the message whose button was pressed, `replies` are new
+    messages; `summary` is for the log (nothing personal)."""
+
+    @property
+    def replies(self) -> tuple[Reply, ...]: ...
+
+    @property
+    def edit(self) -> Reply | None: ...
+
+    @property
+    def summary(self) -> str: ...
+
+
+class Desk(Protocol):
+    """bot.desk.Desk as the channel uses it. None from either call: the update was handled before."""
+
+    def press(self, chat_id: int, data: str, update_id: int | None = None) -> Awaitable[DeskAnswer | None]: ...
+
+    def command(
+        self, chat_id: int, name: str, argument: str, update_id: int | None = None
+    ) -> Awaitable[DeskAnswer | None]: ...
+
+
+@dataclass(frozen=True)
+class DeskRequest:
+    """An update for the desk: a button press (`data`) or a command (`command`, `argument`)."""
+
+    chat_id: int
+    data: str = ""
+    command: str = ""
+    argument: str = ""
+    message_id: int | None = None  # the message whose button was pressed
+    edited: bool = False  # a command edited after it was sent: not carried out again
+
+
+def _desk_command(message: Message, bot_username: str | None) -> tuple[str, str] | None:
+    """(command, the text after it) when the message is one of DESK_COMMANDS addressed to this bot."""
+    entity = message.entities[0] if message.entities else None
+    text = message.text
+    if entity is None or entity.type != MessageEntityType.BOT_COMMAND or entity.offset != 0 or not text:
+        return None
+    name, _, addressee = text[1 : entity.length].partition("@")
+    if addressee and bot_username and addressee.lower() != bot_username.lower():
+        return None  # "/leads@another_bot" in a group
+    name = name.lower()
+    return (name, text[entity.length :].strip()) if name in DESK_COMMANDS else None
+
+
+def desk_request(update: Update, bot_username: str | None = None) -> DeskRequest | None:
+    """The desk's part of an update, or None when it belongs to the citizen's path."""
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    query = update.callback_query
+    if query is not None:
+        if isinstance(query.data, str) and LEAD_BUTTON.match(query.data):
+            message_id = query.message.message_id if query.message is not None else None
+            return DeskRequest(chat.id, data=query.data, message_id=message_id)
+        return None
+    message = update.message or update.edited_message
+    if message is None or message.text is None:
+        return None
+    found = _desk_command(message, bot_username)
+    if found is None:
+        return None
+    return DeskRequest(chat.id, command=found[0], argument=found[1], edited=update.message is None)

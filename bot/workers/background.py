@@ -1,0 +1,79 @@
+"""The background workers of a running bot: outbox delivery and the lead deadlines, started and stopped together.
+
+    async with background(database, send, context):      # both run while the block does
+        await serve(...)
+
+On leaving the block both are told to stop: each finishes what it is doing (a send in progress is recorded)
+and returns. One still busy after `grace` seconds is cancelled; a claimed outbox row it held comes due again
+when its lease ends, so nothing is lost. A worker that fails on something unexpected is logged and
+started again after a pause, so one bad row cannot stop the notifications for good.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from bot.core.notifications import Sender
+from bot.storage.db import Database
+from bot.storage.leads import LeadContext
+from bot.workers.lead_deadlines import CHECK_EVERY_SECONDS, run_deadlines
+from bot.workers.outbox import Clock, OutboxPolicy, run_outbox, utc_clock
+
+log = logging.getLogger(__name__)
+
+RESTART_PAUSE_SECONDS = 5.0
+GRACE_SECONDS = 30.0
+
+
+async def supervised(
+    name: str, run: Callable[[], Awaitable[None]], stop: asyncio.Event, pause: float = RESTART_PAUSE_SECONDS
+) -> None:
+    """`run()` until `stop` is set; started again after `pause` if it fails."""
+    while not stop.is_set():
+        try:
+            await run()
+        except Exception as exc:
+            log.exception("worker %s failed with %s; starting it again in %.0fs", name, type(exc).__name__, pause)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), pause)
+
+
+@asynccontextmanager
+async def background(
+    database: Database,
+    send: Sender,
+    context: LeadContext,
+    *,
+    clock: Clock = utc_clock,
+    policy: OutboxPolicy | None = None,
+    deadline_every_seconds: float = CHECK_EVERY_SECONDS,
+    grace: float = GRACE_SECONDS,
+) -> AsyncIterator[None]:
+    stop = asyncio.Event()
+    policy = policy or OutboxPolicy()
+    workers = [
+        asyncio.create_task(
+            supervised("outbox", lambda: run_outbox(database, send, stop, clock, policy), stop), name="outbox"
+        ),
+        asyncio.create_task(
+            supervised(
+                "lead-deadlines", lambda: run_deadlines(database, context, stop, clock, deadline_every_seconds), stop
+            ),
+            name="lead-deadlines",
+        ),
+    ]
+    log.info("background workers started: outbox, lead deadlines")
+    try:
+        yield
+    finally:
+        stop.set()
+        _, busy = await asyncio.wait(workers, timeout=grace)
+        for task in busy:
+            log.warning("worker %s did not stop within %.0fs: cancelled", task.get_name(), grace)
+            task.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+        log.info("background workers stopped")
