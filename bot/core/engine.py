@@ -335,10 +335,9 @@ def _signals_of(outcome: Outcome, before: Session, setup: LeadSetup) -> list[tup
     return found
 
 
-def _offers_advice(replies: tuple[Reply, ...], kb: KnowledgeBase) -> bool:
-    """Whether a reply already has a button to ask for a call (a calculator's "Hỏi cán bộ tư vấn")."""
-    starts = {runner.start_action(LEAD)} | {action_for_entry(e.id) for e in kb.entries.values() if e.flow == LEAD}
-    return any(button.action in starts for reply in replies for button in reply.buttons)
+def _is_result(outcome: Outcome) -> bool:
+    """A calculator's result: it has its own "Hỏi cán bộ tư vấn" button, so no offer is added under it."""
+    return any(isinstance(e, LogInteraction) and e.decision == "flow-result" for e in outcome.effects)
 
 
 def _with_interest(outcome: Outcome, before: Session, kb: KnowledgeBase) -> Outcome:
@@ -357,7 +356,7 @@ def _with_interest(outcome: Outcome, before: Session, kb: KnowledgeBase) -> Outc
     replies = outcome.replies
     if explicit or lead_made:
         session = replace(session, callback_offered=True)
-    elif not session.callback_offered and session.flow is None and new and not _offers_advice(replies, kb):
+    elif not session.callback_offered and session.flow is None and new and not _is_result(outcome):
         pairs = [pair for pair in map(parse_signal_key, session.interest) if pair is not None]
         if weigh(pairs, setup.rule) >= setup.rule.threshold:
             offer = Reply(
