@@ -110,7 +110,9 @@ def answer_reply(entry: Entry, kb: KnowledgeBase, today: date) -> Reply:
     buttons += [
         Button(target.title, action_for_entry(target.id))
         for target in (kb.entries.get(i) for i in entry.followups)
-        if target is not None and target.answerable and not (offered and target.flow == offered.name)
+        if target is not None
+        and target.answerable
+        and not (offered and target.kind == "flow" and target.flow == offered.name)
     ]
     buttons.append(menu_button(kb))
     return Reply("\n\n".join(parts), tuple(_checked(b) for b in buttons))

@@ -119,6 +119,11 @@ def validate(
         for key in sorted(message_keys() - set(kb.messages)):
             error("bot.yaml", f"thiếu câu '{key}' trong messages (các bước tính toán dùng câu này)")
 
+    if kb.leads is not None:
+        for entry_id, kind in kb.leads.signal_topics.items():
+            if entry_id not in kb.entries or not kb.entries[entry_id].answerable:
+                error("leads.yaml", f"signals.{kind.value} có mã câu hỏi không tồn tại: {entry_id}")
+
     for subject in kb.subjects:
         if not subject.entry_ids:
             warning(subject.code, "chủ đề chưa có mục nào")

@@ -262,3 +262,19 @@ def test_the_real_knowledge_base_has_no_errors_today(real_kb: KnowledgeBase) -> 
 def test_the_real_knowledge_base_renders_every_answer_a_year_from_now(real_kb: KnowledgeBase) -> None:
     later = date.today() + timedelta(days=365)
     assert [str(issue) for issue in errors(validate(real_kb, later))] == []
+
+
+def test_an_interest_signal_on_an_entry_that_does_not_exist_is_an_error() -> None:
+    from dataclasses import replace
+
+    from bot.core.interest import SignalKind
+    from bot.core.lead_setup import LeadSetup
+    from bot.core.leads import ConsentText
+
+    setup = LeadSetup(ConsentText("1", "Đồng ý cho {office} lưu {retention_days} ngày", "BHXH"), (), 180)
+    kb = replace(
+        kb_with(entry("tn.muc-dong", ["mức đóng", "đóng bao nhiêu", "bao nhiêu tiền"])),
+        leads=replace(setup, signal_topics={"tn.khong-co": SignalKind.ASKED_CONTRIBUTION}),
+    )
+    issue = only_issue(kb)
+    assert (issue.level, issue.where) == ("error", "leads.yaml") and "tn.khong-co" in issue.message
