@@ -43,6 +43,7 @@ from bot.storage.leads import HistoryEntry
 from tests.databases import Store
 from tests.fakes.conftest import anyio_backend
 from tests.lead_factories import AREAS, CONTEXT, NAME, NOW, OFFICE_CHAT, PHONE, migrated, new_lead
+from tests.test_architecture import MODULES, imported_names, within
 
 __all__ = ["anyio_backend"]
 
@@ -412,3 +413,11 @@ async def test_the_desk_logs_lead_ids_and_actions_never_names_phones_or_notes(
     assert f"lead {office.lead.id} claim -> claimed" in logged
     for secret in (NAME, "Nguyễn Văn An", "0912", "912345679", "bí mật"):
         assert secret not in logged
+
+
+def test_the_desk_is_a_shell_like_the_service_and_no_channel_imports_it() -> None:
+    [desk] = [module for module in MODULES if module.name == "bot.desk"]
+    forbidden = ("bot.channels", "bot.config", "bot.app", "bot.__main__", "bot.admin", "telegram")
+    assert sorted(name for name in imported_names(desk) if any(within(name, f) for f in forbidden)) == []
+    channels = [module for module in MODULES if within(module.name, "bot.channels")]
+    assert [module.name for module in channels if any(within(n, "bot.desk") for n in imported_names(module))] == []
