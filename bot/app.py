@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
@@ -11,15 +11,18 @@ from zoneinfo import ZoneInfo
 from bot.config import Settings
 from bot.core.areas import Area
 from bot.core.engine import decide
+from bot.core.flows.lead import OTHER_AREA
+from bot.core.interest import InterestRule, parse_weights
 from bot.core.knowledge import KnowledgeBase
+from bot.core.lead_setup import LeadSetup
 from bot.core.matcher import Matcher, MatcherConfig
 from bot.core.notifications import Sender
 from bot.core.types import Inbound, Outcome, Session
 from bot.desk import Desk
-from bot.service import Service
+from bot.service import LeadRouting, Service
 from bot.storage import knowledge_files
 from bot.storage.db import Database
-from bot.storage.knowledge_files import load_knowledge
+from bot.storage.knowledge_files import load_areas, load_consent_text, load_knowledge, load_signal_topics
 from bot.storage.leads import LeadContext
 from bot.storage.migrations import migrate
 from bot.workers.background import background
@@ -27,6 +30,7 @@ from bot.workers.calendar import ContactDeadline, contact_deadline
 from bot.workers.outbox import OutboxPolicy
 
 CONSOLE = "console"  # the console's channel name, and its one chat's session key
+OTHER_AREA_NAME = "Nơi khác (ngoài danh sách xã/phường)"
 
 
 def matcher_config(settings: Settings) -> MatcherConfig:
@@ -67,9 +71,18 @@ class App:
         )
 
     def service(self, channel: str) -> Service:
-        """The service for one channel ("telegram", "console", …): persistent sessions, exactly-once updates."""
+        """The service for one channel ("telegram", "console", …): persistent sessions, exactly-once updates,
+        call-back requests routed to the area's agent."""
+        routing = LeadRouting(self.lead_context(), self.contact_due)
         return Service(
-            self.database, self.kb, self.matcher, self.today, channel, now=self.now, flow_idle=self.flow_idle
+            self.database,
+            self.kb,
+            self.matcher,
+            self.today,
+            channel,
+            now=self.now,
+            flow_idle=self.flow_idle,
+            leads=routing,
         )
 
     async def start(self) -> str:
@@ -88,12 +101,15 @@ class App:
 
     @cached_property
     def areas(self) -> tuple[Area, ...]:
-        """knowledge/areas.yaml, read once (AreaError if it is missing or malformed)."""
+        """knowledge/areas.yaml, as lead capture read it (AreaError if it is missing or malformed)."""
+        if self.kb.leads is not None:
+            return self.kb.leads.areas
         return knowledge_files.load_areas(self.settings.knowledge_dir)
 
     def lead_context(self) -> LeadContext:
         """Area names, the office's time zone and OFFICE_CHAT_ID: what lead messages and routing need."""
         names = {area.code: area.name for area in self.areas}
+        names[OTHER_AREA] = OTHER_AREA_NAME  # the citizen's "Nơi khác": the office queue takes it
         return LeadContext(names, ZoneInfo(self.settings.timezone), self.settings.office_chat_id)
 
     @cached_property
@@ -127,6 +143,25 @@ class App:
         return background(self.database, send, self.lead_context(), policy=policy)
 
 
+def lead_setup(settings: Settings) -> LeadSetup:
+    """What lead capture needs from knowledge/leads.yaml, knowledge/areas.yaml and the settings."""
+    directory = settings.knowledge_dir
+    rule = InterestRule(parse_weights(settings.lead_interest_weights), settings.lead_interest_threshold)
+    return LeadSetup(
+        consent=load_consent_text(directory),
+        areas=load_areas(directory),
+        retention_days=settings.lead_retention_days,
+        rule=rule,
+        signal_topics=load_signal_topics(directory),
+    )
+
+
+def with_leads(kb: KnowledgeBase, setup: LeadSetup) -> KnowledgeBase:
+    """The knowledge base that takes leads: the consent's buttons say what leads.yaml's text tells to press."""
+    messages = {**kb.messages, "lead_agree": setup.consent.agree, "lead_decline": setup.consent.decline}
+    return replace(kb, leads=setup, messages=messages)
+
+
 def build(settings: Settings) -> App:
-    kb = load_knowledge(settings.knowledge_dir)
+    kb = with_leads(load_knowledge(settings.knowledge_dir), lead_setup(settings))
     return App(settings, kb, Matcher(kb, matcher_config(settings)), Database(settings.database_url))

@@ -30,8 +30,14 @@ COMMANDS = (
     BotCommand("start", "Bắt đầu"),
     BotCommand("menu", "Các chủ đề"),
     BotCommand("help", "Hướng dẫn sử dụng"),
+    BotCommand("xoadulieu", "Xóa thông tin cá nhân bạn đã để lại"),
 )
-COMMAND_KINDS = {"start": InboundKind.START, "menu": InboundKind.MENU, "help": InboundKind.HELP}
+COMMAND_KINDS = {
+    "start": InboundKind.START,
+    "menu": InboundKind.MENU,
+    "help": InboundKind.HELP,
+    "xoadulieu": InboundKind.ERASE,
+}
 ALLOWED_UPDATES = (Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY)
 
 
@@ -63,6 +69,8 @@ def to_inbound(update: Update) -> Inbound | None:
         return Inbound(key, InboundKind.ACTION, action=data if isinstance(data, str) else "")
     if update.message is not None:
         message = update.message
+        if message.contact is not None and message.contact.phone_number:
+            return Inbound(key, InboundKind.CONTACT, text=message.contact.phone_number)
         if message.text is None:
             return Inbound(key, InboundKind.UNSUPPORTED)
         kind = _command(message)

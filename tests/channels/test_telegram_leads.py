@@ -1,0 +1,147 @@
+"""A citizen's way from a question to an agent's call, through the real Application and the loopback Bot API
+(tests/fakes), on the real Service over SQLite and PostgreSQL: the answer on contributions, the calculator,
+"Hỏi cán bộ tư vấn", consent, the details (the phone number shared with Telegram's contact button), a
+restart in the middle, the confirmation; then the outbox worker notifies the area's agent, who claims the
+lead and marks it called."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.app import App, build
+from bot.channels.telegram import CHANNEL, RetryPolicy, build_application, running
+from bot.channels.telegram.outbox_sender import telegram_sender
+from bot.config import Settings
+from bot.core.leads import SYSTEM, LeadStatus
+from bot.storage import agents, leads
+from bot.storage.migrations import migrate
+from bot.workers.outbox import deliver_due
+from tests.databases import Store
+from tests.factories import KNOWLEDGE_DIR
+from tests.fakes.telegram_api import FakeTelegram, Sent
+from tests.fakes.telegram_updates import callback_query, contact_message, text_message
+
+pytestmark = pytest.mark.anyio
+
+CITIZEN = 3001
+AGENT = 3999
+OFFICE = -1003
+FAST = RetryPolicy(backoff=0.01)
+QUIET = 0.15  # seconds without a new message after which a reply is taken as complete
+START = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)  # Monday 09:00 in Hà Nội
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+async def fake_api() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram() as api:
+        yield api
+
+
+@asynccontextmanager
+async def bot_process(api: FakeTelegram, store: Store, clock: Clock) -> AsyncIterator[App]:
+    """One bot process as `python -m bot run` builds it, with its own connections, on the fake Bot API."""
+    settings = Settings(_env_file=None, database_url=store.url, knowledge_dir=KNOWLEDGE_DIR, office_chat_id=OFFICE)
+    app = replace(build(settings), database=store.open())
+    await migrate(app.database)
+    service = app.service(CHANNEL)
+    service.now = clock
+    try:
+        application = build_application(api.token, api.base_url, service.handle, policy=FAST)
+        async with running(application, poll_timeout=1):
+            app.telegram = application  # type: ignore[attr-defined]
+            yield app
+    finally:
+        await app.database.dispose()
+
+
+class Conversation:
+    def __init__(self, api: FakeTelegram) -> None:
+        self.api = api
+        self.update_id = 0
+        self.seen = 0
+
+    async def send(self, make: object, *args: object) -> list[Sent]:
+        """Deliver one update; the messages it was answered with (once no more come for a moment)."""
+        self.update_id += 1
+        self.api.enqueue(make(self.update_id, *args))  # type: ignore[operator]
+        await self.api.wait_for_replies(CITIZEN, self.seen + 1)
+        count = -1
+        while count != len(self.api.sent(CITIZEN)):
+            count = len(self.api.sent(CITIZEN))
+            await asyncio.sleep(QUIET)
+        new = self.api.sent(CITIZEN)[self.seen :]
+        self.seen += len(new)
+        return new
+
+    async def say(self, text: str) -> list[Sent]:
+        return await self.send(text_message, CITIZEN, text)
+
+    async def press(self, message: Sent, label: str) -> list[Sent]:
+        found = [data for text, data in message.buttons if text == label]
+        assert found, f"no button {label!r} in {message.buttons}"
+        return await self.send(callback_query, CITIZEN, found[0], message.message_id)
+
+
+def with_button(messages: list[Sent], label: str) -> Sent:
+    return next(m for m in messages if any(text == label for text, _ in m.buttons))
+
+
+async def test_from_a_question_to_the_agents_phone(fake_api: FakeTelegram, store: Store) -> None:
+    clock = Clock()
+    talk = Conversation(fake_api)
+    async with bot_process(fake_api, store, clock) as app:
+        async with app.database.transaction() as connection:
+            await agents.add(connection, AGENT, "Trần Văn Hòa", "qn-tien-yen", START)
+
+        answer = await talk.say("bhxh tu nguyen dong bao nhieu 1 thang")
+        income = await talk.press(with_button(answer, "Tính cho tôi"), "Tính cho tôi")
+        assert "mức thu nhập" in income[-1].text
+        group = await talk.say("3tr")
+        months = await talk.press(group[-1], "Không thuộc nhóm nào")
+        result = await talk.press(months[-1], "12 tháng")
+        assert "Hỏi cán bộ tư vấn" in [label for label, _ in result[-1].buttons]
+
+        consent = await talk.press(result[-1], "Hỏi cán bộ tư vấn")
+        assert "91/2025/QH15" in consent[-1].text and "180 ngày" in consent[-1].text
+        name = await talk.press(consent[-1], "Đồng ý")
+        assert "họ tên" in name[-1].text
+        phone = await talk.say("Lê Thị Mai")
+        assert phone[-1].asks_for_contact  # Telegram's "share my number" button under the text field
+
+    # The bot restarts while the citizen looks for the button: the flow waits in the database.
+    clock.now += timedelta(minutes=3)
+    async with bot_process(fake_api, store, clock) as app:
+        area = await talk.send(contact_message, CITIZEN, "+84 912 345 678")
+        assert area[0].remove_keyboard and "xã, phường" in area[-1].text
+        interest = await talk.say("x tien yen")
+        time_to_call = await talk.press(interest[-1], "BHXH tự nguyện")
+        done = await talk.press(time_to_call[-1], "Buổi sáng")
+        confirmation = "\n".join(message.text for message in done)
+        assert "Trần Văn Hòa" in confirmation and "Xã Tiên Yên" in confirmation and "0912 345 678" in confirmation
+        assert "/xoadulieu" in confirmation
+
+        async with app.database.transaction() as connection:
+            (lead,) = await leads.open_leads(connection, SYSTEM)
+        assert lead.status is LeadStatus.NEW and lead.calculator is not None
+        assert "BHXH tự nguyện, thu nhập 3.000.000 đồng/tháng, 12 tháng" in lead.calculator["summary"]
+
+        report = await deliver_due(app.database, telegram_sender(app.telegram.bot), clock)  # type: ignore[attr-defined]
+        assert report.sent == 1
+        [notice] = fake_api.sent(AGENT)
+        assert f"#{lead.id}" in notice.text and "Lê Thị Mai" in notice.text and "0912 345 678" in notice.text
+        assert "BHXH tự nguyện, thu nhập 3.000.000 đồng/tháng" in notice.text
+        assert [label for label, _ in notice.buttons][:2] == ["Nhận", "Đã gọi"]
