@@ -7,10 +7,10 @@ lead and marks it called."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -21,10 +21,9 @@ from bot.config import Settings
 from bot.core.leads import SYSTEM, LeadStatus
 from bot.storage import agents, leads
 from bot.storage.migrations import migrate
-from bot.workers.outbox import deliver_due
 from tests.databases import Store
 from tests.factories import KNOWLEDGE_DIR
-from tests.fakes.telegram_api import FakeTelegram, Sent
+from tests.fakes.telegram_api import TOKEN, FakeTelegram, Sent
 from tests.fakes.telegram_updates import callback_query, contact_message, text_message
 
 pytestmark = pytest.mark.anyio
@@ -34,15 +33,6 @@ AGENT = 3999
 OFFICE = -1003
 FAST = RetryPolicy(backoff=0.01)
 QUIET = 0.15  # seconds without a new message after which a reply is taken as complete
-START = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)  # Monday 09:00 in Hà Nội
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
@@ -52,20 +42,30 @@ async def fake_api() -> AsyncIterator[FakeTelegram]:
 
 
 @asynccontextmanager
-async def bot_process(api: FakeTelegram, store: Store, clock: Clock) -> AsyncIterator[App]:
-    """One bot process as `python -m bot run` builds it, with its own connections, on the fake Bot API."""
+async def bot_process(api: FakeTelegram, store: Store) -> AsyncIterator[App]:
+    """One bot process as `python -m bot run` builds it (service, agents' desk, outbox and deadline workers),
+    with its own connections, on the fake Bot API."""
     settings = Settings(_env_file=None, database_url=store.url, knowledge_dir=KNOWLEDGE_DIR, office_chat_id=OFFICE)
     app = replace(build(settings), database=store.open())
     await migrate(app.database)
-    service = app.service(CHANNEL)
-    service.now = clock
     try:
-        application = build_application(api.token, api.base_url, service.handle, policy=FAST)
-        async with running(application, poll_timeout=1):
-            app.telegram = application  # type: ignore[attr-defined]
+        service = app.service(CHANNEL)
+        application = build_application(api.token, api.base_url, service.handle, policy=FAST, desk=app.desk(CHANNEL))
+        async with running(application, poll_timeout=1), app.background(telegram_sender(application.bot)):
             yield app
     finally:
         await app.database.dispose()
+
+
+@pytest.fixture(autouse=True)
+def logs_are_clean(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """No traceback, no token, and never the citizen's name or phone number, at any level."""
+    caplog.set_level(logging.DEBUG)
+    yield
+    records = [r for when in ("setup", "call", "teardown") for r in caplog.get_records(when)]
+    assert [r.getMessage() for r in records if r.exc_info or r.exc_text] == []
+    for secret in (TOKEN.partition(":")[2], "Lê Thị Mai", "Mai", "912345678", "912 345 678"):
+        assert [r.getMessage() for r in records if secret in r.getMessage()] == []
 
 
 class Conversation:
@@ -101,11 +101,10 @@ def with_button(messages: list[Sent], label: str) -> Sent:
 
 
 async def test_from_a_question_to_the_agents_phone(fake_api: FakeTelegram, store: Store) -> None:
-    clock = Clock()
     talk = Conversation(fake_api)
-    async with bot_process(fake_api, store, clock) as app:
+    async with bot_process(fake_api, store) as app:
         async with app.database.transaction() as connection:
-            await agents.add(connection, AGENT, "Trần Văn Hòa", "qn-tien-yen", START)
+            await agents.add(connection, AGENT, "Trần Văn Hòa", "qn-tien-yen", app.now())
 
         answer = await talk.say("bhxh tu nguyen dong bao nhieu 1 thang")
         income = await talk.press(with_button(answer, "Tính cho tôi"), "Tính cho tôi")
@@ -123,8 +122,7 @@ async def test_from_a_question_to_the_agents_phone(fake_api: FakeTelegram, store
         assert phone[-1].asks_for_contact  # Telegram's "share my number" button under the text field
 
     # The bot restarts while the citizen looks for the button: the flow waits in the database.
-    clock.now += timedelta(minutes=3)
-    async with bot_process(fake_api, store, clock) as app:
+    async with bot_process(fake_api, store) as app:
         area = await talk.send(contact_message, CITIZEN, "+84 912 345 678")
         assert area[0].remove_keyboard and "xã, phường" in area[-1].text
         interest = await talk.say("x tien yen")
@@ -139,9 +137,32 @@ async def test_from_a_question_to_the_agents_phone(fake_api: FakeTelegram, store
         assert lead.status is LeadStatus.NEW and lead.calculator is not None
         assert "BHXH tự nguyện, thu nhập 3.000.000 đồng/tháng, 12 tháng" in lead.calculator["summary"]
 
-        report = await deliver_due(app.database, telegram_sender(app.telegram.bot), clock)  # type: ignore[attr-defined]
-        assert report.sent == 1
-        [notice] = fake_api.sent(AGENT)
+        [notice] = await fake_api.wait_for_replies(AGENT, 1)
         assert f"#{lead.id}" in notice.text and "Lê Thị Mai" in notice.text and "0912 345 678" in notice.text
         assert "BHXH tự nguyện, thu nhập 3.000.000 đồng/tháng" in notice.text
         assert [label for label, _ in notice.buttons][:2] == ["Nhận", "Đã gọi"]
+
+        fake_api.enqueue(agent_press(900, notice, "Nhận"))
+        claimed = await fake_api.wait_until(lambda: shown(fake_api, "Đã nhận"), 5.0, "the lead shown as claimed")
+        fake_api.enqueue(agent_press(901, claimed, "Đã gọi"))
+        await fake_api.wait_until(lambda: shown(fake_api, "Đã gọi"), 5.0, "the lead shown as called")
+
+        async with app.database.transaction() as connection:
+            history = await leads.history(connection, lead.id)
+        assert [(h.from_status, h.to_status) for h in history] == [
+            (None, LeadStatus.NEW),
+            (LeadStatus.NEW, LeadStatus.CLAIMED),
+            (LeadStatus.CLAIMED, LeadStatus.CALLED),
+        ]
+        assert {h.actor for h in history[1:]} == {f"agent:{AGENT}"}
+    assert len(fake_api.sent(AGENT)) == 1  # one notification, edited in place: never a second copy
+
+
+def agent_press(update_id: int, message: Sent, label: str) -> dict:
+    [data] = [action for text, action in message.buttons if text == label]
+    return callback_query(update_id, AGENT, data, message_id=message.message_id)
+
+
+def shown(api: FakeTelegram, status: str) -> Sent | None:
+    """The agent's notification once it shows the status."""
+    return next((m for m in api.sent(AGENT) if status in m.text), None)
