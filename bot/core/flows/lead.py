@@ -50,9 +50,25 @@ def parse_consent(inbound: Inbound, context: Context) -> Answer:
     raise Invalid(context.message("lead_consent_again"))
 
 
+# "tên tôi là Lan", "mình là Lan", "em tên Lan": the words before the name, folded.
+_NAME_PREFIX = re.compile(
+    r"^(?:(?:ho\s+)?ten\s+(?:cua\s+)?(?:toi|minh|em|tui|chau|con|anh|chi)\s+(?:la\s+)?"
+    r"|(?:toi|minh|em|tui|chau|con)\s+(?:ten\s+)?la\s+"
+    r"|(?:toi|minh|em|tui|chau|con)\s+ten\s+)"
+)
+_PHONE_IN_TEXT = re.compile(r"\+?\d[\d .()-]{6,}\d")
+
+
+def _without_name_prefix(text: str) -> str:
+    """The name without "tên tôi là" and the like (matched without diacritics, cut from the typed text)."""
+    folded = fold(text)
+    match = _NAME_PREFIX.match(folded) if len(folded) == len(text) else None
+    return text[match.end() :] if match else text
+
+
 def parse_name(inbound: Inbound, context: Context) -> Answer:
     """A person's name as typed, with each word capitalised: "nguyễn thị lan" -> "Nguyễn Thị Lan"."""
-    name = " ".join(inbound.text.split())
+    name = _without_name_prefix(" ".join(inbound.text.split()))
     words = name.split(" ")
     if not MIN_NAME <= len(name) <= MAX_NAME or len(words) > MAX_NAME_WORDS or not _NAME_CHARACTERS.match(name):
         raise Invalid(context.message("lead_invalid_name"))
@@ -64,7 +80,13 @@ def parse_phone_answer(inbound: Inbound, context: Context) -> Answer:
     try:
         return parse_phone(inbound.text).e164
     except PhoneError as error:
-        raise Invalid(str(error)) from None
+        found = _PHONE_IN_TEXT.search(inbound.text)  # "số của mình là 0912 345 678 nhé"
+        if found is None or found.group() == inbound.text.strip():
+            raise Invalid(str(error)) from None
+        try:
+            return parse_phone(found.group()).e164
+        except PhoneError as inner:
+            raise Invalid(str(inner)) from None
 
 
 def parse_area(inbound: Inbound, context: Context) -> Answer:

@@ -209,3 +209,19 @@ def test_an_idle_request_forgets_the_name(chat_kb) -> None:
     chat.now += timedelta(hours=1)
     chat.say("bhyt học sinh")
     assert "Thu" not in repr(chat.session)
+
+
+@pytest.mark.parametrize(
+    ("typed", "name"),
+    [("tên tôi là nguyễn văn an", "Nguyễn Văn An"), ("mình là Lan", "Lan"), ("em tên Hoa", "Hoa")],
+)
+def test_a_name_given_in_a_sentence_is_the_name_alone(typed: str, name: str, chat_kb) -> None:
+    assert parse_name(Inbound(CHAT, InboundKind.TEXT, text=typed), Context(chat_kb[0], TODAY)) == name
+
+
+def test_a_phone_number_inside_a_sentence_is_found(chat_kb) -> None:
+    chat = Chat(*chat_kb)
+    chat.press(consent(chat), "Đồng ý")
+    chat.say("Hoàng Thị Thu")
+    chat.say("số của mình là 0912 345 678 nha")
+    assert chat.session.flow is not None and chat.session.flow.answer("phone") == "+84912345678"
