@@ -254,8 +254,9 @@ class Desk:
             raise ValueError(f"not a desk command: {name}")
 
         async def work(connection: AsyncConnection, actor: Actor | None) -> DeskAnswer:
-            if actor is None:
-                return DeskAnswer((Reply(NOT_AN_AGENT),), summary=f"/{name}: not an agent")
+            if actor is None:  # the chat id is what staff need to register an agent
+                refusal = f"{NOT_AN_AGENT}\nMã chat của anh/chị: {chat_id}"
+                return DeskAnswer((Reply(refusal),), summary=f"/{name}: not an agent")
             return await handler(connection, actor, argument.strip())
 
         return await self._run(chat_id, update_id, work)

@@ -285,7 +285,9 @@ async def test_leads_lists_the_agents_own_open_leads_with_a_button_each(office: 
 
 async def test_leads_says_so_when_there_is_none_or_the_chat_is_no_agent(office: Office) -> None:
     assert [r.text for r in (await office.command(AGENT_B, "leads")).replies] == [NO_OPEN_LEADS]
-    assert [r.text for r in (await office.command(CITIZEN_CHAT, "leads")).replies] == [NOT_AN_AGENT]
+    assert [r.text for r in (await office.command(CITIZEN_CHAT, "leads")).replies] == [
+        f"{NOT_AN_AGENT}\nMã chat của anh/chị: {CITIZEN_CHAT}"
+    ]
 
 
 async def test_staff_see_every_open_lead(office: Office) -> None:
@@ -388,7 +390,7 @@ async def test_themlead_by_staff_needs_an_area_and_goes_to_the_areas_agent(offic
 
 async def test_themlead_from_a_chat_that_is_no_agent_is_refused(office: Office) -> None:
     answer = await office.command(CITIZEN_CHAT, "themlead", "Nguyễn Văn An, 0912 345 678, Tiên Yên")
-    assert [r.text for r in answer.replies] == [NOT_AN_AGENT]
+    assert [r.text for r in answer.replies] == [f"{NOT_AN_AGENT}\nMã chat của anh/chị: {CITIZEN_CHAT}"]
 
 
 def test_the_form_reads_name_phone_area_interest_and_call_time() -> None:

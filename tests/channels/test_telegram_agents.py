@@ -33,8 +33,8 @@ from bot.workers.outbox import OutboxPolicy
 from tests.databases import Store
 from tests.factories import TODAY
 from tests.fakes.telegram_api import TOKEN, FakeTelegram, Sent
-from tests.fakes.telegram_updates import callback_query, command, text_message
-from tests.lead_factories import AREAS, CONTEXT, NAME, NOW, PHONE, migrated, new_lead
+from tests.fakes.telegram_updates import callback_query, chat, command, text_message
+from tests.lead_factories import AREAS, CONTEXT, NAME, NOW, OFFICE_CHAT, PHONE, migrated, new_lead
 
 pytestmark = pytest.mark.anyio
 
@@ -126,10 +126,16 @@ def labels_and_actions(lead: LeadRecord, status: LeadStatus) -> list[tuple[str, 
     return [(button.label, button.action) for button in lead_buttons(lead.id, status)]
 
 
-async def press(api: FakeTelegram, update_id: int, chat_id: int, message: Sent, label: str) -> None:
-    """The agent presses the button with this label under the message, as it is shown now."""
+async def press(
+    api: FakeTelegram, update_id: int, chat_id: int, message: Sent, label: str, group: bool = False
+) -> None:
+    """The agent presses the button with this label under the message, as it is shown now (in a group chat:
+    the office chat is one)."""
     [data] = [action for shown, action in message.buttons if shown == label]
-    api.enqueue(callback_query(update_id, chat_id, data, message_id=message.message_id))
+    update = callback_query(update_id, chat_id, data, message_id=message.message_id)
+    if group:
+        update["callback_query"]["message"]["chat"] = chat(chat_id, "supergroup")
+    api.enqueue(update)
 
 
 async def edited(api: FakeTelegram, chat_id: int, status: str, count: int) -> Sent:
@@ -279,8 +285,36 @@ async def test_themlead_then_ghichu_then_leads_from_the_agents_chat(
     assert "Đã ghi chú vào yêu cầu #2" in noted.text
     assert "Yêu cầu đang mở của anh/chị (2)" in listing.text and "Lê Văn Cường" in listing.text
     assert [label for label, _ in listing.buttons] == [f"#1 {NAME}", "#2 Lê Văn Cường"]
-    assert refused.text == NOT_AN_AGENT
+    assert refused.text == f"{NOT_AN_AGENT}\nMã chat của anh/chị: {CITIZEN_CHAT}"
     assert greeting.text == real_kb.message("greeting")  # the citizen's path is untouched
     async with office.database.transaction() as connection:
         [_, note] = await leads.history(connection, 2)
     assert note.note == "Gặp ở chợ, hẹn tối gọi"
+
+
+# -- deadlines and the office chat --------------------------------------------------------------------
+
+
+async def test_an_overdue_lead_is_reminded_to_the_agent_and_the_office_chat_hands_it_to_its_queue(
+    office: Office, real_kb: KnowledgeBase, real_matcher: Matcher
+) -> None:
+    assert office.lead.due_at is not None
+    office.clock.now = office.lead.due_at + timedelta(minutes=1)
+    async with FakeTelegram() as api, bot_with_workers(api, office, real_kb, real_matcher):
+        [_, reminder] = await api.wait_for_replies(AGENT_A, 2)
+        [escalation] = await api.wait_for_replies(OFFICE_CHAT, 1)
+        assert f"Nhắc lại: yêu cầu #{office.lead.id} đã quá hạn" in reminder.text
+        assert "quá hạn liên hệ (đại lý Đại lý A)" in escalation.text
+        await press(api, 1, OFFICE_CHAT, escalation, "Chuyển", group=True)
+        menu = await edited(api, OFFICE_CHAT, "Chuyển cho ai?", 1)
+        assert [label for label, _ in menu.buttons] == ["Văn phòng", "Quay lại"]
+        await press(api, 2, OFFICE_CHAT, menu, "Văn phòng", group=True)
+        moved = await edited(api, OFFICE_CHAT, "Đã chuyển yêu cầu", 2)
+        [_, queued] = await api.wait_for_replies(OFFICE_CHAT, 2)
+    assert moved.buttons == labels_and_actions(office.lead, LeadStatus.NEW)  # staff may still act on it
+    assert "Chưa có đại lý phụ trách" in queued.text
+    lead = await office.lead_now()
+    assert (lead.agent_id, lead.status) == (None, LeadStatus.NEW)
+    assert [(h.from_status, h.to_status, h.actor) for h in await office.history()][1:] == [
+        (LeadStatus.NEW, LeadStatus.NEW, f"staff:{OFFICE_CHAT}")
+    ]
