@@ -46,7 +46,6 @@ from bot.core.leads import (
     LeadAction,
     LeadRecord,
     NewLead,
-    TransitionError,
     lead_buttons,
     may_handle,
 )
@@ -59,7 +58,7 @@ from bot.storage import leads as lead_store
 from bot.storage import updates
 from bot.storage.agents import Agent
 from bot.storage.db import Database
-from bot.storage.leads import LeadContext, LeadNotFound, NotAllowed
+from bot.storage.leads import LeadContext, LeadErased, LeadNotFound, NotAllowed
 
 log = logging.getLogger(__name__)
 
@@ -305,8 +304,8 @@ class Desk:
 
     async def _press(self, connection: AsyncConnection, actor: Actor, data: DeskData) -> DeskAnswer:
         what = f"lead {data.lead_id} {data.operation}"
-        try:
-            lead = await lead_store.get(connection, data.lead_id)
+        try:  # locked until the transaction ends: no other press changes it in between
+            lead = await lead_store.get(connection, data.lead_id, lock=True)
         except LeadNotFound:
             return DeskAnswer((Reply(f"Không tìm thấy yêu cầu #{data.lead_id}."),), summary=f"{what}: not found")
         if not may_handle(actor, lead):
@@ -322,10 +321,7 @@ class Desk:
             return self._stale(lead, actor, action)
         if action == LeadAction.TRANSFER:
             return await self._transfer_menu(connection, actor, lead)
-        try:
-            moved = await lead_store.act(connection, lead.id, action, actor, self.now())
-        except TransitionError:  # changed since it was read: another press got there first
-            return self._stale(await lead_store.get(connection, lead.id), actor, action)
+        moved = await lead_store.act(connection, lead.id, action, actor, self.now())
         log.info("desk: lead %s %s -> %s", lead.id, action.value, moved.status.value)
         return DeskAnswer(edit=self.card(moved, actor), summary=f"{what} -> {moved.status.value}")
 
@@ -411,7 +407,7 @@ class Desk:
             return DeskAnswer((Reply(f"Không tìm thấy yêu cầu #{lead_id}."),), summary=f"/ghichu {lead_id}: not found")
         except NotAllowed:
             return DeskAnswer((Reply(NOT_YOURS),), summary=f"/ghichu {lead_id}: not allowed")
-        except ValueError:
+        except LeadErased:
             erased = f"Yêu cầu #{lead_id} đã xóa dữ liệu cá nhân: không ghi chú thêm được."
             return DeskAnswer((Reply(erased),), summary=f"/ghichu {lead_id}: anonymised")
         log.info("desk: lead %s note added", lead_id)
@@ -419,10 +415,10 @@ class Desk:
         return DeskAnswer((Reply(done),), summary=f"/ghichu {lead_id}")
 
     async def _offline_lead(self, connection: AsyncConnection, actor: Actor, argument: str) -> DeskAnswer:
-        agent = await agent_store.by_id(connection, actor.agent_id) if actor.agent_id is not None else None
-        own_area = next((area for area in self.areas if agent and area.code == agent.area_code), None)
         if not argument:
             return DeskAnswer((Reply(USAGE_OFFLINE),), summary="/themlead: usage")
+        agent = await agent_store.by_id(connection, actor.agent_id) if actor.agent_id is not None else None
+        own_area = next((area for area in self.areas if agent and area.code == agent.area_code), None)
         try:
             form = parse_offline_lead(argument, self.areas, own_area)
         except FormError as exc:

@@ -320,6 +320,20 @@ async def test_ghichu_on_someone_elses_lead_changes_nothing(office: Office) -> N
     assert len(await office.history()) == 1
 
 
+async def test_a_lead_withdrawn_by_the_citizen_takes_no_note_and_no_action(office: Office) -> None:
+    async with office.database.transaction() as connection:
+        await leads.withdraw(connection, "telegram:777", CONTEXT, NOW)
+    noted = await office.command(AGENT_A, "ghichu", f"{office.lead.id} số mới 0987")
+    pressed = await office.press(AGENT_A, f"lead:{office.lead.id}:called")
+
+    assert [r.text for r in noted.replies] == [
+        f"Yêu cầu #{office.lead.id} đã xóa dữ liệu cá nhân: không ghi chú thêm được."
+    ]
+    assert "Người dân rút lại đồng ý" in pressed.replies[0].text
+    assert pressed.edit is not None and NAME not in pressed.edit.text and pressed.edit.buttons == ()
+    assert [entry.to_status for entry in await office.history()] == [LeadStatus.NEW, LeadStatus.WITHDRAWN]
+
+
 # -- /themlead ----------------------------------------------------------------------------------------
 
 

@@ -59,6 +59,10 @@ class NotAllowed(PermissionError):
     """The actor may not see or change this lead."""
 
 
+class LeadErased(ValueError):
+    """The lead's personal data was erased (withdrawn or past retention): nothing personal is added to it."""
+
+
 @dataclass(frozen=True)
 class LeadContext:
     """What rendering and routing need from configuration and the knowledge files."""
@@ -254,13 +258,13 @@ async def act(
 
 
 async def add_note(connection: AsyncConnection, lead_id: int, actor: Actor, now: datetime, note: str) -> LeadRecord:
-    """A note in the lead's history, its status unchanged (/ghichu). LeadNotFound, NotAllowed, or ValueError
-    for a lead whose personal data was erased (a note may hold some)."""
+    """A note in the lead's history, its status unchanged (/ghichu). LeadNotFound, NotAllowed, or LeadErased
+    (a note may hold personal data)."""
     lead = await get(connection, lead_id, lock=True)
     if not may_handle(actor, lead):
         raise NotAllowed(f"yêu cầu #{lead_id} không phải của bạn")
     if lead.anonymised_at is not None:
-        raise ValueError(f"yêu cầu #{lead_id} đã xóa dữ liệu cá nhân")
+        raise LeadErased(f"yêu cầu #{lead_id} đã xóa dữ liệu cá nhân")
     await connection.execute(update(leads).where(leads.c.id == lead_id).values(updated_at=utc(now)))
     await _history(connection, lead_id, actor, now, lead.status, lead.status, note)
     return await get(connection, lead_id)
