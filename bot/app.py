@@ -28,6 +28,7 @@ from bot.storage.migrations import migrate
 from bot.workers.background import background
 from bot.workers.calendar import ContactDeadline, contact_deadline
 from bot.workers.outbox import OutboxPolicy
+from bot.workers.retention import Retention
 
 CONSOLE = "console"  # the console's channel name, and its one chat's session key
 OTHER_AREA_NAME = "Nơi khác (ngoài danh sách xã/phường)"
@@ -138,9 +139,10 @@ class App:
         )
 
     def background(self, send: Sender) -> AbstractAsyncContextManager[None]:
-        """The outbox and lead-deadline workers, running while the returned context is entered."""
+        """The outbox, lead-deadline and retention workers, running while the returned context is entered."""
         policy = OutboxPolicy(poll_seconds=self.settings.outbox_poll_seconds)
-        return background(self.database, send, self.lead_context(), policy=policy)
+        retention = Retention(self.settings.lead_retention_days, self.flow_idle)
+        return background(self.database, send, self.lead_context(), policy=policy, retention=retention)
 
 
 def lead_setup(settings: Settings) -> LeadSetup:

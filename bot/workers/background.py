@@ -1,4 +1,5 @@
-"""The background workers of a running bot: outbox delivery and the lead deadlines, started and stopped together.
+"""The background workers of a running bot: outbox delivery, the lead deadlines and the retention sweep
+(bot.workers.retention), started and stopped together.
 
     async with background(database, send, context):      # both run while the block does
         await serve(...)
@@ -22,6 +23,7 @@ from bot.storage.db import Database
 from bot.storage.leads import LeadContext
 from bot.workers.lead_deadlines import CHECK_EVERY_SECONDS, run_deadlines
 from bot.workers.outbox import Clock, OutboxPolicy, run_outbox, utc_clock
+from bot.workers.retention import Retention, run_retention
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +54,7 @@ async def background(
     policy: OutboxPolicy | None = None,
     deadline_every_seconds: float = CHECK_EVERY_SECONDS,
     grace: float = GRACE_SECONDS,
+    retention: Retention | None = None,
 ) -> AsyncIterator[None]:
     stop = asyncio.Event()
     policy = policy or OutboxPolicy()
@@ -66,7 +69,12 @@ async def background(
             name="lead-deadlines",
         ),
     ]
-    log.info("background workers started: outbox, lead deadlines")
+    if retention is not None:
+        sweep = asyncio.create_task(
+            supervised("retention", lambda: run_retention(database, retention, stop, clock), stop), name="retention"
+        )
+        workers.append(sweep)
+    log.info("background workers started: %s", ", ".join(task.get_name() for task in workers))
     try:
         yield
     finally:
