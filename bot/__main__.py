@@ -41,6 +41,7 @@ from bot.core.evaluation import Example, evaluate, format_table
 from bot.core.knowledge import KnowledgeBase, KnowledgeError, required_topic_ids
 from bot.core.lead_export import HEADERS as LEAD_HEADERS
 from bot.core.lead_export import Cell, export_row
+from bot.core.lead_setup import LeadSetupError
 from bot.core.leads import STATUS_LABELS, ConsentTextError, LeadStatus
 from bot.core.policy import PolicyError
 from bot.core.types import Inbound, InboundKind, Outcome, Reply, Session
@@ -111,6 +112,8 @@ def _app(settings: Settings) -> App:
         return build(settings)
     except KnowledgeError as exc:
         sys.exit(f"Không tải được kho kiến thức: {exc}\nChạy `python -m bot kb validate` để xem chi tiết.")
+    except (AreaError, ConsentTextError, LeadSetupError) as exc:  # areas.yaml, leads.yaml
+        sys.exit(f"Không tải được cấu hình nhận yêu cầu gọi lại: {exc}")
     except DatabaseUrlError as exc:
         sys.exit(f"DATABASE_URL: {exc}")
 
@@ -278,6 +281,8 @@ def cmd_calc(settings: Settings, args: argparse.Namespace) -> int:
         kb = load_knowledge(settings.knowledge_dir)
     except KnowledgeError as exc:
         sys.exit(f"Không tải được kho kiến thức: {exc}\nChạy `python -m bot kb validate` để xem chi tiết.")
+    except (AreaError, ConsentTextError, LeadSetupError) as exc:  # areas.yaml, leads.yaml
+        sys.exit(f"Không tải được cấu hình nhận yêu cầu gọi lại: {exc}")
     try:
         result, text = args.calculate(kb, args.date or today_in(settings.timezone), args)
     except (CalcError, PolicyError) as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +16,7 @@ from bot.core.types import Session
 from bot.storage import sessions
 from bot.storage.db import Database
 from bot.storage.migrations import current_revision, head_revision
-from tests.factories import PROJECT_ROOT
+from tests.factories import KNOWLEDGE_DIR, PROJECT_ROOT
 
 QUESTION = "Làm mất thẻ bảo hiểm y tế thì xin cấp lại thế nào?"
 
@@ -237,3 +238,12 @@ async def stored_session(url: str, chat: str) -> Session | None:
 async def revision_of(url: str) -> str | None:
     async with Database(url) as database:
         return await current_revision(database)
+
+
+def test_a_broken_areas_file_is_a_clear_message_not_a_traceback(tmp_path: Path) -> None:
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE_DIR, knowledge)
+    (knowledge / "areas.yaml").write_text("areas: 5\n", encoding="utf-8")
+    result = run_bot("ask", "xin chào", extra_env={"KNOWLEDGE_DIR": str(knowledge)})
+    assert result.returncode == 1
+    assert "areas.yaml" in result.stderr and "Traceback" not in result.stderr
