@@ -43,7 +43,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +66,7 @@ RESULTS = ROOT / "bench" / "results" / "e2e.json"
 DEV_QUESTIONS = ROOT.parent / "shared" / "eval" / "dev.jsonl"
 POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"  # trust auth; databases are made from here
 FIRST_CHAT_ID = 500_000_001
+MAX_DRAWS_PER_CHAT = 10_000  # inputs tried for one chat before the workload is given up
 
 TELEGRAM_CAP = 30  # messages per second one bot may send (Telegram's broadcast limit)
 TARGET_P99_MS = 50.0  # on SQLite
@@ -124,11 +125,10 @@ async def environment() -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Input:
-    """Something a citizen sends, and the reply the bot must give to it."""
+    """Something a citizen sends."""
 
     kind: str  # "text", "command" or "button"
     value: str  # the text, the command's name or the button's callback data
-    reply: ReplyKey
 
     def update(self, update_id: int, chat_id: int) -> dict[str, Any]:
         if self.kind == "command":
@@ -144,27 +144,30 @@ class Message:
     chat_id: int
     position: int  # 0 for the chat's first message
     input: Input
+    reply: ReplyKey  # what the bot must answer to it, given the chat's earlier messages
 
     @property
     def update(self) -> dict[str, Any]:
         return self.input.update(self.update_id, self.chat_id)
 
 
-def expected_reply(app: App, kind: str, value: str) -> ReplyKey | None:
-    """What the bot sends for this input, as one message; None if it takes several (they are left out).
+def expected_reply(app: App, given: Input, session: Session) -> tuple[ReplyKey | None, Session]:
+    """What the bot sends for this input in a chat whose session is `session`, as one message (None if it
+    takes several: such inputs are left out), and the chat's session afterwards.
 
-    The reply does not depend on the chat's session for these inputs (the session only records what was
-    answered and offered), so a fresh session stands in for every chat.
+    The reply can depend on the session (a guided calculator in progress reads the next text as its answer,
+    the call-back offer is made once), so each chat's conversation is played through the core in order.
     """
-    update = Update.de_json(Input(kind, value, ("", ())).update(1, FIRST_CHAT_ID), None)
+    update = Update.de_json(given.update(1, FIRST_CHAT_ID), None)
     inbound = to_inbound(update)
     assert inbound is not None
-    outcome = app.handle(inbound, Session(inbound.chat))
+    outcome = app.handle(replace(inbound, chat=session.chat), session)
+    after = outcome.session if outcome.session is not None else session
     parts = [part for reply in outcome.replies for part in render(reply)]
     if len(parts) != 1:
-        return None
+        return None, after
     keyboard = parts[0].keyboard.inline_keyboard if parts[0].keyboard else ()
-    return parts[0].html, tuple((b.text, b.callback_data or "") for row in keyboard for b in row)
+    return (parts[0].html, tuple((b.text, b.callback_data or "") for row in keyboard for b in row)), after
 
 
 def sent_reply(sent: Sent) -> ReplyKey:
@@ -176,35 +179,40 @@ def citizen_inputs(app: App) -> dict[str, list[Input]]:
     questions = [json.loads(line)["q"] for line in DEV_QUESTIONS.read_text(encoding="utf-8").splitlines() if line]
     buttons = ["m", *(f"s:{item.subject}" for item in app.kb.menu if item.subject)]
     buttons += [f"a:{entry.id}" for entry in app.kb.entries.values() if entry.answerable]
-    candidates = {
-        "text": [("text", q) for q in dict.fromkeys(questions)],
-        "command": [("command", name) for name in ("start", "help", "menu")],
-        "button": [("button", data) for data in buttons],
+    return {
+        "text": [Input("text", q) for q in dict.fromkeys(questions)],
+        "command": [Input("command", name) for name in ("start", "help", "menu")],
+        "button": [Input("button", data) for data in buttons],
     }
-    inputs: dict[str, list[Input]] = {}
-    for group, pairs in candidates.items():
-        replies = [(kind, value, expected_reply(app, kind, value)) for kind, value in pairs]
-        inputs[group] = [Input(kind, value, reply) for kind, value, reply in replies if reply is not None]
-    return inputs
 
 
 def burst_of_messages(app: App, chats: int, per_chat: int, seed: int = 2026) -> list[Message]:
     """`per_chat` messages from each of `chats` chats, in a random interleaving that keeps each chat's order.
 
     Four in ten chats open with /start; then three of four messages are dev questions, one in ten a command
-    and the rest button presses. The replies within one chat all differ (see the module's docstring).
+    and the rest button presses. Each chat's conversation is played through the core as it is chosen, so a
+    message's expected reply is the one it gets after the chat's earlier messages; the replies within one
+    chat all differ (see the module's docstring).
     """
     rng = random.Random(seed)
     inputs = citizen_inputs(app)
     groups, weights = ["text", "command", "button"], [0.75, 0.10, 0.15]
-    start = next(i for i in inputs["command"] if i.value == "start")
-    conversations: dict[int, list[Input]] = {}
+    start = Input("command", "start")
+    conversations: dict[int, list[tuple[Input, ReplyKey]]] = {}
     for chat_id in range(FIRST_CHAT_ID, FIRST_CHAT_ID + chats):
-        chosen = [start] if rng.random() < 0.4 else []
+        session = Session(chat_key(chat_id))
+        chosen: list[tuple[Input, ReplyKey]] = []
+        first = [start] if rng.random() < 0.4 else []
+        draws = 0
         while len(chosen) < per_chat:
-            candidate = rng.choice(inputs[rng.choices(groups, weights)[0]])
-            if all(candidate.reply != earlier.reply for earlier in chosen):
-                chosen.append(candidate)
+            draws += 1
+            if draws > MAX_DRAWS_PER_CHAT:
+                raise RuntimeError(f"no {per_chat} inputs with different replies found for chat {chat_id}")
+            candidate = first.pop() if first else rng.choice(inputs[rng.choices(groups, weights)[0]])
+            reply, after = expected_reply(app, candidate, session)
+            if reply is not None and all(reply != earlier for _, earlier in chosen):
+                chosen.append((candidate, reply))
+                session = after
         conversations[chat_id] = chosen
     turns = [chat_id for chat_id in conversations for _ in range(per_chat)]
     rng.shuffle(turns)
@@ -213,7 +221,8 @@ def burst_of_messages(app: App, chats: int, per_chat: int, seed: int = 2026) -> 
     for update_id, chat_id in enumerate(turns, start=1):
         position = positions[chat_id]
         positions[chat_id] += 1
-        messages.append(Message(update_id, chat_id, position, conversations[chat_id][position]))
+        given, reply = conversations[chat_id][position]
+        messages.append(Message(update_id, chat_id, position, given, reply))
     return messages
 
 
@@ -439,7 +448,7 @@ class Replies:
 
     @classmethod
     def collect(cls, messages: list[Message], sent: list[Sent]) -> Replies:
-        answers = {(m.chat_id, m.input.reply): m.update_id for m in messages}
+        answers = {(m.chat_id, m.reply): m.update_id for m in messages}
         replies = cls({m.update_id: [] for m in messages})
         for message in sent:
             update_id = answers.get((message.chat_id, sent_reply(message)))
@@ -884,7 +893,7 @@ async def run(args: argparse.Namespace) -> dict:
     messages = burst_of_messages(app, args.chats, args.per_chat)
     kinds = Counter(m.input.kind for m in messages)
     print(f"workload: {len(messages):,} messages from {args.chats:,} chats, {args.per_chat} each; "
-          f"{dict(kinds)}; {len({m.input.reply for m in messages})} distinct replies")  # fmt: skip
+          f"{dict(kinds)}; {len({m.reply for m in messages})} distinct replies")  # fmt: skip
     paced = messages[: int(TELEGRAM_CAP * args.paced_seconds)]
     results = []
     for scenario in SCENARIOS:

@@ -8,21 +8,36 @@ The file runs in WAL mode so readers never wait for the writer, and a writer wai
 for the lock before SQLite reports "database is locked". On PostgreSQL a transaction is an ordinary READ
 COMMITTED one; the repositories lock rows where they need to, and a lock is waited for up to the same
 `busy_timeout_ms` (PostgreSQL's lock_timeout) before the statement fails.
+
+Two things keep SQLite cheap per message (bench/bench_e2e.py measures them):
+
+- The transactions of one process take turns on an asyncio lock before BEGIN IMMEDIATE. SQLite would
+  serialise them anyway, but a transaction that finds the file locked polls for it with growing sleeps
+  (1, 2, 5, 10 ms, …) in its driver thread; on the lock it starts the moment the previous one ends. Other
+  processes still wait at BEGIN IMMEDIATE, up to `busy_timeout_ms`; a transaction of this process waits as
+  long on the lock and then fails as SQLite would ("database is locked", so it is retried like one).
+- aiosqlite runs each call on the connection's own thread, and SQLAlchemy makes four calls per statement
+  (open a cursor, execute, fetch, close), each a round trip between threads. `PrefetchingConnection` runs a
+  statement and reads all its rows in one round trip, and opens and closes its cursor there too.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator
+from collections import deque
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import aiosqlite
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 SQLITE = "sqlite"
@@ -72,6 +87,103 @@ def _switch_to_wal(cursor: Any) -> None:
             raise
 
 
+Rows = list[Any]
+Description = tuple[tuple[Any, ...], ...] | None
+
+
+def _run(
+    connection: sqlite3.Connection, sql: str, parameters: Any, many: bool
+) -> tuple[Description, int, int | None, Rows]:
+    """On the connection's thread: one statement, its rows and what the cursor tells about it."""
+    cursor = connection.cursor()
+    try:
+        if many:
+            cursor.executemany(sql, parameters)
+        else:
+            cursor.execute(sql, parameters)
+        rows = cursor.fetchall() if cursor.description else []
+        return cursor.description, cursor.rowcount, cursor.lastrowid, rows
+    finally:
+        cursor.close()
+
+
+class PrefetchingCursor:
+    """The part of aiosqlite's Cursor that SQLAlchemy uses, with every row read as the statement runs."""
+
+    arraysize = 1
+
+    def __init__(self, connection: PrefetchingConnection) -> None:
+        self._connection = connection
+        self._rows: deque[Any] = deque()
+        self.description: Description = None
+        self.rowcount = -1
+        self.lastrowid: int | None = None
+
+    async def __aenter__(self) -> PrefetchingCursor:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        self._rows.clear()
+
+    async def _run(self, sql: str, parameters: Any, many: bool) -> PrefetchingCursor:
+        connection = self._connection
+        self.description, self.rowcount, self.lastrowid, rows = await connection._execute(
+            _run, connection._conn, sql, parameters, many
+        )
+        self._rows = deque(rows)
+        return self
+
+    async def execute(self, sql: str, parameters: Iterable[Any] | None = None) -> PrefetchingCursor:
+        return await self._run(sql, () if parameters is None else parameters, many=False)
+
+    async def executemany(self, sql: str, parameters: Iterable[Iterable[Any]]) -> PrefetchingCursor:
+        return await self._run(sql, parameters, many=True)
+
+    async def fetchone(self) -> Any:
+        return self._rows.popleft() if self._rows else None
+
+    async def fetchmany(self, size: int | None = None) -> Sequence[Any]:
+        count = min(len(self._rows), self.arraysize if size is None else size)
+        return [self._rows.popleft() for _ in range(count)]
+
+    async def fetchall(self) -> Sequence[Any]:
+        rows = list(self._rows)
+        self._rows.clear()
+        return rows
+
+    async def close(self) -> None:
+        self._rows.clear()
+
+
+class PrefetchingConnection(aiosqlite.Connection):
+    """aiosqlite's connection (its thread, commit, rollback, close) with cursors that cost one thread round
+    trip per statement instead of four."""
+
+    def cursor(self) -> PrefetchingCursor:  # type: ignore[override]
+        return PrefetchingCursor(self)
+
+    async def rollback(self) -> None:
+        """Roll back, without a round trip when no transaction is open: SQLAlchemy's pool rolls back every
+        connection it gets back, also after a commit."""
+        if self._connection is not None and not self._connection.in_transaction:
+            return
+        await super().rollback()
+
+
+async def _open_sqlite(database: str, **kwargs: Any) -> aiosqlite.Connection:
+    connection = PrefetchingConnection(partial(sqlite3.connect, database, **kwargs), iter_chunk_size=64)
+    connection._thread.daemon = True  # as SQLAlchemy does for aiosqlite's own connections
+    return await connection
+
+
+def _locked_error(waited_ms: int) -> OperationalError:
+    """What SQLite raises when the write lock stays taken, for a wait on this process's own lock."""
+    error = sqlite3.OperationalError("database is locked")
+    error.sqlite_errorcode = SQLITE_BUSY  # type: ignore[attr-defined]
+    error.sqlite_errorname = "SQLITE_BUSY"  # type: ignore[attr-defined]
+    return OperationalError(f"waiting {waited_ms} ms for this process's other transactions", None, error)
+
+
 class Database:
     """An async engine and its transactions. Use `async with Database(url) as db:` or call `dispose()`."""
 
@@ -90,6 +202,7 @@ class Database:
             raise ValueError("a schema can only be chosen on PostgreSQL")
         self.schema = schema
         self.busy_timeout_ms = busy_timeout_ms
+        self._turns: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None  # SQLite: see the docstring
         if self.dialect == SQLITE:
             self.engine = self._sqlite_engine()
         else:
@@ -97,6 +210,10 @@ class Database:
 
     def _sqlite_engine(self) -> AsyncEngine:
         engine = create_async_engine(self.url)
+
+        @event.listens_for(engine.sync_engine, "do_connect")
+        def do_connect(dialect: Any, _: Any, arguments: list[Any], options: dict[str, Any]) -> Any:
+            return dialect.loaded_dbapi.connect(*arguments, async_creator_fn=_open_sqlite, **options)
 
         @event.listens_for(engine.sync_engine, "connect")
         def on_connect(dbapi_connection: Any, _: Any) -> None:
@@ -138,8 +255,29 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
         """One transaction: committed when the block ends, rolled back if it raises."""
-        async with self.engine.begin() as connection:
-            yield connection
+        if self.dialect != SQLITE:
+            async with self.engine.begin() as connection:
+                yield connection
+            return
+        turn = self._turn()
+        try:
+            async with asyncio.timeout(self.busy_timeout_ms / 1000):
+                await turn.acquire()
+        except TimeoutError:
+            raise _locked_error(self.busy_timeout_ms) from None
+        try:
+            async with self.engine.begin() as connection:
+                yield connection
+        finally:
+            turn.release()
+
+    def _turn(self) -> asyncio.Lock:
+        """This process's SQLite transactions take turns on this lock (one per event loop: `App.start` migrates
+        in another loop than the one the bot runs in)."""
+        loop = asyncio.get_running_loop()
+        if self._turns is None or self._turns[0] is not loop:
+            self._turns = (loop, asyncio.Lock())
+        return self._turns[1]
 
     async def dispose(self) -> None:
         await self.engine.dispose()

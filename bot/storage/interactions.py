@@ -15,7 +15,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.types import Alternative, LogInteraction
-from bot.storage.tables import interactions
+from bot.storage.tables import interactions, utc_now
 
 MAX_STORED_CHARS = 1000
 # Seven digits or more, possibly grouped by spaces, dots or dashes: "0912 345 678", "079.123.456.789".
@@ -37,16 +37,21 @@ def mask_numbers(text: str) -> str:
     return LONG_NUMBER.sub(NUMBER_MASK, text)
 
 
+LOG = insert(interactions)  # built once; the values come with each execution
+
+
 async def log(connection: AsyncConnection, channel: str, effect: LogInteraction) -> None:
     top = [{"id": alternative.id, "score": alternative.score} for alternative in effect.top]
     await connection.execute(
-        insert(interactions).values(
-            channel=channel,
-            normalised=mask_numbers(effect.normalised)[:MAX_STORED_CHARS],
-            decision=effect.decision,
-            matched_id=effect.matched_id,
-            top=json.dumps(top, ensure_ascii=False),
-        )
+        LOG,
+        {
+            "channel": channel,
+            "normalised": mask_numbers(effect.normalised)[:MAX_STORED_CHARS],
+            "decision": effect.decision,
+            "matched_id": effect.matched_id,
+            "top": json.dumps(top, ensure_ascii=False),
+            "created_at": utc_now(),
+        },
     )
 
 

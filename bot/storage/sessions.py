@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -64,35 +64,52 @@ def from_json(chat: str, text: str) -> Session:
     return Session(chat, **fields, flow=flow)
 
 
+FRESH_STATE = to_json(Session(""))  # a new chat's state: the JSON holds no chat key, so one for every chat
+
+
+def _lock_statement(dialect: Any) -> Any:
+    """INSERT a fresh row … ON CONFLICT (key) DO UPDATE SET turns = turns RETURNING state: the chat's row, new
+    or old, written to (so locked) and read in one statement."""
+    inserted = dialect.insert(chat_sessions).values(
+        key=bindparam("chat"), state=bindparam("fresh"), turns=0, updated_at=bindparam("now")
+    )
+    return inserted.on_conflict_do_update(
+        index_elements=[chat_sessions.c.key], set_={"turns": chat_sessions.c.turns}
+    ).returning(chat_sessions.c.state)
+
+
+# Built once: a statement built anew for every message costs more than running it (see bench/bench_e2e.py).
+LOCK = {"postgresql": _lock_statement(postgresql), "sqlite": _lock_statement(sqlite)}
+SAVE = (
+    update(chat_sessions)
+    .where(chat_sessions.c.key == bindparam("chat"))
+    .values(state=bindparam("state"), turns=bindparam("turns"), updated_at=bindparam("now"))
+)
+LOAD = select(chat_sessions.c.state).where(chat_sessions.c.key == bindparam("chat"))
+
+
 async def lock(connection: AsyncConnection, chat: str) -> Session:
     """The chat's session, locked until the transaction ends (a new Session if the chat has none yet).
 
-    The row is inserted first if missing, so even a new chat has a row to lock: on PostgreSQL a second
-    transaction for the same chat waits at the INSERT or at SELECT … FOR UPDATE until the first commits,
-    then reads what it wrote. On SQLite the transaction began with BEGIN IMMEDIATE, which already holds
-    the database's write lock, and FOR UPDATE is left out.
+    One upsert that writes the row (a new chat's row is inserted, an existing one updated to itself) and
+    returns its state. On PostgreSQL the write locks the row as SELECT … FOR UPDATE would: a second
+    transaction for the same chat waits at this statement until the first ends, then reads what the first
+    wrote (ON CONFLICT DO UPDATE sees the latest committed row, not only the snapshot's). On SQLite the
+    transaction began with BEGIN IMMEDIATE, which already holds the database's write lock.
     """
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    fresh = Session(chat)
-    await connection.execute(
-        dialect.insert(chat_sessions)
-        .values(key=chat, state=to_json(fresh), turns=fresh.turns)
-        .on_conflict_do_nothing(index_elements=[chat_sessions.c.key])
-    )
-    state = await connection.scalar(select(chat_sessions.c.state).where(chat_sessions.c.key == chat).with_for_update())
+    statement = LOCK["postgresql" if connection.dialect.name == "postgresql" else "sqlite"]
+    state = await connection.scalar(statement, {"chat": chat, "fresh": FRESH_STATE, "now": utc_now()})
     return from_json(chat, state)
 
 
 async def save(connection: AsyncConnection, session: Session) -> None:
     """Store the session of a chat locked with `lock` in this transaction."""
     await connection.execute(
-        update(chat_sessions)
-        .where(chat_sessions.c.key == session.chat)
-        .values(state=to_json(session), turns=session.turns, updated_at=utc_now())
+        SAVE, {"chat": session.chat, "state": to_json(session), "turns": session.turns, "now": utc_now()}
     )
 
 
 async def load(connection: AsyncConnection, chat: str) -> Session | None:
     """The chat's session without locking it, or None if the chat never wrote."""
-    state = await connection.scalar(select(chat_sessions.c.state).where(chat_sessions.c.key == chat))
+    state = await connection.scalar(LOAD, {"chat": chat})
     return None if state is None else from_json(chat, state)

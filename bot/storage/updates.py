@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.storage.tables import processed_updates
+from bot.storage.tables import processed_updates, utc_now
+
+
+def _record_statement(dialect: Any) -> Any:
+    return (
+        dialect.insert(processed_updates)
+        .values(channel=bindparam("channel"), update_id=bindparam("update_id"), processed_at=bindparam("now"))
+        .on_conflict_do_nothing(index_elements=[processed_updates.c.channel, processed_updates.c.update_id])
+        .returning(processed_updates.c.update_id)
+    )
+
+
+RECORD = {"postgresql": _record_statement(postgresql), "sqlite": _record_statement(sqlite)}  # built once
 
 
 async def record(connection: AsyncConnection, channel: str, update_id: int) -> bool:
@@ -17,13 +30,8 @@ async def record(connection: AsyncConnection, channel: str, update_id: int) -> b
     On PostgreSQL a second transaction recording the same update waits until the first ends: it gets
     False if the first committed, True if the first rolled back.
     """
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    inserted = await connection.execute(
-        dialect.insert(processed_updates)
-        .values(channel=channel, update_id=update_id)
-        .on_conflict_do_nothing(index_elements=[processed_updates.c.channel, processed_updates.c.update_id])
-        .returning(processed_updates.c.update_id)
-    )
+    statement = RECORD["postgresql" if connection.dialect.name == "postgresql" else "sqlite"]
+    inserted = await connection.execute(statement, {"channel": channel, "update_id": update_id, "now": utc_now()})
     return inserted.first() is not None
 
 

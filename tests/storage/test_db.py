@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import OperationalError
 
 from bot.core.types import Session
 from bot.storage import sessions
@@ -83,3 +84,52 @@ def test_a_transaction_that_raises_leaves_nothing_behind(store: Store) -> None:
                 return await connection.scalar(select(func.count()).select_from(chat_sessions))
 
     assert asyncio.run(scenario()) == 0
+
+
+def test_sqlite_statements_give_their_rows_counts_and_new_ids_as_the_driver_does(tmp_path: Path) -> None:
+    async def scenario() -> tuple[list[tuple[int, str]], int, int | None, list[str], int]:
+        async with Database(f"sqlite:///{tmp_path / 'bot.db'}") as database:
+            async with database.transaction() as connection:
+                await connection.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)"))
+                inserted = await connection.execute(text("INSERT INTO t (name) VALUES ('a') RETURNING id, name"))
+                rows = [tuple(row) for row in inserted]
+                await connection.execute(text("INSERT INTO t (name) VALUES (:name)"), [{"name": "b"}, {"name": "c"}])
+                last = await connection.execute(text("INSERT INTO t (name) VALUES ('d')"))
+                renamed = await connection.execute(text("UPDATE t SET name = name || '!' WHERE id > 1"))
+            async with database.transaction() as connection:
+                names = list(await connection.scalars(text("SELECT name FROM t ORDER BY id")))
+        return rows, renamed.rowcount, last.lastrowid, names, len(names)
+
+    assert asyncio.run(scenario()) == ([(1, "a")], 3, 4, ["a", "b!", "c!", "d!"], 4)
+
+
+def test_concurrent_transactions_of_one_sqlite_process_each_commit_whole(tmp_path: Path) -> None:
+    async def scenario() -> list[int]:
+        async with Database(f"sqlite:///{tmp_path / 'bot.db'}") as database:
+            async with database.transaction() as connection:
+                await connection.execute(text("CREATE TABLE counter (n INTEGER NOT NULL)"))
+                await connection.execute(text("INSERT INTO counter VALUES (0)"))
+
+            async def increment() -> None:
+                async with database.transaction() as connection:
+                    n = await connection.scalar(text("SELECT n FROM counter"))
+                    await asyncio.sleep(0)  # the others run meanwhile and must wait for this one
+                    await connection.execute(text("UPDATE counter SET n = :n"), {"n": n + 1})
+
+            await asyncio.gather(*(increment() for _ in range(20)))
+            async with database.transaction() as connection:
+                return [await connection.scalar(text("SELECT n FROM counter"))]
+
+    assert asyncio.run(scenario()) == [20]
+
+
+def test_an_sqlite_transaction_that_waits_too_long_for_its_turn_fails_as_a_busy_database(tmp_path: Path) -> None:
+    async def scenario() -> tuple[str, int]:
+        database = Database(f"sqlite:///{tmp_path / 'bot.db'}", busy_timeout_ms=50)
+        async with database, database.transaction():
+            with pytest.raises(OperationalError) as raised:
+                async with database.transaction():
+                    pass
+        return type(raised.value.orig).__name__, raised.value.orig.sqlite_errorcode
+
+    assert asyncio.run(scenario()) == ("OperationalError", 5)  # SQLITE_BUSY: the service retries it
