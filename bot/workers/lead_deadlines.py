@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-
-from sqlalchemy.exc import SQLAlchemyError
 
 from bot.storage import leads
 from bot.storage.db import Database
 from bot.storage.leads import LeadContext
 from bot.workers.outbox import Clock, utc_clock
+from bot.workers.periodic import every
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +33,4 @@ async def run_deadlines(
     every_seconds: float = CHECK_EVERY_SECONDS,
 ) -> None:
     """Check every `every_seconds` until `stop` is set."""
-    while not stop.is_set():
-        try:
-            await escalate_once(database, context, clock)
-        except (OSError, SQLAlchemyError) as exc:
-            log.warning("lead deadlines: database unavailable (%s), retrying", type(exc).__name__)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), every_seconds)
+    await every(every_seconds, lambda: escalate_once(database, context, clock), stop, "lead deadlines")

@@ -5,16 +5,14 @@ are deleted, and call-back requests abandoned half-way lose what they collected.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from bot.storage import abandoned_flows, leads
 from bot.storage.db import Database
 from bot.workers.outbox import Clock, utc_clock
+from bot.workers.periodic import every
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +57,4 @@ async def run_retention(
     every_seconds: float = CHECK_EVERY_SECONDS,
 ) -> None:
     """Sweep every `every_seconds` until `stop` is set."""
-    while not stop.is_set():
-        try:
-            await sweep_once(database, retention, clock)
-        except (OSError, SQLAlchemyError) as exc:
-            log.warning("retention: database unavailable (%s), retrying", type(exc).__name__)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), every_seconds)
+    await every(every_seconds, lambda: sweep_once(database, retention, clock), stop, "retention")
