@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete
+from sqlalchemy import bindparam, delete, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -35,10 +35,17 @@ async def record(connection: AsyncConnection, channel: str, update_id: int) -> b
     return inserted.first() is not None
 
 
-async def forget_before(connection: AsyncConnection, cutoff: datetime) -> int:
-    """Delete the records of updates handled before `cutoff`; the number deleted.
+async def forget_before(connection: AsyncConnection, cutoff: datetime, limit: int | None = None) -> int:
+    """Delete the records of updates handled before `cutoff` (at most `limit` of them, the oldest); the number
+    deleted. bot/workers/pruning.py calls it.
 
     Telegram keeps an undelivered update for 24 hours, so records older than a few days can go.
     """
-    deleted = await connection.execute(delete(processed_updates).where(processed_updates.c.processed_at < cutoff))
+    old = processed_updates.c.processed_at < cutoff
+    if limit is not None:
+        oldest = select(processed_updates.c.channel, processed_updates.c.update_id).where(old)
+        old = tuple_(processed_updates.c.channel, processed_updates.c.update_id).in_(
+            oldest.order_by(processed_updates.c.processed_at).limit(limit)
+        )
+    deleted = await connection.execute(delete(processed_updates).where(old))
     return deleted.rowcount

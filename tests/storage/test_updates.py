@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.storage import updates
 from bot.storage.migrations import migrate
@@ -64,3 +64,23 @@ def test_old_records_can_be_forgotten(store: Store) -> None:
         return kept, gone, left
 
     assert asyncio.run(scenario()) == (0, 2, 0)
+
+
+def test_forgetting_with_a_limit_deletes_the_oldest_records_first(store: Store) -> None:
+    async def scenario() -> tuple[int, list[int]]:
+        async with store.open() as database:
+            await migrate(database)
+            async with database.transaction() as connection:
+                for update_id, days_ago in ((1, 9), (2, 30), (3, 20), (4, 1)):
+                    await updates.record(connection, "telegram", update_id)
+                    await connection.execute(
+                        update(processed_updates)
+                        .where(processed_updates.c.update_id == update_id)
+                        .values(processed_at=datetime.now(UTC) - timedelta(days=days_ago))
+                    )
+            async with database.transaction() as connection:
+                deleted = await updates.forget_before(connection, datetime.now(UTC) - timedelta(days=7), limit=2)
+                left = await connection.scalars(select(processed_updates.c.update_id).order_by("update_id"))
+                return deleted, list(left)
+
+    assert asyncio.run(scenario()) == (2, [1, 4])
