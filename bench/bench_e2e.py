@@ -190,15 +190,17 @@ def burst_of_messages(app: App, chats: int, per_chat: int, seed: int = 2026) -> 
     """`per_chat` messages from each of `chats` chats, in a random interleaving that keeps each chat's order.
 
     Four in ten chats open with /start; then three of four messages are dev questions, one in ten a command
-    and the rest button presses. Each chat's conversation is played through the core as it is chosen, so a
-    message's expected reply is the one it gets after the chat's earlier messages; the replies within one
-    chat all differ (see the module's docstring).
+    and the rest button presses. Only messages whose reply does not depend on what the chat sent before are
+    chosen (the same after the chat's earlier messages as in a new chat: no calculator started or answered,
+    no one-time offer), so replies are attributed right even when two processes answer a chat's messages out
+    of order; the replies within one chat all differ (see the module's docstring).
     """
     rng = random.Random(seed)
     inputs = citizen_inputs(app)
     groups, weights = ["text", "command", "button"], [0.75, 0.10, 0.15]
     start = Input("command", "start")
     conversations: dict[int, list[tuple[Input, ReplyKey]]] = {}
+    in_a_new_chat: dict[Input, ReplyKey | None] = {}
     for chat_id in range(FIRST_CHAT_ID, FIRST_CHAT_ID + chats):
         session = Session(chat_key(chat_id))
         chosen: list[tuple[Input, ReplyKey]] = []
@@ -210,7 +212,15 @@ def burst_of_messages(app: App, chats: int, per_chat: int, seed: int = 2026) -> 
                 raise RuntimeError(f"no {per_chat} inputs with different replies found for chat {chat_id}")
             candidate = first.pop() if first else rng.choice(inputs[rng.choices(groups, weights)[0]])
             reply, after = expected_reply(app, candidate, session)
-            if reply is not None and all(reply != earlier for _, earlier in chosen):
+            if candidate not in in_a_new_chat:  # the same for every chat: the chat key is not in the reply
+                in_a_new_chat[candidate] = expected_reply(app, candidate, Session(session.chat))[0]
+            alone = in_a_new_chat[candidate]
+            if (
+                reply is not None
+                and reply == alone
+                and after.flow is None  # a calculator started would read the chat's next message as its answer
+                and all(reply != earlier for _, earlier in chosen)
+            ):
                 chosen.append((candidate, reply))
                 session = after
         conversations[chat_id] = chosen
