@@ -1,5 +1,5 @@
-"""The background workers of a running bot: outbox delivery, the lead deadlines and the retention sweep
-(bot.workers.retention), started and stopped together.
+"""The background workers of a running bot: outbox delivery, the lead deadlines, the pruning of processed
+updates and the retention sweep (bot.workers.retention), started and stopped together.
 
     async with background(database, send, context):      # both run while the block does
         await serve(...)
@@ -23,6 +23,7 @@ from bot.storage.db import Database
 from bot.storage.leads import LeadContext
 from bot.workers.lead_deadlines import CHECK_EVERY_SECONDS, run_deadlines
 from bot.workers.outbox import Clock, OutboxPolicy, run_outbox, utc_clock
+from bot.workers.pruning import run_pruning
 from bot.workers.retention import Retention, run_retention
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,9 @@ async def background(
                 "lead-deadlines", lambda: run_deadlines(database, context, stop, clock, deadline_every_seconds), stop
             ),
             name="lead-deadlines",
+        ),
+        asyncio.create_task(
+            supervised("pruning", lambda: run_pruning(database, stop, clock), stop), name="processed-updates-pruning"
         ),
     ]
     if retention is not None:

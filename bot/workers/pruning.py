@@ -11,15 +11,13 @@ answers every re-delivery that can come; without pruning the table grows by one 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import timedelta
-
-from sqlalchemy.exc import SQLAlchemyError
 
 from bot.storage import updates
 from bot.storage.db import Database
 from bot.workers.outbox import Clock, utc_clock
+from bot.workers.periodic import every
 
 log = logging.getLogger(__name__)
 
@@ -56,10 +54,4 @@ async def run_pruning(
     every_seconds: float = CHECK_EVERY_SECONDS,
 ) -> None:
     """Prune every `every_seconds` until `stop` is set."""
-    while not stop.is_set():
-        try:
-            await prune_once(database, clock, keep)
-        except (OSError, SQLAlchemyError) as exc:
-            log.warning("processed updates: database unavailable (%s), pruning later", type(exc).__name__)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), every_seconds)
+    await every(every_seconds, lambda: prune_once(database, clock, keep), stop, "processed updates pruning")
