@@ -22,11 +22,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
-from bot.core.flows import CALCULATORS, FLOWS, LEAD, runner
+from bot.core.flows import FLOWS, runner
 from bot.core.flows.base import Flow, Invalid
-from bot.core.interest import SignalKind, parse_signal_key, signal_key, weigh
+from bot.core.interest_offer import with_interest
 from bot.core.knowledge import Entry, KnowledgeBase
-from bot.core.lead_setup import LeadSetup
 from bot.core.matcher import Decision, Matcher
 from bot.core.policy import PolicyError
 from bot.core.render import UNCERTAIN_MARK, day, render_source
@@ -42,7 +41,6 @@ from bot.core.types import (
     InboundKind,
     LogInteraction,
     Outcome,
-    RecordInterest,
     Reply,
     Session,
 )
@@ -310,7 +308,7 @@ def decide(
     """
     before = session
     outcome = _decide(inbound, session, kb, today, matcher, now, flow_idle)
-    return _with_interest(outcome, before, kb)
+    return with_interest(outcome, before, kb)
 
 
 def _erase(session: Session, kb: KnowledgeBase) -> Outcome:
@@ -318,60 +316,6 @@ def _erase(session: Session, kb: KnowledgeBase) -> Outcome:
     progress, with what it collected, is dropped). The call-back is not offered again unasked."""
     fresh = Session(session.chat, turns=session.turns, callback_offered=True)
     return Outcome((menu_reply(kb, kb.message("lead_erased")),), (_log("erase"), EraseMyData()), fresh)
-
-
-def _signals_of(outcome: Outcome, before: Session, setup: LeadSetup) -> list[tuple[SignalKind, str | None]]:
-    """What this turn showed of the chat's interest, read off what the engine decided."""
-    found: list[tuple[SignalKind, str | None]] = []
-    after = outcome.session
-    started_lead = after is not None and after.flow is not None and after.flow.name == LEAD
-    if started_lead and (before.flow is None or before.flow.name != LEAD):
-        found.append((SignalKind.ASKED_FOR_ADVICE, after.last_entry))  # where it was asked from
-    for effect in outcome.effects:
-        if not isinstance(effect, LogInteraction) or effect.matched_id is None:
-            continue
-        if effect.decision in ("answer", "action") and effect.matched_id in setup.signal_topics:
-            found.append((setup.signal_topics[effect.matched_id], effect.matched_id))
-        elif effect.decision == "flow-result" and effect.matched_id in CALCULATORS:
-            found.append((SignalKind.FINISHED_CALCULATOR, effect.matched_id))
-    return found
-
-
-def _is_result(outcome: Outcome) -> bool:
-    """A calculator's result: it has its own "Hỏi cán bộ tư vấn" button, so no offer is added under it."""
-    return any(isinstance(e, LogInteraction) and e.decision == "flow-result" for e in outcome.effects)
-
-
-def _with_interest(outcome: Outcome, before: Session, kb: KnowledgeBase) -> Outcome:
-    """Record the interest the turn showed (once per kind and topic) and, once the chat's signals weigh
-    enough, offer the free call-back: once per chat, never during a flow, never after it was asked for."""
-    setup = kb.leads
-    session = outcome.session
-    if setup is None or session is None:
-        return outcome
-    known = set(session.interest)
-    new = [pair for pair in dict.fromkeys(_signals_of(outcome, before, setup)) if signal_key(*pair) not in known]
-    effects = [*outcome.effects, *(RecordInterest(kind.value, topic) for kind, topic in new)]
-    session = replace(session, interest=(*session.interest, *(signal_key(*pair) for pair in new)))
-    explicit = any(kind is SignalKind.ASKED_FOR_ADVICE for kind, _ in new)
-    lead_made = any(isinstance(effect, CreateLead) for effect in outcome.effects)
-    replies = outcome.replies
-    if explicit or lead_made:
-        session = replace(session, callback_offered=True)
-    elif not session.callback_offered and session.flow is None and new and not _is_result(outcome):
-        pairs = [pair for pair in map(parse_signal_key, session.interest) if pair is not None]
-        if weigh(pairs, setup.rule) >= setup.rule.threshold:
-            offer = Reply(
-                kb.message("lead_offer"),
-                (
-                    Button(kb.message("lead_offer_yes"), runner.start_action(LEAD)),
-                    Button(kb.message("lead_offer_no"), MENU_ACTION),
-                ),
-            )
-            replies = (*replies, offer)
-            effects.append(RecordInterest(SignalKind.OFFERED.value))
-            session = replace(session, callback_offered=True)
-    return Outcome(replies, tuple(effects), session)
 
 
 def _decide(
