@@ -139,7 +139,7 @@ class Service:
                 attempt += 1
 
     async def _handle_once(self, inbound: Inbound, update_id: int | None) -> Outcome | None:
-        async with self.database.transaction() as connection:
+        async with self.database.transaction(short=True) as connection:  # each statement: a few rows by key
             if update_id is not None and not await updates.record(connection, self.channel, update_id):
                 log.info("update already handled (channel %s, update %s)", self.channel, update_id)
                 return None

@@ -19,6 +19,10 @@ Two things keep SQLite cheap per message (bench/bench_e2e.py measures them):
 - aiosqlite runs each call on the connection's own thread, and SQLAlchemy makes four calls per statement
   (open a cursor, execute, fetch, close), each a round trip between threads. `PrefetchingConnection` runs a
   statement and reads all its rows in one round trip, and opens and closes its cursor there too.
+- `transaction(short=True)` is for a caller whose statements each touch a few rows by key (the service's
+  per-message transaction). Once BEGIN IMMEDIATE holds the write lock such a statement cannot wait for a
+  lock, so it runs on the event loop's own thread, without a round trip; BEGIN (which may wait for another
+  process) and COMMIT (which waits for the disk) still run on the connection's thread.
 """
 
 from __future__ import annotations
@@ -127,9 +131,13 @@ class PrefetchingCursor:
 
     async def _run(self, sql: str, parameters: Any, many: bool) -> PrefetchingCursor:
         connection = self._connection
-        self.description, self.rowcount, self.lastrowid, rows = await connection._execute(
-            _run, connection._conn, sql, parameters, many
-        )
+        database = connection._conn
+        if connection.inline and database.in_transaction:  # see Database.transaction(short=True)
+            self.description, self.rowcount, self.lastrowid, rows = _run(database, sql, parameters, many)
+        else:
+            self.description, self.rowcount, self.lastrowid, rows = await connection._execute(
+                _run, database, sql, parameters, many
+            )
         self._rows = deque(rows)
         return self
 
@@ -159,6 +167,9 @@ class PrefetchingConnection(aiosqlite.Connection):
     """aiosqlite's connection (its thread, commit, rollback, close) with cursors that cost one thread round
     trip per statement instead of four."""
 
+    may_run_inline = False  # the sqlite3 connection may be used from the event loop's thread too
+    inline = False  # its statements run there now: Database.transaction(short=True) holds the write lock
+
     def cursor(self) -> PrefetchingCursor:  # type: ignore[override]
         return PrefetchingCursor(self)
 
@@ -173,6 +184,7 @@ class PrefetchingConnection(aiosqlite.Connection):
 async def _open_sqlite(database: str, **kwargs: Any) -> aiosqlite.Connection:
     connection = PrefetchingConnection(partial(sqlite3.connect, database, **kwargs), iter_chunk_size=64)
     connection._thread.daemon = True  # as SQLAlchemy does for aiosqlite's own connections
+    connection.may_run_inline = kwargs.get("check_same_thread") is False  # files; not ":memory:"
     return await connection
 
 
@@ -253,8 +265,9 @@ class Database:
             path.parent.mkdir(parents=True, exist_ok=True)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncConnection]:
-        """One transaction: committed when the block ends, rolled back if it raises."""
+    async def transaction(self, *, short: bool = False) -> AsyncIterator[AsyncConnection]:
+        """One transaction: committed when the block ends, rolled back if it raises. `short`: every statement
+        touches a few rows by key (see the module's docstring)."""
         if self.dialect != SQLITE:
             async with self.engine.begin() as connection:
                 yield connection
@@ -267,7 +280,15 @@ class Database:
             raise _locked_error(self.busy_timeout_ms) from None
         try:
             async with self.engine.begin() as connection:
-                yield connection
+                driver = connection.sync_connection.connection.driver_connection if short else None
+                if not isinstance(driver, PrefetchingConnection) or not driver.may_run_inline:
+                    yield connection
+                    return
+                driver.inline = True
+                try:
+                    yield connection
+                finally:
+                    driver.inline = False
         finally:
             turn.release()
 

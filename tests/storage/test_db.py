@@ -15,7 +15,7 @@ from bot.storage import sessions
 from bot.storage.db import Database, DatabaseUrlError, async_url
 from bot.storage.migrations import migrate
 from bot.storage.tables import chat_sessions
-from tests.databases import Store
+from tests.databases import Store, sqlite_store, write_lock
 
 
 @pytest.mark.parametrize(
@@ -133,3 +133,35 @@ def test_an_sqlite_transaction_that_waits_too_long_for_its_turn_fails_as_a_busy_
         return type(raised.value.orig).__name__, raised.value.orig.sqlite_errorcode
 
     assert asyncio.run(scenario()) == ("OperationalError", 5)  # SQLITE_BUSY: the service retries it
+
+
+def test_a_short_transaction_commits_whole_or_not_at_all(store: Store) -> None:
+    async def scenario() -> tuple[Session | None, Session | None]:
+        async with store.open() as database:
+            await migrate(database)
+            async with database.transaction(short=True) as connection:
+                await sessions.lock(connection, "telegram:1")
+                await sessions.save(connection, Session("telegram:1", turns=1))
+            with pytest.raises(RuntimeError):
+                async with database.transaction(short=True) as connection:
+                    await sessions.lock(connection, "telegram:2")
+                    raise RuntimeError("the engine failed half-way")
+            async with database.transaction() as connection:
+                return await sessions.load(connection, "telegram:1"), await sessions.load(connection, "telegram:2")
+
+    assert asyncio.run(scenario()) == (Session("telegram:1", turns=1), None)
+
+
+def test_a_short_sqlite_transaction_still_waits_for_another_process_holding_the_write_lock(tmp_path: Path) -> None:
+    store = sqlite_store(tmp_path)
+
+    async def scenario() -> int:
+        async with store.open() as database:
+            await migrate(database)
+        async with write_lock(store), store.open(busy_timeout_ms=50) as database:
+            with pytest.raises(OperationalError) as raised:
+                async with database.transaction(short=True) as connection:
+                    await sessions.lock(connection, "telegram:1")
+        return raised.value.orig.sqlite_errorcode
+
+    assert asyncio.run(scenario()) == 5  # SQLITE_BUSY, which the service retries
