@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import time
 from collections import deque
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -41,7 +42,7 @@ from typing import Any
 import aiosqlite
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DisconnectionError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 SQLITE = "sqlite"
@@ -49,6 +50,8 @@ POSTGRESQL = "postgresql"
 ASYNC_DRIVERS = {SQLITE: "sqlite+aiosqlite", POSTGRESQL: "postgresql+asyncpg"}
 CONNECT_TIMEOUT_SECONDS = 5.0
 DEFAULT_BUSY_TIMEOUT_MS = 5000
+DEFAULT_PING_AFTER_IDLE = 10.0  # s; PostgreSQL connections idle longer are checked before use
+LAST_USED = "bhxh_last_used"  # key in a pooled connection's info: time.monotonic() when it came back
 SQLITE_BUSY, SQLITE_LOCKED = 5, 6  # https://sqlite.org/rescode.html
 
 
@@ -205,6 +208,7 @@ class Database:
         *,
         schema: str | None = None,
         busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
+        ping_after_idle: float = DEFAULT_PING_AFTER_IDLE,
     ) -> None:
         # aiosqlite logs every statement with its parameters at DEBUG: they hold chat keys.
         logging.getLogger("aiosqlite").setLevel(logging.INFO)
@@ -214,6 +218,7 @@ class Database:
             raise ValueError("a schema can only be chosen on PostgreSQL")
         self.schema = schema
         self.busy_timeout_ms = busy_timeout_ms
+        self.ping_after_idle = ping_after_idle  # PostgreSQL: see _postgresql_engine
         self._turns: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None  # SQLite: see the docstring
         if self.dialect == SQLITE:
             self.engine = self._sqlite_engine()
@@ -247,11 +252,28 @@ class Database:
         server_settings = {"lock_timeout": str(int(self.busy_timeout_ms)), "application_name": "bhxh-bot"}
         if self.schema:
             server_settings["search_path"] = self.schema
-        return create_async_engine(
-            self.url,
-            pool_pre_ping=True,  # a PostgreSQL restart leaves dead connections in the pool
-            connect_args={"timeout": CONNECT_TIMEOUT_SECONDS, "server_settings": server_settings},
+        engine = create_async_engine(
+            self.url, connect_args={"timeout": CONNECT_TIMEOUT_SECONDS, "server_settings": server_settings}
         )
+        idle_limit = self.ping_after_idle
+
+        # A PostgreSQL restart leaves dead connections in the pool. SQLAlchemy's pool_pre_ping would ask the
+        # server before every transaction (a round trip per message); a connection is asked only when it was
+        # idle longer than `ping_after_idle` s. One that died while in steady use fails its next statement,
+        # is invalidated with the rest of the pool, and the service tries again (service.is_transient).
+        @event.listens_for(engine.sync_engine, "checkout")
+        def ping_if_idle(dbapi_connection: Any, record: Any, _: Any) -> None:
+            if time.monotonic() - record.info.get(LAST_USED, 0.0) > idle_limit:
+                try:
+                    dbapi_connection.ping()
+                except Exception as error:
+                    raise DisconnectionError("the connection was closed while idle") from error
+
+        @event.listens_for(engine.sync_engine, "checkin")
+        def note_use(_: Any, record: Any) -> None:
+            record.info[LAST_USED] = time.monotonic()
+
+        return engine
 
     def describe(self) -> str:
         """The URL without its password, for messages and logs."""

@@ -6,16 +6,18 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import asyncpg
 import pytest
 from sqlalchemy import func, select, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.core.types import Session
+from bot.service import is_transient
 from bot.storage import sessions
 from bot.storage.db import Database, DatabaseUrlError, async_url
 from bot.storage.migrations import migrate
 from bot.storage.tables import chat_sessions
-from tests.databases import Store, sqlite_store, write_lock
+from tests.databases import POSTGRES_URL, Store, _asyncpg_dsn, sqlite_store, write_lock
 
 
 @pytest.mark.parametrize(
@@ -165,3 +167,41 @@ def test_a_short_sqlite_transaction_still_waits_for_another_process_holding_the_
         return raised.value.orig.sqlite_errorcode
 
     assert asyncio.run(scenario()) == 5  # SQLITE_BUSY, which the service retries
+
+
+async def _backend_closed(database: Database) -> None:
+    """Close, from the server's side, the PostgreSQL connection this database's pool holds (as a restart does)."""
+    async with database.transaction() as connection:
+        pid = await connection.scalar(text("SELECT pg_backend_pid()"))
+    admin = await asyncpg.connect(_asyncpg_dsn(POSTGRES_URL))
+    try:
+        await admin.execute("SELECT pg_terminate_backend($1)", pid)
+        while await admin.fetchval("SELECT count(*) FROM pg_stat_activity WHERE pid = $1", pid):
+            await asyncio.sleep(0.01)  # until the server has let it go
+    finally:
+        await admin.close()
+
+
+@pytest.mark.usefixtures("postgres_reachable")
+def test_a_postgresql_connection_closed_while_idle_is_replaced_before_it_is_used() -> None:
+    async def scenario() -> int:
+        async with Database(POSTGRES_URL, ping_after_idle=0) as database:
+            await _backend_closed(database)
+            async with database.transaction() as connection:
+                return await connection.scalar(text("SELECT 1"))
+
+    assert asyncio.run(scenario()) == 1
+
+
+@pytest.mark.usefixtures("postgres_reachable")
+def test_a_postgresql_connection_closed_while_in_steady_use_fails_once_as_a_transient_error() -> None:
+    async def scenario() -> tuple[bool, int]:
+        async with Database(POSTGRES_URL, ping_after_idle=3600) as database:
+            await _backend_closed(database)
+            with pytest.raises(DBAPIError) as raised:
+                async with database.transaction() as connection:
+                    await connection.scalar(text("SELECT 1"))
+            async with database.transaction() as connection:  # what the service's next attempt does
+                return is_transient(raised.value), await connection.scalar(text("SELECT 1"))
+
+    assert asyncio.run(scenario()) == (True, 1)
