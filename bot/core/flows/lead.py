@@ -66,11 +66,19 @@ def _without_name_prefix(text: str) -> str:
     return text[match.end() :] if match else text
 
 
+# Words of a question, never of a name (folded): "bhyt là gì" typed at the name step is a new question.
+QUESTION_WORDS = frozenset(
+    {"gi", "sao", "bhxh", "bhyt", "bh", "nhieu", "khong", "ko", "hiem", "nao"}
+)  # not "hong": Hồng
+
+
 def parse_name(inbound: Inbound, context: Context) -> Answer:
     """A person's name as typed, with each word capitalised: "nguyễn thị lan" -> "Nguyễn Thị Lan"."""
     name = _without_name_prefix(" ".join(inbound.text.split()))
     words = name.split(" ")
     if not MIN_NAME <= len(name) <= MAX_NAME or len(words) > MAX_NAME_WORDS or not _NAME_CHARACTERS.match(name):
+        raise Invalid(context.message("lead_invalid_name"))
+    if QUESTION_WORDS.intersection(fold(name).split()):
         raise Invalid(context.message("lead_invalid_name"))
     return " ".join(word[:1].upper() + word[1:] for word in words)
 

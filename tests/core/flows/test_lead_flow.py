@@ -144,7 +144,9 @@ def test_names_people_have_are_taken(typed: str, chat_kb) -> None:
     assert isinstance(name, str) and name.lower() == typed.lower() and name[0].isupper()
 
 
-@pytest.mark.parametrize("typed", ["0912345678", "a", "bhxh tự nguyện đóng bao nhiêu một tháng vậy ad ơi", "@lan"])
+@pytest.mark.parametrize(
+    "typed", ["0912345678", "a", "bhxh tự nguyện đóng bao nhiêu một tháng vậy ad ơi", "@lan", "bhyt là gì", "sao vậy"]
+)
 def test_what_is_not_a_name_is_refused(typed: str, chat_kb) -> None:
     with pytest.raises(Invalid):
         parse_name(Inbound(CHAT, InboundKind.TEXT, text=typed), Context(chat_kb[0], TODAY))
@@ -225,3 +227,11 @@ def test_a_phone_number_inside_a_sentence_is_found(chat_kb) -> None:
     chat.say("Hoàng Thị Thu")
     chat.say("số của mình là 0912 345 678 nha")
     assert chat.session.flow is not None and chat.session.flow.answer("phone") == "+84912345678"
+
+
+def test_a_short_question_at_the_name_step_is_answered_not_taken_as_a_name(chat_kb) -> None:
+    chat = Chat(*chat_kb)
+    chat.press(consent(chat), "Đồng ý")
+    answer = chat.say("thẻ bhyt hết hạn thì sao")
+    assert "Tiếp tục đăng ký gọi lại" in labels(answer)
+    assert chat.session.flow is not None and chat.session.flow.answer("name") is None
