@@ -23,7 +23,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from bot.core.flows import FLOWS, runner
-from bot.core.flows.base import Flow, Invalid
+from bot.core.flows.base import Context, Flow, Invalid
 from bot.core.interest_offer import with_interest
 from bot.core.knowledge import Entry, KnowledgeBase
 from bot.core.matcher import Decision, Matcher
@@ -185,9 +185,20 @@ def _with_resume(reply: Reply, session: Session, kb: KnowledgeBase) -> Reply:
     return replace(reply, buttons=(runner.resume_button(flow, session.flow, kb), *reply.buttons))
 
 
+def _wanted_calculation(entry: Entry, kb: KnowledgeBase, today: date, text: str) -> Flow | None:
+    """The calculator an answer offers, when the question already gives its main figure ("mức đóng bhyt hộ gia
+    đình cho 4 người", "đóng tự nguyện mức 5 triệu"): the citizen wants their own result, not the general
+    answer. Its first step's answer, or two of its answers, must be in the question."""
+    offered = _offered_flow(entry, kb)
+    if offered is None or offered.extract is None or not text:
+        return None
+    found = offered.extract(text, Context(kb, today))
+    return offered if offered.steps[0].key in found or len(found) >= 2 else None
+
+
 def _answer(entry: Entry, session: Session, kb: KnowledgeBase, today: date, now: datetime | None, text: str = ""):
     """An entry's answer, or the start of its flow; None when a figure cannot be rendered (see _safe_answer)."""
-    started = _started_flow(entry, kb)
+    started = _started_flow(entry, kb) or _wanted_calculation(entry, kb, today, text)
     if started is not None:
         turn = runner.start(started, kb, today, now, text)
         return turn, None

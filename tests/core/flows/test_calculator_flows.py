@@ -252,6 +252,23 @@ def test_a_household_question_with_members_and_period_goes_straight_to_the_resul
 
 
 @pytest.mark.parametrize(
+    "question", ["bhyt hộ gia đình 4 người 12 tháng", "mức đóng bảo hiểm y tế hộ gia đình cho 4 người, đóng 1 năm"]
+)
+def test_a_question_on_contribution_levels_with_the_figures_gets_the_citizens_own_result(
+    chat: Chat, question: str
+) -> None:
+    reply = chat.say(question)
+    assert chat.session.last_entry == "bhyt.muc-dong-hgd"  # the general answer would have been this one
+    assert f"Tổng cộng: {money(household_contribution(chat.kb.policy, TODAY, 4, 12).total)}" in reply.text
+
+
+def test_a_question_on_contribution_levels_with_only_a_period_gets_the_general_answer(chat: Chat) -> None:
+    reply = chat.say("bhxh tu nguyen dong bao nhieu 1 thang")
+    assert chat.session.flow is None and chat.session.last_entry == "tn.muc-dong"
+    assert "Tính cho tôi" in labels(reply)
+
+
+@pytest.mark.parametrize(
     "question", ["gia đình có 7 thành viên mua bh y tế thì tính tiền sao, tính giúp với", "tinh tien bhyt nha 7 nguoi"]
 )
 def test_a_household_question_with_only_members_asks_only_the_period(chat: Chat, question: str) -> None:
