@@ -7,11 +7,9 @@ import asyncio
 import csv
 import json
 import logging
-import signal
 import sys
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from contextlib import suppress
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import TypeVar
@@ -20,12 +18,11 @@ from zoneinfo import ZoneInfo
 from openpyxl import Workbook
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
-from telegram.ext import Application
 
 from bot.app import CONSOLE, App, build, today_in
 from bot.channels.console import chat_loop, render
 from bot.channels.telegram import CHANNEL as TELEGRAM
-from bot.channels.telegram import build_application, running
+from bot.channels.telegram import build_application, serve
 from bot.channels.telegram.outbox_sender import telegram_sender
 from bot.config import PROJECT_ROOT, Settings
 from bot.core.areas import Area, AreaError, MatchKind, area_issues, match_area
@@ -149,31 +146,12 @@ def cmd_chat(settings: Settings, _: argparse.Namespace) -> int:
     return 0
 
 
-async def serve_with_workers(app: App, application: Application) -> None:
-    """Long polling with the background workers (outbox delivery through this bot, lead deadlines) until
-    SIGINT/SIGTERM, or until polling ends on its own. The workers stop first (a send in progress is recorded),
-    then polling finishes the batch in hand, sends what is queued and confirms."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with suppress(NotImplementedError):  # not on Windows
-            loop.add_signal_handler(signum, stop.set)
-    async with running(application, failed=stop), app.background(telegram_sender(application.bot)):
-        logging.getLogger(__name__).info("Telegram long polling started")
-        await stop.wait()
-    logging.getLogger(__name__).info("Telegram long polling stopped")
-
-
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     """Telegram long polling when a token is set; otherwise the console chat."""
     if settings.telegram_bot_token is None:
         return cmd_chat(settings, args)
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = _app(settings)
-    try:
-        app.lead_context()  # areas.yaml, read now so a mistake in it stops the start with a message
-    except AreaError as exc:
-        sys.exit(f"Không đọc được danh sách xã/phường: {exc}")
 
     async def serve_telegram() -> None:
         try:
@@ -185,7 +163,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
             token, settings.telegram_api_base_url, app.service(TELEGRAM).handle, desk=app.desk(TELEGRAM)
         )
         try:
-            await serve_with_workers(app, application)
+            await serve(application, alongside=app.background(telegram_sender(application.bot)))
         finally:
             await app.close()
 
@@ -281,8 +259,6 @@ def cmd_calc(settings: Settings, args: argparse.Namespace) -> int:
         kb = load_knowledge(settings.knowledge_dir)
     except KnowledgeError as exc:
         sys.exit(f"Không tải được kho kiến thức: {exc}\nChạy `python -m bot kb validate` để xem chi tiết.")
-    except (AreaError, ConsentTextError, LeadSetupError) as exc:  # areas.yaml, leads.yaml
-        sys.exit(f"Không tải được cấu hình nhận yêu cầu gọi lại: {exc}")
     try:
         result, text = args.calculate(kb, args.date or today_in(settings.timezone), args)
     except (CalcError, PolicyError) as exc:

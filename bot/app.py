@@ -31,7 +31,6 @@ from bot.workers.outbox import OutboxPolicy
 from bot.workers.retention import Retention
 
 CONSOLE = "console"  # the console's channel name, and its one chat's session key
-OTHER_AREA_NAME = "Nơi khác (ngoài danh sách xã/phường)"
 
 
 def matcher_config(settings: Settings) -> MatcherConfig:
@@ -110,7 +109,7 @@ class App:
     def lead_context(self) -> LeadContext:
         """Area names, the office's time zone and OFFICE_CHAT_ID: what lead messages and routing need."""
         names = {area.code: area.name for area in self.areas}
-        names[OTHER_AREA] = OTHER_AREA_NAME  # the citizen's "Nơi khác": the office queue takes it
+        names[OTHER_AREA] = self.kb.message("lead_area_other")  # the citizen's "Nơi khác": the office queue
         return LeadContext(names, ZoneInfo(self.settings.timezone), self.settings.office_chat_id)
 
     @cached_property

@@ -107,6 +107,12 @@ async def ask_for_a_call(chat: Chat) -> Outcome:
     return outcome
 
 
+async def agree_and_give_a_name(chat: Chat) -> Outcome:
+    """From the question to the phone number's question."""
+    await chat.press("Đồng ý", await ask_for_a_call(chat))
+    return await chat.say(NAME)
+
+
 async def give_details(chat: Chat, consent: Outcome) -> Outcome:
     outcome = await chat.press("Đồng ý", consent)
     assert "họ tên" in text_of(outcome)
@@ -185,8 +191,7 @@ async def test_anything_but_the_agree_button_does_not_count_as_consent(app: App)
 @scenario
 async def test_a_misspelt_area_offers_choices_and_a_choice_is_taken(app: App) -> None:
     chat = Chat(service_at(app))
-    outcome = await chat.press("Đồng ý", await ask_for_a_call(chat))
-    await chat.say(NAME)
+    await agree_and_give_a_name(chat)
     await chat.say(PHONE_TYPED)
     outcome = await chat.say("mong cai")
     labels = [button.label for reply in outcome.replies for button in reply.buttons]
@@ -198,8 +203,7 @@ async def test_a_misspelt_area_offers_choices_and_a_choice_is_taken(app: App) ->
 @scenario
 async def test_a_bad_phone_number_is_explained_and_asked_again(app: App) -> None:
     chat = Chat(service_at(app))
-    await chat.press("Đồng ý", await ask_for_a_call(chat))
-    await chat.say(NAME)
+    await agree_and_give_a_name(chat)
     outcome = await chat.say("1900 9068")
     assert "không gọi lại được" in text_of(outcome)
     assert any(reply.contact_request for reply in outcome.replies)
@@ -260,8 +264,7 @@ async def test_erasing_is_understood_in_words_too(app: App) -> None:
 @scenario
 async def test_an_idle_lead_flow_forgets_what_it_collected(app: App) -> None:
     chat = Chat(service_at(app))
-    await chat.press("Đồng ý", await ask_for_a_call(chat))
-    await chat.say(NAME)
+    await agree_and_give_a_name(chat)
     chat.service = service_at(app, NOW + timedelta(hours=2))
     await chat.say("bhyt hộ gia đình")
     async with app.database.transaction() as connection:

@@ -83,17 +83,14 @@ def parse_signal_key(key: str) -> tuple[SignalKind, str | None] | None:
         return None
 
 
-def already_offered(signals: Iterable[Signal]) -> bool:
-    return any(signal.kind == SignalKind.OFFERED for signal in signals)
-
-
 def should_offer(signals: Iterable[Signal], rule: InterestRule) -> bool:
     """True once the chat's signals weigh at least the threshold, unless the offer was already made."""
+    return offer_due(((signal.kind, signal.topic) for signal in signals), rule)
+
+
+def offer_due(signals: Iterable[tuple[SignalKind, str | None]], rule: InterestRule) -> bool:
+    """The same rule over (kind, topic) pairs, as the chat's session keeps them."""
     collected = list(signals)
-    if already_offered(collected):
+    if any(kind == SignalKind.OFFERED for kind, _ in collected):
         return False
-    return interest_score(collected, rule) >= rule.threshold
-
-
-def is_explicit(kind: SignalKind) -> bool:
-    return kind in EXPLICIT_KINDS
+    return weigh(collected, rule) >= rule.threshold

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.core.flows import CALCULATORS, LEAD, runner
-from bot.core.interest import SignalKind, parse_signal_key, signal_key, weigh
+from bot.core.interest import SignalKind, offer_due, parse_signal_key, signal_key
 from bot.core.knowledge import KnowledgeBase
 from bot.core.lead_setup import LeadSetup
 from bot.core.types import MENU_ACTION, Button, CreateLead, LogInteraction, Outcome, RecordInterest, Reply, Session
@@ -58,7 +58,7 @@ def with_interest(outcome: Outcome, before: Session, kb: KnowledgeBase) -> Outco
         session = replace(session, callback_offered=True)
     elif not session.callback_offered and session.flow is None and new and not _is_result(outcome):
         pairs = [pair for pair in map(parse_signal_key, session.interest) if pair is not None]
-        if weigh(pairs, setup.rule) >= setup.rule.threshold:
+        if offer_due(pairs, setup.rule):
             offer = Reply(
                 kb.message("lead_offer"),
                 (

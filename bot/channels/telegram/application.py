@@ -11,11 +11,11 @@ from dataclasses import replace
 from functools import partial
 
 from telegram import BotCommand, CallbackQuery, Message, Update
-from telegram.constants import ChatType, MessageEntityType, ParseMode
+from telegram.constants import ChatType, ParseMode
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.channels.telegram.delivery import ChatLocks, ChatSenders, RetryPolicy, deliver
-from bot.channels.telegram.desk import Desk, DeskRequest, desk_request
+from bot.channels.telegram.desk import Desk, DeskRequest, bot_command, desk_request
 from bot.channels.telegram.render import Outgoing, escape, render
 from bot.core.types import Inbound, InboundKind, LogInteraction, Outcome, Reply
 
@@ -47,11 +47,8 @@ def chat_key(chat_id: int) -> str:
 
 
 def _command(message: Message) -> InboundKind | None:
-    entity = message.entities[0] if message.entities else None
-    if entity is None or entity.type != MessageEntityType.BOT_COMMAND or entity.offset != 0 or not message.text:
-        return None
-    name = message.text[1 : entity.length].partition("@")[0].lower()
-    return COMMAND_KINDS.get(name)
+    found = bot_command(message)
+    return COMMAND_KINDS.get(found[0]) if found else None
 
 
 def to_inbound(update: Update) -> Inbound | None:

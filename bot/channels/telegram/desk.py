@@ -58,17 +58,26 @@ class DeskRequest:
     edited: bool = False  # a command edited after it was sent: not carried out again
 
 
-def _desk_command(message: Message, bot_username: str | None) -> tuple[str, str] | None:
-    """(command, the text after it) when the message is one of DESK_COMMANDS addressed to this bot."""
+def bot_command(message: Message) -> tuple[str, str, str] | None:
+    """(name in lower case, the bot it is addressed to or "", the text after it) when the message starts with
+    a command ("/leads@bhxh_bot 12"); None otherwise. The citizen's commands are read with it too."""
     entity = message.entities[0] if message.entities else None
     text = message.text
     if entity is None or entity.type != MessageEntityType.BOT_COMMAND or entity.offset != 0 or not text:
         return None
     name, _, addressee = text[1 : entity.length].partition("@")
+    return name.lower(), addressee, text[entity.length :].strip()
+
+
+def _desk_command(message: Message, bot_username: str | None) -> tuple[str, str] | None:
+    """(command, the text after it) when the message is one of DESK_COMMANDS addressed to this bot."""
+    found = bot_command(message)
+    if found is None:
+        return None
+    name, addressee, argument = found
     if addressee and bot_username and addressee.lower() != bot_username.lower():
         return None  # "/leads@another_bot" in a group
-    name = name.lower()
-    return (name, text[entity.length :].strip()) if name in DESK_COMMANDS else None
+    return (name, argument) if name in DESK_COMMANDS else None
 
 
 def desk_request(update: Update, bot_username: str | None = None) -> DeskRequest | None:

@@ -18,7 +18,7 @@ import asyncio
 import logging
 import signal
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager, suppress
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext, suppress
 
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, TelegramError
@@ -155,15 +155,22 @@ async def running(
                 await poller.confirm()
 
 
-async def serve(application: Application, stop: asyncio.Event | None = None, batch: int = DEFAULT_BATCH) -> None:
-    """Run until `stop` is set, or until SIGINT/SIGTERM when no event is given (`python -m bot run`)."""
+async def serve(
+    application: Application,
+    stop: asyncio.Event | None = None,
+    batch: int = DEFAULT_BATCH,
+    alongside: AbstractAsyncContextManager[object] | None = None,
+) -> None:
+    """Run until `stop` is set, or until SIGINT/SIGTERM when no event is given (`python -m bot run`), or until
+    polling ends on its own. `alongside` (the background workers) is entered once polling runs and left
+    before it stops, so the workers finish first and polling then sends what is queued and confirms."""
     if stop is None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             with suppress(NotImplementedError):  # not on Windows
                 loop.add_signal_handler(signum, stop.set)
-    async with running(application, batch=batch, failed=stop):
+    async with running(application, batch=batch, failed=stop), alongside or nullcontext():
         log.info("Telegram long polling started")
         await stop.wait()
     log.info("Telegram long polling stopped")

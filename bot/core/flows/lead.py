@@ -45,11 +45,6 @@ def consent_text(kb: KnowledgeBase) -> str:
     return setup.consent.render(setup.retention_days)
 
 
-def parse_consent(inbound: Inbound, context: Context) -> Answer:
-    """Typed words are never consent (only the button or its exact label, which the runner reads)."""
-    raise Invalid(context.message("lead_consent_again"))
-
-
 # "tên tôi là Lan", "mình là Lan", "em tên Lan": the words before the name, folded.
 _NAME_PREFIX = re.compile(
     r"^(?:(?:ho\s+)?ten\s+(?:cua\s+)?(?:toi|minh|em|tui|chau|con|anh|chi)\s+(?:la\s+)?"
@@ -170,7 +165,7 @@ FLOW = Flow(
             "consent",
             "lead_intro",
             (Choice("yes", True, "lead_agree"), Choice("no", False, "lead_decline")),
-            parse_consent,
+            None,  # no parser: typed words are never consent, only the button or its exact label
             question_text=consent_text,
             stamp=True,
             invalid="lead_consent_again",

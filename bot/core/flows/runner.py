@@ -97,10 +97,10 @@ def question_reply(
     return tuple(replies)
 
 
-def _leaving(flow: Flow, state: FlowState | None, kb: KnowledgeBase) -> tuple[Reply, ...]:
+def _leaving(flow: Flow, state: FlowState, kb: KnowledgeBase) -> tuple[Reply, ...]:
     """A word that takes away the contact button when the step that showed it is left without an answer."""
-    step = _current(flow, state) if state is not None else None
-    return (Reply(kb.message("flow_contact_closed"), clear_keyboard=True),) if step and step.contact_button else ()
+    closed = Reply(kb.message("flow_contact_closed"), clear_keyboard=True)
+    return (closed,) if _current(flow, state).contact_button else ()
 
 
 def start(flow: Flow, kb: KnowledgeBase, today: date, now: datetime | None, text: str = "") -> Turn:
