@@ -40,6 +40,9 @@ class Entry:
     review_by: date | None = None
     # A guided flow (bot.core.flows): an entry of kind "flow" starts it; any other offers it with a button.
     flow: str = ""
+    # The situation the answer speaks of, per dimension of the lexicon's `situations` ({"scheme": "bat-buoc"}):
+    # a question that signals another value of a dimension, and not this one, is not answered from this entry.
+    situation: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def answerable(self) -> bool:
@@ -135,7 +138,16 @@ def parse_entry(raw: Mapping[str, Any], subject: str, where: str) -> Entry:
         reviewed=_as_date(raw.get("reviewed"), where),
         review_by=_as_date(raw.get("review_by"), where),
         flow=str(raw.get("flow") or "").strip(),
+        situation=_situation(raw.get("situation"), where),
     )
+
+
+def _situation(raw: Any, where: str) -> dict[str, str]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise KnowledgeError(f"{where}: situation phải có dạng {{scheme: bat-buoc}}")
+    return {str(k).strip(): str(v).strip() for k, v in raw.items()}
 
 
 def parse_lexicon(raw: Mapping[str, Any] | None) -> LexiconData:
@@ -163,7 +175,7 @@ def parse_knowledge(
     except PolicyError as exc:
         raise KnowledgeError(f"policy.yaml: {exc}") from exc
     entries: dict[str, Entry] = {}
-    subjects: list[Subject] = []
+    subjects: dict[str, Subject] = {}  # several files may hold one subject: their entries join in file order
     for name, document in faq_documents:
         if not isinstance(document, Mapping) or not document.get("subject"):
             raise KnowledgeError(f"{name}: tệp phải có 'subject', 'title' và 'entries'")
@@ -175,14 +187,18 @@ def parse_knowledge(
                 raise KnowledgeError(f"{name}: id {entry.id} đã có ở chủ đề {entries[entry.id].subject}")
             entries[entry.id] = entry
             ids.append(entry.id)
-        subjects.append(Subject(code, str(document.get("title", code)), tuple(ids)))
+        known = subjects.get(code)
+        if known is None:
+            subjects[code] = Subject(code, str(document.get("title", code)), tuple(ids))
+        else:
+            subjects[code] = Subject(code, known.title, known.entry_ids + tuple(ids))
     bot_document = bot_document or {}
     menu = tuple(
         MenuItem(str(item["label"]), str(item.get("subject", "")), str(item.get("entry", "")))
         for item in bot_document.get("menu") or ()
     )
     messages = {str(k): str(v).strip() for k, v in (bot_document.get("messages") or {}).items()}
-    return KnowledgeBase(entries, tuple(subjects), policy, parse_lexicon(lexicon_document), menu, messages)
+    return KnowledgeBase(entries, tuple(subjects.values()), policy, parse_lexicon(lexicon_document), menu, messages)
 
 
 def required_topic_ids(topics_tsv: str) -> list[str]:
