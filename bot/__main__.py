@@ -52,7 +52,7 @@ from bot.storage.knowledge_files import load_areas, load_consent_text, load_know
 from bot.storage.leads import LeadContext
 from bot.storage.migrations import migrate
 
-DEFAULT_TOPICS = PROJECT_ROOT.parent / "shared" / "knowledge" / "topics.tsv"
+DEFAULT_TOPICS = PROJECT_ROOT.parent / "shared" / "knowledge"  # every topics*.tsv in it
 BUSY = "(Hệ thống đang bận, bạn thử lại sau giây lát nhé.)"
 T = TypeVar("T")
 
@@ -216,7 +216,8 @@ def cmd_kb_validate(settings: Settings, args: argparse.Namespace) -> int:
     app = _app(settings)
     today = args.date or app.today()
     topics = Path(args.topics) if args.topics else DEFAULT_TOPICS
-    required = required_topic_ids(topics.read_text(encoding="utf-8")) if topics.exists() else []
+    files = sorted(topics.glob("topics*.tsv")) if topics.is_dir() else [topics] if topics.exists() else []
+    required = [i for path in files for i in required_topic_ids(path.read_text(encoding="utf-8"))]
     issues = validate(app.kb, today, required, settings.max_answer_chars)
     issues += _area_issues(settings)
     for issue in issues:
@@ -551,7 +552,9 @@ def parser() -> argparse.ArgumentParser:
     kb = commands.add_parser("kb", help="knowledge base tools")
     kb_commands = kb.add_subparsers(dest="kb_command", required=True)
     check = kb_commands.add_parser("validate", help="check the knowledge files")
-    check.add_argument("--topics", help=f"topics.tsv listing the required ids (default {DEFAULT_TOPICS})")
+    check.add_argument(
+        "--topics", help=f"a topics.tsv, or a folder of topics*.tsv, listing the required ids (default {DEFAULT_TOPICS})"
+    )
     check.add_argument("--date", type=_iso_date, help="check as on this date, YYYY-MM-DD (default today)")
     check.set_defaults(func=cmd_kb_validate)
     calc_parser(commands)

@@ -83,8 +83,9 @@ def menu_reply(kb: KnowledgeBase, text: str) -> Reply:
     return Reply(text, menu_buttons(kb))
 
 
-def answer_reply(entry: Entry, kb: KnowledgeBase, today: date) -> Reply:
-    """Short answer, details, legal basis and review date, caveats, then follow-up buttons."""
+def answer_reply(entry: Entry, kb: KnowledgeBase, today: date, also: tuple[str, ...] = ()) -> Reply:
+    """Short answer, details, legal basis and review date, caveats, then follow-up buttons (first those of
+    `also`: a close second entry, or the answer to a second question in the same message)."""
     short, details = entry.render(kb.policy, today)
     parts = [short.text]
     if details.text:
@@ -107,8 +108,9 @@ def answer_reply(entry: Entry, kb: KnowledgeBase, today: date) -> Reply:
         buttons.append(Button(kb.message("lead_erase_button"), ERASE_ACTION))
     buttons += [
         Button(target.title, action_for_entry(target.id))
-        for target in (kb.entries.get(i) for i in entry.followups)
+        for target in (kb.entries.get(i) for i in dict.fromkeys((*also, *entry.followups)))
         if target is not None
+        and target.id != entry.id
         and target.answerable
         and not (offered and target.kind == "flow" and target.flow == offered.name)
     ]
@@ -116,11 +118,11 @@ def answer_reply(entry: Entry, kb: KnowledgeBase, today: date) -> Reply:
     return Reply("\n\n".join(parts), tuple(_checked(b) for b in buttons))
 
 
-def _safe_answer(entry: Entry, kb: KnowledgeBase, today: date) -> Reply | None:
+def _safe_answer(entry: Entry, kb: KnowledgeBase, today: date, also: tuple[str, ...] = ()) -> Reply | None:
     """The answer, or None when a figure cannot be rendered for that date (a knowledge fault that
     `kb validate` reports): the bot then falls back rather than state a figure it cannot source."""
     try:
-        return answer_reply(entry, kb, today)
+        return answer_reply(entry, kb, today, also)
     except PolicyError:
         return None
 
@@ -196,13 +198,21 @@ def _wanted_calculation(entry: Entry, kb: KnowledgeBase, today: date, text: str)
     return offered if offered.steps[0].key in found or len(found) >= 2 else None
 
 
-def _answer(entry: Entry, session: Session, kb: KnowledgeBase, today: date, now: datetime | None, text: str = ""):
+def _answer(
+    entry: Entry,
+    session: Session,
+    kb: KnowledgeBase,
+    today: date,
+    now: datetime | None,
+    text: str = "",
+    also: tuple[str, ...] = (),
+):
     """An entry's answer, or the start of its flow; None when a figure cannot be rendered (see _safe_answer)."""
     started = _started_flow(entry, kb) or _wanted_calculation(entry, kb, today, text)
     if started is not None:
         turn = runner.start(started, kb, today, now, text)
         return turn, None
-    reply = _safe_answer(entry, kb, today)
+    reply = _safe_answer(entry, kb, today, also)
     return None, (None if reply is None else _with_resume(reply, session, kb))
 
 
@@ -217,7 +227,7 @@ def _on_text(
     effect = _log(decision.kind, decision.normalised, decision.entry_id, decision.ranked)
     if decision.kind == "answer" and decision.entry_id:
         entry = kb.entries[decision.entry_id]
-        turn, reply = _answer(entry, session, kb, today, now, text[:MAX_TEXT_CHARS])
+        turn, reply = _answer(entry, session, kb, today, now, text[:MAX_TEXT_CHARS], decision.also)
         if turn is not None:
             return _flow_outcome(turn, replace(session, last_entry=entry.id), FLOWS[entry.flow], (effect,))
         if reply is not None:
@@ -227,6 +237,9 @@ def _on_text(
     if decision.kind == "suggest" and not too_long:
         offered = tuple(s.id for s in decision.ranked)
         return Outcome((suggest_reply(decision, kb),), (effect,), replace(session, offered=offered))
+    if decision.kind == "uncovered" and not too_long:
+        message = kb.message("uncovered").format(topic=decision.topic or kb.message("uncovered_this"))
+        return Outcome((menu_reply(kb, message),), (effect,), replace(session, offered=()))
     message = kb.message("too_long" if too_long else "fallback")
     return Outcome((menu_reply(kb, message),), (effect,), replace(session, offered=()))
 

@@ -3,7 +3,7 @@
 Each line: {"q": question, "expect": [topic ids] or ["none"], "style": "dau" | "khongdau" | ...}.
 In-scope lines count top-1 and top-3 (any expected id among the best ranked answerable entries),
 answered-right and answered-wrong (the bot answered with an expected or another id);
-"none" lines count how often the bot fell back.
+"none" lines count how often the bot did not answer (fell back, or said the question is not covered yet).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 from bot.core.matcher import Decision
 
 OUT_OF_SCOPE = "none"
+NOT_ANSWERED = ("fallback", "uncovered")
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ class Tally:
             self.suggested += decision.kind == "suggest"
         else:
             self.out_of_scope += 1
-            self.fell_back += decision.kind == "fallback"
+            self.fell_back += decision.kind in NOT_ANSWERED
 
     @staticmethod
     def _rate(part: int, whole: int) -> float | None:
@@ -99,7 +100,7 @@ def evaluate(examples: Iterable[Example], match: Callable[[str], Decision]) -> R
         decision = match(example.question)
         report.overall.add(example, decision)
         report.by_style.setdefault(example.style or "-", Tally()).add(example, decision)
-        wrong = decision.entry_id not in example.expect if decision.kind == "answer" else decision.kind != "fallback"
+        wrong = decision.entry_id not in example.expect if decision.kind == "answer" else decision.kind not in NOT_ANSWERED
         if (example.in_scope and decision.entry_id not in example.expect) or (not example.in_scope and wrong):
             report.misses.append((example, decision))
     return report

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from bot.core.cues import Cues, NotCovered, Phrase, SituationValue
 from bot.core.lead_setup import LeadSetup
 from bot.core.policy import Policy, PolicyError, parse_policy
 from bot.core.render import Rendered, render_template
@@ -70,6 +71,7 @@ class LexiconData:
     lexicon: Lexicon = EMPTY_LEXICON
     stopwords: frozenset[str] = frozenset()
     out_of_scope: tuple[tuple[str, ...], ...] = ()
+    cues: Cues = field(default_factory=Cues)
 
 
 @dataclass(frozen=True)
@@ -157,10 +159,19 @@ def parse_lexicon(raw: Mapping[str, Any] | None) -> LexiconData:
         pairs.extend((str(k), str(v)) for k, v in (raw.get(group) or {}).items())
     stopwords = frozenset(tok for word in raw.get("stopwords") or () for tok in tokens(str(word)))
     lexicon = Lexicon.from_pairs(pairs)
-    out_of_scope = tuple(
-        tuple(lexicon.expand(tokens(str(phrase)))) for phrase in raw.get("out_of_scope") or () if tokens(str(phrase))
-    )
-    return LexiconData(lexicon, stopwords, out_of_scope)
+
+    def phrases(raw_list: Any) -> tuple[Phrase, ...]:
+        return tuple(tuple(lexicon.expand(tokens(str(p)))) for p in _strings(raw_list) if tokens(str(p)))
+
+    situations = []
+    for dimension, values in (raw.get("situations") or {}).items():
+        for value, spec in (values or {}).items():
+            spec = spec or {}
+            label = str(spec.get("label") or value)
+            situations.append(SituationValue(str(dimension), str(value), label, phrases(spec.get("cues"))))
+    not_covered = tuple(NotCovered(str(label), phrases(p)) for label, p in (raw.get("not_covered") or {}).items())
+    cues = Cues(tuple(situations), not_covered, phrases(raw.get("field")), phrases(raw.get("courtesy")))
+    return LexiconData(lexicon, stopwords, phrases(raw.get("out_of_scope")), cues)
 
 
 def parse_knowledge(

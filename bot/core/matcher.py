@@ -5,9 +5,14 @@
    entry-level documents, so the cost grows with the postings touched, not the number of entries.
 3. Score the best candidates against every phrasing: cosine to the best phrasing, cosine to the
    entry document, and rapidfuzz similarity to the best phrasing, blended into 0..1.
-4. Decide with calibrated thresholds and a margin over the second-best entry:
-   answer, suggest (up to three choices) or fallback. Out-of-scope phrases and "none" entries
-   (commercial insurance, loans, weather, …) force a fallback.
+4. Decide with calibrated thresholds and a margin over the second-best entry: answer, suggest (up to
+   three choices), "uncovered" (in the field, but no entry answers it) or fallback (outside the field).
+   Out-of-scope phrases and "none" entries (commercial insurance, loans, weather, …) force a fallback.
+   The question's cues (bot.core.cues) rule entries out whatever their score: an entry about the
+   voluntary scheme never answers a question about work at a company, and a subject the knowledge base
+   lists as not covered is said to be so.
+5. A message with several questions (split at "?" and line breaks) has its first answered question
+   answered and the next one offered as a button; greetings and thanks around a question are dropped.
 """
 
 from __future__ import annotations
@@ -15,18 +20,22 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
+import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
+from bot.core.cues import contradicted, covers
 from bot.core.knowledge import Entry, KnowledgeBase, LexiconData
 from bot.core.text import is_syllable, normalise
 
 NUMBER = "#"
+QUESTION_BREAK = re.compile(r"[?？\n]+")
+MIN_PART_WORDS = 3  # a part of a message with fewer content words is not a question of its own
 Vector = dict[str, float]
 
 
@@ -41,6 +50,8 @@ class MatcherConfig:
     weight_entry: float = 0.6
     weight_fuzzy: float = 0.2
     max_query_tokens: int = 120
+    # Two close entries: the better one is answered (the other offered as a button) when it scores this much.
+    tie_answer_threshold: float = 0.40
 
 
 @dataclass(frozen=True)
@@ -51,12 +62,24 @@ class Scored:
 
 @dataclass(frozen=True)
 class Decision:
-    kind: str  # "answer" | "suggest" | "fallback"
+    kind: str  # "answer" | "suggest" | "uncovered" | "fallback"
     entry_id: str | None
     score: float
     ranked: tuple[Scored, ...]  # best first, answerable entries only
     normalised: str
     reason: str = ""
+    also: tuple[str, ...] = ()  # with an answer: entries to offer first as buttons (a tie, a second question)
+    topic: str = ""  # with "uncovered": what the question is about, in the citizen's words, when known
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What the question's words say besides the ranking (see bot.core.cues)."""
+
+    out_of_scope: str | None = None  # the out-of-scope phrase found
+    not_covered: str | None = None  # the label of a subject in the field that no entry answers
+    ruled_out: Mapping[str, str] = field(default_factory=dict)  # entry id -> the question's situation label
+    in_field: bool = False
 
 
 @dataclass
@@ -76,6 +99,7 @@ class _Index:
     idf: dict[str, float] = field(default_factory=dict)
     document_frequency: dict[str, int] = field(default_factory=dict)
     vocabulary: list[str] = field(default_factory=list)
+    words_of: dict[str, list[list[str]]] = field(default_factory=dict)  # entry id -> its phrasings' words
 
 
 def features(words: Sequence[str]) -> list[str]:
@@ -98,6 +122,7 @@ class Matcher:
         self._vocabulary = set(self._index.vocabulary)
         self._correct = lru_cache(maxsize=50_000)(self._nearest_word)
         self._kinds = {e.id: e.kind for e in self._index.entries}
+        self._situations = {e.id: e.situation for e in self._index.entries if e.situation}
         # A word is "selective" for the candidate stage when it occurs in at most this many entries.
         self._selective_limit = max(64, len(self._index.entries) // 10)
         self._out_of_scope_by_first_word: dict[str, list[tuple[str, ...]]] = {}
@@ -146,6 +171,9 @@ class Matcher:
             phrasings = [self._words(t) for t in (entry.title, *entry.questions)]
             keywords = [self._words(k) for k in entry.keywords]
             index.entries.append(entry)
+            index.words_of[entry.id] = [
+                normalise(t, self.lexicon.lexicon) for t in (entry.title, *entry.questions, *entry.keywords)
+            ]
             texts_per_entry.append(phrasings + keywords)
             document_frequency.update({f for words in phrasings + keywords for f in features(words)})
         n = len(index.entries)
@@ -233,11 +261,49 @@ class Matcher:
                     return phrase
         return None
 
+    def signals(self, words: list[str], ranked: Sequence[Scored]) -> Signals:
+        """The question's cues: an out-of-scope phrase, a subject not covered, the ranked entries its
+        situation rules out, and whether it is in the field at all."""
+        cues = self.lexicon.cues
+        veto = self._out_of_scope_phrase(words)
+        signalled = cues.signalled(words)
+        ruled_out = {}
+        for scored in ranked:
+            clash = contradicted(self._situations.get(scored.id, {}), signalled)
+            if clash:
+                ruled_out[scored.id] = cues.label(*clash)
+        not_covered = None
+        found = cues.not_covered_in(words)
+        if found is not None:
+            subject, phrase = found
+            best = next((s.id for s in ranked if s.id not in ruled_out and self._kinds.get(s.id) != "none"), None)
+            if best is None or not covers(self._index.words_of[best], phrase):
+                not_covered = subject.label
+        return Signals(veto and " ".join(veto), not_covered, ruled_out, cues.in_field(words))
+
+    def _decide(self, all_words: list[str]) -> Decision:
+        words = self.lexicon.cues.without_courtesy(all_words[: self.config.max_query_tokens])
+        ranked, content = self.rank(words)
+        return apply_rule(ranked, self._kinds, self.config, " ".join(content), self.signals(words, ranked))
+
     def match(self, text: str) -> Decision:
-        all_words = normalise(text, self.lexicon.lexicon)[: self.config.max_query_tokens]
-        ranked, words = self.rank(all_words)
-        veto = self._out_of_scope_phrase(all_words)
-        return apply_rule(ranked, self._kinds, self.config, " ".join(words), veto and " ".join(veto))
+        decision = self._decide(normalise(text, self.lexicon.lexicon))
+        parts = [p for p in QUESTION_BREAK.split(text) if len(self._words(p)) >= MIN_PART_WORDS]
+        if len(parts) < 2 or decision.kind in ("fallback", "uncovered") and decision.reason.startswith("out of"):
+            return decision
+        answered = [d for d in map(lambda p: self._decide(normalise(p, self.lexicon.lexicon)), parts)]
+        answers = list(dict.fromkeys(d.entry_id for d in answered if d.kind == "answer" and d.entry_id))
+        if decision.kind == "answer":
+            others = [i for i in answers if i != decision.entry_id and i not in decision.also]
+            return replace(decision, also=(*decision.also, *others[:1])) if others else decision
+        if decision.kind in ("suggest", "fallback") and answers:
+            first = next(d for d in answered if d.entry_id == answers[0])
+            return replace(first, also=tuple(answers[1:2]), normalised=decision.normalised, reason="first question")
+        return decision
+
+
+def _uncovered(best: Scored | None, ranked: tuple[Scored, ...], normalised: str, reason: str, topic: str = ""):
+    return Decision("uncovered", None, best.score if best else 0.0, ranked, normalised, reason, topic=topic)
 
 
 def apply_rule(
@@ -245,31 +311,52 @@ def apply_rule(
     kinds: dict[str, str],
     cfg: MatcherConfig,
     normalised: str = "",
-    out_of_scope_phrase: str | None = None,
+    signals: Signals | None = None,
 ) -> Decision:
     """The decision rule shared by the matcher and the benchmark's baselines.
 
-    Answer when the best answerable entry reaches the answer threshold with a margin over the
-    second; suggest up to three choices above the suggest threshold; otherwise fall back. A matched
-    out-of-scope phrase, or an out-of-scope ("none") entry ranked first, falls back.
+    Answer when the best answerable entry reaches the answer threshold with a margin over the second
+    (or, close to the second, reaches the tie threshold: the second is then offered beside it); suggest
+    up to three choices above the suggest threshold; otherwise fall back, or say "not covered yet" when
+    the question is in the field. A matched out-of-scope phrase, or an out-of-scope ("none") entry ranked
+    first, falls back. A subject listed as not covered is said to be so. Entries the question's situation
+    rules out are never answered: when that leaves nothing good enough, the question is "uncovered".
     """
-    answerable = [s for s in ranked if kinds.get(s.id) != "none"]
+    signals = signals or Signals()
+    ruled_out = signals.ruled_out
+    answerable = [s for s in ranked if kinds.get(s.id) != "none" and s.id not in ruled_out]
+    shown = tuple(answerable[:3])
     if not ranked:
+        if signals.in_field:
+            return _uncovered(None, (), normalised, "no known words")
         return Decision("fallback", None, 0.0, (), normalised, "no known words")
     best = ranked[0]
-    if out_of_scope_phrase:
-        return Decision(
-            "fallback", None, best.score, tuple(answerable[:3]), normalised, "out of scope: " + out_of_scope_phrase
-        )
+    if signals.out_of_scope:
+        return Decision("fallback", None, best.score, shown, normalised, "out of scope: " + signals.out_of_scope)
     if kinds.get(best.id) == "none" and best.score >= cfg.suggest_threshold:
-        return Decision("fallback", None, best.score, tuple(answerable[:3]), normalised, f"out of scope: {best.id}")
-    if not answerable:
-        return Decision("fallback", None, best.score, (), normalised, "nothing answerable")
-    first = answerable[0]
+        return Decision("fallback", None, best.score, shown, normalised, f"out of scope: {best.id}")
+    if signals.not_covered:
+        return _uncovered(best, shown, normalised, "not covered: " + signals.not_covered, signals.not_covered)
+    first = answerable[0] if answerable else None
     second = answerable[1].score if len(answerable) > 1 else 0.0
+    excluded = next((s for s in ranked if s.id in ruled_out), None)
+    if (
+        excluded is not None
+        and (first is None or excluded.score > first.score)
+        and excluded.score >= cfg.suggest_threshold
+    ):
+        if first is None or first.score < cfg.answer_threshold or first.score - second < cfg.answer_margin:
+            topic = ruled_out[excluded.id]
+            return _uncovered(best, shown, normalised, f"ruled out {excluded.id}: {topic}", topic)
+    if first is None:
+        return Decision("fallback", None, best.score, (), normalised, "nothing answerable")
     if first.score >= cfg.answer_threshold and first.score - second >= cfg.answer_margin:
-        return Decision("answer", first.id, first.score, tuple(answerable[:3]), normalised)
+        return Decision("answer", first.id, first.score, shown, normalised)
+    if first.score >= cfg.tie_answer_threshold and len(answerable) > 1:
+        return Decision("answer", first.id, first.score, shown, normalised, "tie", also=(answerable[1].id,))
     if first.score >= cfg.suggest_threshold:
         choices = tuple(s for s in answerable[: cfg.max_suggestions] if s.score >= cfg.suggest_threshold)
         return Decision("suggest", None, first.score, choices, normalised)
-    return Decision("fallback", None, first.score, tuple(answerable[:3]), normalised, "low score")
+    if signals.in_field:
+        return _uncovered(first, shown, normalised, "low score")
+    return Decision("fallback", None, first.score, shown, normalised, "low score")

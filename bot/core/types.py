@@ -97,7 +97,7 @@ class LogInteraction:
     """Effect: record what the bot decided for one question (no personal data)."""
 
     normalised: str
-    decision: str  # answer | suggest | fallback | action | menu | unsupported
+    decision: str  # answer | suggest | uncovered | fallback | action | menu | unsupported
     matched_id: str | None
     top: tuple[Alternative, ...] = ()
 

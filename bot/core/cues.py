@@ -1,0 +1,142 @@
+"""Cues in a question that say whether an entry may answer it at all, whatever its score.
+
+All of them are knowledge data (knowledge/lexicon.yaml), matched as phrases over normalised words:
+
+- `situations`: dimensions such as the scheme (BHXH bắt buộc / tự nguyện), each value with the phrases
+  that signal it. An entry that declares `situation: {scheme: tu-nguyen}` is *contradicted* by a question
+  that signals another value of that dimension ("đóng ở công ty") and not its own ("tự nguyện").
+- `not_covered`: subjects in the field that no entry answers yet ("thương binh", "thuốc ngoài danh mục"),
+  each with a label for the citizen. An entry whose own phrasings contain the phrase covers it.
+- `field`: words that place a question in the field (BHXH, BHYT, lương hưu, …), so that a question the
+  knowledge base cannot answer is told "not covered yet" rather than "outside what I do".
+- `courtesy`: greetings and thanks around a question ("chào bạn, …", "… cảm ơn ạ"), dropped when a
+  question remains, so they neither hide it nor turn it into small talk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+Phrase = tuple[str, ...]
+
+
+class PhraseSet:
+    """Phrases of folded words, found anywhere in a word list by their first word."""
+
+    def __init__(self, phrases: Iterable[Phrase]) -> None:
+        self._by_first: dict[str, list[Phrase]] = {}
+        for phrase in dict.fromkeys(p for p in phrases if p):
+            self._by_first.setdefault(phrase[0], []).append(phrase)
+        for candidates in self._by_first.values():
+            candidates.sort(key=len, reverse=True)
+
+    def __bool__(self) -> bool:
+        return bool(self._by_first)
+
+    def find(self, words: Sequence[str]) -> Phrase | None:
+        """The first phrase found in `words` (longest first at each position), or None."""
+        for i, word in enumerate(words):
+            for phrase in self._by_first.get(word, ()):
+                if tuple(words[i : i + len(phrase)]) == phrase:
+                    return phrase
+        return None
+
+    def prefix(self, words: Sequence[str]) -> int:
+        """How many leading words one of the phrases covers (0 if none begins `words`)."""
+        for phrase in self._by_first.get(words[0], ()) if words else ():
+            if tuple(words[: len(phrase)]) == phrase:
+                return len(phrase)
+        return 0
+
+    def suffix(self, words: Sequence[str]) -> int:
+        """How many trailing words one of the phrases covers (0 if none ends `words`)."""
+        best = 0
+        for start in range(max(0, len(words) - 6), len(words)):
+            for phrase in self._by_first.get(words[start], ()):
+                if tuple(words[start:]) == phrase:
+                    best = max(best, len(phrase))
+        return best
+
+
+@dataclass(frozen=True)
+class SituationValue:
+    dimension: str
+    value: str
+    label: str
+    cues: tuple[Phrase, ...]
+
+
+@dataclass(frozen=True)
+class NotCovered:
+    label: str
+    phrases: tuple[Phrase, ...]
+
+
+@dataclass(frozen=True)
+class Cues:
+    situations: tuple[SituationValue, ...] = ()
+    not_covered: tuple[NotCovered, ...] = ()
+    field_words: tuple[Phrase, ...] = ()
+    courtesy: tuple[Phrase, ...] = ()
+    _situation_sets: tuple[PhraseSet, ...] = field(init=False, compare=False, repr=False)
+    _not_covered_sets: tuple[PhraseSet, ...] = field(init=False, compare=False, repr=False)
+    _field: PhraseSet = field(init=False, compare=False, repr=False)
+    _courtesy: PhraseSet = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_situation_sets", tuple(PhraseSet(s.cues) for s in self.situations))
+        object.__setattr__(self, "_not_covered_sets", tuple(PhraseSet(n.phrases) for n in self.not_covered))
+        object.__setattr__(self, "_field", PhraseSet(self.field_words))
+        object.__setattr__(self, "_courtesy", PhraseSet(self.courtesy))
+
+    def signalled(self, words: Sequence[str]) -> dict[str, set[str]]:
+        """dimension -> the values whose cues the question contains."""
+        found: dict[str, set[str]] = {}
+        for situation, cues in zip(self.situations, self._situation_sets, strict=True):
+            if cues.find(words):
+                found.setdefault(situation.dimension, set()).add(situation.value)
+        return found
+
+    def label(self, dimension: str, value: str) -> str:
+        return next((s.label for s in self.situations if (s.dimension, s.value) == (dimension, value)), value)
+
+    def not_covered_in(self, words: Sequence[str]) -> tuple[NotCovered, Phrase] | None:
+        for subject, phrases in zip(self.not_covered, self._not_covered_sets, strict=True):
+            phrase = phrases.find(words)
+            if phrase:
+                return subject, phrase
+        return None
+
+    def in_field(self, words: Sequence[str]) -> bool:
+        return self._field.find(words) is not None
+
+    def without_courtesy(self, words: list[str], keep_at_least: int = 2) -> list[str]:
+        """The question without greetings and thanks before and after it; the words unchanged when
+        fewer than `keep_at_least` would remain (then the greeting is the message)."""
+        courtesy = self._courtesy
+        if not courtesy:
+            return words
+        start, end = 0, len(words)
+        while start < end and (size := courtesy.prefix(words[start:end])):
+            start += size
+        while start < end and (size := courtesy.suffix(words[start:end])):
+            end -= size
+        return words[start:end] if end - start >= keep_at_least else words
+
+
+def contradicted(situation: Mapping[str, str], signalled: Mapping[str, set[str]]) -> tuple[str, str] | None:
+    """The (dimension, value) of the question that rules an entry with this situation out, or None:
+    the question signals another value of a dimension the entry declares, and not the entry's own."""
+    for dimension, value in situation.items():
+        values = signalled.get(dimension, set())
+        others = sorted(values - {value})
+        if others and value not in values:
+            return dimension, others[0]
+    return None
+
+
+def covers(phrasings: Iterable[Sequence[str]], phrase: Phrase) -> bool:
+    """True when one of an entry's phrasings (normalised words) contains the phrase."""
+    size = len(phrase)
+    return any(tuple(words[i : i + size]) == phrase for words in phrasings for i in range(len(words) - size + 1))
