@@ -33,7 +33,7 @@ from rapidfuzz import fuzz, process
 
 from bot.core.evaluation import Example, Report, evaluate, format_table
 from bot.core.knowledge import KnowledgeBase
-from bot.core.matcher import Decision, Matcher, MatcherConfig, Scored, apply_rule
+from bot.core.matcher import Decision, Matcher, MatcherConfig, Scored, Signals, apply_rule
 from bot.core.text import fold, normalise
 from bot.storage.knowledge_files import load_knowledge
 
@@ -198,15 +198,26 @@ def best_per_entry(scores: dict[int, float], entry_of: list[str]) -> Ranking:
     return sorted((Scored(i, round(s, 4)) for i, s in best.items()), key=lambda s: -s.score)
 
 
-def matcher_rankings(matcher: Matcher, questions: list[str]) -> tuple[list[Ranking], list[str | None]]:
-    """What Matcher.match passes to apply_rule: the ranking and the out-of-scope phrase, if any."""
-    rankings, vetoes = [], []
+def matcher_rankings(matcher: Matcher, questions: list[str]) -> tuple[list[Ranking], list[Signals]]:
+    """What Matcher.match passes to apply_rule for the whole message: the ranking and the question's cues
+    (out-of-scope phrase, subject not covered, situation, field)."""
+    rankings, signals = [], []
     for q in questions:
-        words = normalise(q, matcher.lexicon.lexicon)[: matcher.config.max_query_tokens]
-        rankings.append(matcher.rank(words)[0])
-        veto = matcher._out_of_scope_phrase(words)
-        vetoes.append(" ".join(veto) if veto else None)
-    return rankings, vetoes
+        words = matcher.lexicon.cues.without_courtesy(
+            normalise(q, matcher.lexicon.lexicon)[: matcher.config.max_query_tokens]
+        )
+        ranked = matcher.rank(words)[0]
+        rankings.append(ranked)
+        signals.append(matcher.signals(words, ranked))
+    return rankings, signals
+
+
+def signals_for(matcher: Matcher, question: str, ranked: Ranking) -> Signals:
+    """The question's cues for another method's ranking (entries it ranks that the situation rules out)."""
+    words = matcher.lexicon.cues.without_courtesy(
+        normalise(question, matcher.lexicon.lexicon)[: matcher.config.max_query_tokens]
+    )
+    return matcher.signals(words, ranked)
 
 
 def wratio_rankings(kb: KnowledgeBase, questions: list[str]) -> list[Ranking]:
@@ -262,7 +273,7 @@ def bm25_rankings(kb: KnowledgeBase, questions: list[str]) -> list[Ranking]:
 
 
 def tune_thresholds(
-    examples: list[Example], rankings: list[Ranking], vetoes: list[str | None], kinds: dict[str, str]
+    examples: list[Example], rankings: list[Ranking], vetoes: list[Signals], kinds: dict[str, str]
 ) -> tuple[int, MatcherConfig, Report]:
     """The grid point maximising right - 3 × wrong + none→fallback.
 
@@ -275,7 +286,12 @@ def tune_thresholds(
     for answer, margin, suggest in itertools.product(GRID_ANSWER[::-1], GRID_MARGIN[::-1], GRID_SUGGEST):
         if suggest > answer:
             continue
-        cfg = MatcherConfig(answer_threshold=answer, answer_margin=margin, suggest_threshold=suggest)
+        cfg = MatcherConfig(
+            answer_threshold=answer,
+            answer_margin=margin,
+            suggest_threshold=suggest,
+            tie_answer_threshold=max(answer, 0.40),
+        )
         report = evaluate(examples, lambda q, c=cfg: apply_rule(decided[q][0], kinds, c, "", decided[q][1]))
         t = report.overall
         objective = t.answered_right - 3 * t.answered_wrong + t.fell_back
@@ -290,24 +306,32 @@ def decided(decision: Decision) -> tuple:
 
 
 def measure_accuracy(kb: KnowledgeBase, examples: list[Example]) -> dict[str, dict]:
-    """Every method ranks over the same entries; apply_rule decides, with the lexicon's out-of-scope
-    phrase veto given to all three (it is knowledge data, like the phrasings)."""
+    """Every method ranks over the same entries; apply_rule decides, with the question's cues from the
+    lexicon (out-of-scope phrases, subjects not covered, situations, field words) given to all three:
+    they are knowledge data, like the phrasings. Matcher.match also splits messages with several
+    questions; that step is ours alone and is not in the tuned comparison."""
     questions = [e.question for e in examples]
     matcher = Matcher(kb)
     kinds = {e.id: e.kind for e in kb.entries.values()}
-    ours, vetoes = matcher_rankings(matcher, questions)
+    ours, signals = matcher_rankings(matcher, questions)
     same = sum(
-        decided(apply_rule(ranked, kinds, matcher.config, "", veto)) == decided(matcher.match(q))
-        for q, ranked, veto in zip(questions, ours, vetoes, strict=True)
+        decided(apply_rule(ranked, kinds, matcher.config, "", cues)) == decided(matcher.match(q))
+        for q, ranked, cues in zip(questions, ours, signals, strict=True)
     )
     print(f"\ncheck: ranking + apply_rule reproduces Matcher.match on {same}/{len(questions)} dev questions")
-    vetoed = Counter(e.in_scope for e, veto in zip(examples, vetoes, strict=True) if veto)
+    print("(the rest are messages with several questions, which Matcher.match splits)")
+    vetoed = Counter(e.in_scope for e, cues in zip(examples, signals, strict=True) if cues.out_of_scope)
     print(f"out-of-scope phrase veto (given to every method): {vetoed[False]} none lines, {vetoed[True]} in-scope\n")
     methods = {"matcher": ours, "rapidfuzz WRatio": wratio_rankings(kb, questions)}
     methods["BM25"] = bm25_rankings(kb, questions)
     results = {}
     for name, rankings in methods.items():
-        objective, cfg, report = tune_thresholds(examples, rankings, vetoes, kinds)
+        cues = (
+            signals
+            if name == "matcher"
+            else [signals_for(matcher, q, r) for q, r in zip(questions, rankings, strict=True)]
+        )
+        objective, cfg, report = tune_thresholds(examples, rankings, cues, kinds)
         chosen = {k: getattr(cfg, k) for k in ("answer_threshold", "answer_margin", "suggest_threshold")}
         print(f"{name}: thresholds {chosen}, objective {objective}\n{format_table(report)}\n")
         results[name] = {"thresholds": chosen, "objective": objective, **report.as_dict()}

@@ -553,7 +553,8 @@ def parser() -> argparse.ArgumentParser:
     kb_commands = kb.add_subparsers(dest="kb_command", required=True)
     check = kb_commands.add_parser("validate", help="check the knowledge files")
     check.add_argument(
-        "--topics", help=f"a topics.tsv, or a folder of topics*.tsv, listing the required ids (default {DEFAULT_TOPICS})"
+        "--topics",
+        help=f"a topics.tsv, or a folder of topics*.tsv, listing the required ids (default {DEFAULT_TOPICS})",
     )
     check.add_argument("--date", type=_iso_date, help="check as on this date, YYYY-MM-DD (default today)")
     check.set_defaults(func=cmd_kb_validate)

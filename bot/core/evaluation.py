@@ -100,7 +100,9 @@ def evaluate(examples: Iterable[Example], match: Callable[[str], Decision]) -> R
         decision = match(example.question)
         report.overall.add(example, decision)
         report.by_style.setdefault(example.style or "-", Tally()).add(example, decision)
-        wrong = decision.entry_id not in example.expect if decision.kind == "answer" else decision.kind not in NOT_ANSWERED
+        wrong = (
+            decision.entry_id not in example.expect if decision.kind == "answer" else decision.kind not in NOT_ANSWERED
+        )
         if (example.in_scope and decision.entry_id not in example.expect) or (not example.in_scope and wrong):
             report.misses.append((example, decision))
     return report

@@ -288,17 +288,20 @@ class Matcher:
 
     def match(self, text: str) -> Decision:
         decision = self._decide(normalise(text, self.lexicon.lexicon))
-        parts = [p for p in QUESTION_BREAK.split(text) if len(self._words(p)) >= MIN_PART_WORDS]
-        if len(parts) < 2 or decision.kind in ("fallback", "uncovered") and decision.reason.startswith("out of"):
+        if decision.kind == "fallback" and decision.reason.startswith("out of scope"):
             return decision
-        answered = [d for d in map(lambda p: self._decide(normalise(p, self.lexicon.lexicon)), parts)]
-        answers = list(dict.fromkeys(d.entry_id for d in answered if d.kind == "answer" and d.entry_id))
+        parts = [p for p in QUESTION_BREAK.split(text) if len(self._words(p)) >= MIN_PART_WORDS]
+        if len(parts) < 2:
+            return decision
+        answered = [d for d in (self._decide(normalise(p, self.lexicon.lexicon)) for p in parts) if d.kind == "answer"]
         if decision.kind == "answer":
-            others = [i for i in answers if i != decision.entry_id and i not in decision.also]
+            others = [d.entry_id for d in answered if d.entry_id not in (decision.entry_id, *decision.also)]
             return replace(decision, also=(*decision.also, *others[:1])) if others else decision
-        if decision.kind in ("suggest", "fallback") and answers:
-            first = next(d for d in answered if d.entry_id == answers[0])
-            return replace(first, also=tuple(answers[1:2]), normalised=decision.normalised, reason="first question")
+        if answered and (decision.kind in ("suggest", "fallback") or decision.reason == "low score"):
+            # the first question the message asks clearly is answered, the next one offered as a button
+            first, *rest = answered
+            later = [d.entry_id for d in rest if d.entry_id != first.entry_id]
+            return replace(first, also=tuple(later[:1]), normalised=decision.normalised, reason="first question")
         return decision
 
 
@@ -339,18 +342,19 @@ def apply_rule(
         return _uncovered(best, shown, normalised, "not covered: " + signals.not_covered, signals.not_covered)
     first = answerable[0] if answerable else None
     second = answerable[1].score if len(answerable) > 1 else 0.0
+    confident = first is not None and first.score >= cfg.answer_threshold and first.score - second >= cfg.answer_margin
     excluded = next((s for s in ranked if s.id in ruled_out), None)
     if (
-        excluded is not None
-        and (first is None or excluded.score > first.score)
+        excluded
         and excluded.score >= cfg.suggest_threshold
+        and not confident
+        and (not first or excluded.score > first.score)
     ):
-        if first is None or first.score < cfg.answer_threshold or first.score - second < cfg.answer_margin:
-            topic = ruled_out[excluded.id]
-            return _uncovered(best, shown, normalised, f"ruled out {excluded.id}: {topic}", topic)
+        topic = ruled_out[excluded.id]  # the entry that would have answered speaks of another situation
+        return _uncovered(best, shown, normalised, f"ruled out {excluded.id}: {topic}", topic)
     if first is None:
         return Decision("fallback", None, best.score, (), normalised, "nothing answerable")
-    if first.score >= cfg.answer_threshold and first.score - second >= cfg.answer_margin:
+    if confident:
         return Decision("answer", first.id, first.score, shown, normalised)
     if first.score >= cfg.tie_answer_threshold and len(answerable) > 1:
         return Decision("answer", first.id, first.score, shown, normalised, "tie", also=(answerable[1].id,))
