@@ -279,7 +279,9 @@ class Matcher:
             best = next((s.id for s in ranked if s.id not in ruled_out and self._kinds.get(s.id) != "none"), None)
             if best is None or not covers(self._index.words_of[best], phrase):
                 not_covered = subject.label
-        return Signals(veto and " ".join(veto), not_covered, ruled_out, cues.in_field(words))
+        # a question of a word or two ("bảo hiểm") is too vague to be called "not covered": it falls back
+        in_field = cues.in_field(words) and len(self.content_words(words)) >= MIN_PART_WORDS
+        return Signals(veto and " ".join(veto), not_covered, ruled_out, in_field)
 
     def _decide(self, all_words: list[str]) -> Decision:
         words = self.lexicon.cues.without_courtesy(all_words[: self.config.max_query_tokens])
@@ -356,7 +358,7 @@ def apply_rule(
         return Decision("fallback", None, best.score, (), normalised, "nothing answerable")
     if confident:
         return Decision("answer", first.id, first.score, shown, normalised)
-    if first.score >= cfg.tie_answer_threshold and len(answerable) > 1:
+    if first.score >= max(cfg.answer_threshold, cfg.tie_answer_threshold) and len(answerable) > 1:
         return Decision("answer", first.id, first.score, shown, normalised, "tie", also=(answerable[1].id,))
     if first.score >= cfg.suggest_threshold:
         choices = tuple(s for s in answerable[: cfg.max_suggestions] if s.score >= cfg.suggest_threshold)

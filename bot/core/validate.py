@@ -61,6 +61,7 @@ def validate(
             error(entry_id, "chủ đề bắt buộc (topics.tsv) chưa có mục trả lời")
 
     seen_questions: dict[tuple[str, ...], str] = {}
+    situations = {(s.dimension, s.value) for s in kb.lexicon.cues.situations}
     for entry in kb.entries.values():
         where = entry.id
         if not ID_PATTERN.match(entry.id):
@@ -76,6 +77,10 @@ def validate(
             other = seen_questions.setdefault(key, entry.id)
             if other != entry.id:
                 warning(where, f"câu hỏi {question!r} trùng với một câu của {other}")
+        for dimension, value in entry.situation.items():
+            if (dimension, value) not in situations:
+                known = ", ".join(f"{d}: {v}" for d, v in sorted(situations)) or "chưa có"
+                error(where, f"situation {dimension}: {value} không có trong lexicon.yaml (situations: {known})")
         if entry.flow and entry.flow not in FLOWS:
             error(where, f"flow '{entry.flow}' không có; chọn một trong: {', '.join(sorted(FLOWS))}")
         if not entry.answerable:

@@ -15,7 +15,7 @@ from bot.core.types import MAX_ACTION_BYTES, Button, Inbound, InboundKind, LogIn
 from tests.factories import BEFORE_RAISE, TODAY, build_kb, entry, faq_file, policy_document
 
 CHAT = "test:1"
-MENU_LABELS = ["BHXH tự nguyện", "BHYT hộ gia đình", "Lương hưu", "Rút BHXH một lần", "Tra cứu & dịch vụ"]
+MENU_LABELS = ["BHXH tự nguyện", "BHXH bắt buộc, chế độ", "BHYT hộ gia đình", "Lương hưu", "Rút BHXH một lần", "Tra cứu & dịch vụ"]
 HOTLINE = "1900 9068"
 
 
@@ -269,8 +269,35 @@ def test_an_out_of_scope_question_falls_back_with_the_hotline_and_menu(chat: Con
     assert log_of(outcome).matched_id is None
 
 
+def test_a_question_in_the_field_that_no_entry_answers_is_told_so_with_the_hotline(chat: Conversation) -> None:
+    outcome = chat.say("mẹ tôi là vợ liệt sĩ thì thẻ bhyt được chi trả mấy phần trăm")
+    reply = only_reply(outcome)
+    assert reply.text.startswith("Câu hỏi về chế độ người có công")
+    assert "chưa có câu trả lời chắc chắn" in reply.text
+    assert HOTLINE in reply.text
+    assert is_menu(reply, chat.kb)
+    assert (log_of(outcome).decision, log_of(outcome).matched_id) == ("uncovered", None)
+
+
+def test_a_worker_at_a_company_is_never_given_the_voluntary_scheme_s_maternity_answer(chat: Conversation) -> None:
+    outcome = chat.say("em làm công nhân nhà máy, sinh con được nghỉ mấy tháng, lãnh bao nhiêu tiền")
+    assert log_of(outcome).matched_id == "bb.thai-san"
+    assert only_reply(outcome).text.startswith("Người đóng BHXH bắt buộc")
+
+
+def test_a_second_question_in_a_message_is_offered_as_the_first_button(chat: Conversation) -> None:
+    reply = only_reply(chat.say("Mất sổ bảo hiểm xã hội thì xin lại ở đâu? Còn thẻ bhyt bị mất thì làm lại sao?"))
+    assert labels(reply)[0] == chat.kb.entries["bhyt.mat-the"].title
+    assert reply.text.startswith(chat.kb.entries["bb.so-bhxh"].short.split()[0])
+
+
+def test_thanks_get_a_thank_you_not_a_greeting(chat: Conversation) -> None:
+    outcome = chat.say("ok cảm ơn bạn nhiều nhé")
+    assert log_of(outcome).matched_id == "chao.cam-on"
+
+
 def test_an_ambiguous_question_offers_choices_and_a_way_back_to_the_menu(chat: Conversation) -> None:
-    outcome = chat.say("bảo hiểm")
+    outcome = chat.say("thẻ bhyt")
     reply = only_reply(outcome)
     assert log_of(outcome).decision == "suggest"
     assert reply.text == chat.kb.message("suggest")
@@ -282,7 +309,7 @@ def test_an_ambiguous_question_offers_choices_and_a_way_back_to_the_menu(chat: C
 
 
 def test_choosing_a_suggestion_answers_it_and_forgets_the_offer(chat: Conversation) -> None:
-    suggestion = only_reply(chat.say("bảo hiểm")).buttons[0]
+    suggestion = only_reply(chat.say("thẻ bhyt")).buttons[0]
     chat.press(suggestion.action)
     assert chat.session.offered == ()
     assert chat.session.last_entry == suggestion.action.removeprefix("a:")

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core.knowledge import KnowledgeBase
-from bot.core.matcher import NUMBER, Decision, Matcher, MatcherConfig, Scored, apply_rule
+from bot.core.matcher import NUMBER, Decision, Matcher, MatcherConfig, Scored, Signals, apply_rule
 from bot.core.text import fold
 from tests.factories import PHONE_KEYBOARD, build_kb, entry, faq_file
 
@@ -122,6 +122,7 @@ PINNED = MatcherConfig(
     weight_phrasing=0.5,
     weight_entry=0.3,
     weight_fuzzy=0.2,
+    tie_answer_threshold=1.0,  # close entries are suggested, never answered
 )
 
 
@@ -256,11 +257,13 @@ def test_scores_are_between_0_and_1_for_any_question(matcher: Matcher, text: str
 # -- the decision rule -----------------------------------------------------------------------
 
 KINDS = {"a": "faq", "b": "faq", "c": "faq", "d": "faq", "x": "none"}
-CONFIG = MatcherConfig(answer_threshold=0.45, answer_margin=0.05, suggest_threshold=0.25, max_suggestions=3)
+CONFIG = MatcherConfig(
+    answer_threshold=0.45, answer_margin=0.05, suggest_threshold=0.25, max_suggestions=3, tie_answer_threshold=0.55
+)
 
 
-def rule(*scores: tuple[str, float], phrase: str | None = None) -> Decision:
-    return apply_rule([Scored(i, s) for i, s in scores], KINDS, CONFIG, "q", phrase)
+def rule(*scores: tuple[str, float], phrase: str | None = None, **signals) -> Decision:
+    return apply_rule([Scored(i, s) for i, s in scores], KINDS, CONFIG, "q", Signals(out_of_scope=phrase, **signals))
 
 
 def test_rule_answers_a_clear_winner() -> None:
@@ -269,9 +272,39 @@ def test_rule_answers_a_clear_winner() -> None:
 
 
 def test_rule_suggests_when_the_winner_lacks_the_margin() -> None:
-    decision = rule(("a", 0.6), ("b", 0.58), ("c", 0.3), ("d", 0.29))
+    decision = rule(("a", 0.5), ("b", 0.48), ("c", 0.3), ("d", 0.29))
     assert decision.kind == "suggest"
     assert [s.id for s in decision.ranked] == ["a", "b", "c"]
+
+
+def test_rule_answers_the_better_of_two_close_entries_when_both_are_strong_and_offers_the_other() -> None:
+    decision = rule(("a", 0.6), ("b", 0.58), ("c", 0.3))
+    assert (decision.kind, decision.entry_id, decision.also) == ("answer", "a", ("b",))
+
+
+def test_rule_says_a_subject_listed_as_not_covered_is_not_covered_whatever_the_scores() -> None:
+    decision = rule(("a", 0.9), not_covered="chế độ người có công")
+    assert (decision.kind, decision.entry_id, decision.topic) == ("uncovered", None, "chế độ người có công")
+
+
+def test_rule_never_answers_from_an_entry_the_question_s_situation_rules_out() -> None:
+    decision = rule(("a", 0.8), ("b", 0.3), ruled_out={"a": "BHXH bắt buộc"})
+    assert (decision.kind, decision.topic) == ("uncovered", "BHXH bắt buộc")
+    assert "a" not in {s.id for s in decision.ranked}
+
+
+def test_rule_answers_from_the_next_entry_when_it_fits_the_situation_on_its_own() -> None:
+    decision = rule(("a", 0.8), ("b", 0.7), ("c", 0.2), ruled_out={"a": "BHXH bắt buộc"})
+    assert (decision.kind, decision.entry_id) == ("answer", "b")
+
+
+def test_rule_says_not_covered_rather_than_fall_back_on_a_weak_question_in_the_field() -> None:
+    assert rule(("a", 0.2), in_field=True).kind == "uncovered"
+    assert rule(("a", 0.2), in_field=False).kind == "fallback"
+
+
+def test_rule_falls_back_on_an_out_of_scope_phrase_even_in_the_field() -> None:
+    assert rule(("a", 0.9), phrase="nhan tho", in_field=True).kind == "fallback"
 
 
 def test_rule_suggests_below_the_answer_threshold() -> None:
@@ -305,6 +338,91 @@ def test_rule_falls_back_on_an_out_of_scope_phrase_whatever_the_scores() -> None
 
 def test_rule_falls_back_with_no_candidates() -> None:
     assert rule().kind == "fallback"
+
+
+# -- cues on a small knowledge base ------------------------------------------------------------
+
+CUE_LEXICON = {
+    **LEXICON,
+    "situations": {
+        "scheme": {
+            "bat-buoc": {"label": "BHXH bắt buộc", "cues": ["công ty", "bắt buộc"]},
+            "tu-nguyen": {"label": "BHXH tự nguyện", "cues": ["tự nguyện"]},
+        }
+    },
+    "not_covered": {"chế độ người có công": ["thương binh", "người có công"]},
+    "field": ["bhxh", "bhyt", "thai sản"],
+    "courtesy": ["chào bạn", "cảm ơn", "dạ"],
+}
+
+
+def cue_kb() -> KnowledgeBase:
+    voluntary = entry(
+        "tn.thai-san",
+        ["đóng tự nguyện có được tiền thai sản không", "bhxh tự nguyện sinh con được bao nhiêu", "thai sản tự nguyện"],
+        title="Thai sản BHXH tự nguyện",
+        keywords=["thai sản", "sinh con"],
+    )
+    voluntary["situation"] = {"scheme": "tu-nguyen"}
+    return build_kb(
+        faq_file("tn", [voluntary]),
+        faq_file(
+            "bhyt",
+            [
+                entry(
+                    "bhyt.muc-huong",
+                    ["thẻ bhyt được hưởng bao nhiêu phần trăm", "mức hưởng bhyt", "đi khám bhyt trả mấy phần trăm"],
+                )
+            ],
+        ),
+        lexicon=CUE_LEXICON,
+    )
+
+
+@pytest.fixture(scope="module")
+def cue_matcher() -> Matcher:
+    return Matcher(cue_kb(), PINNED)
+
+
+def test_an_entry_about_the_voluntary_scheme_does_not_answer_a_worker_at_a_company(cue_matcher: Matcher) -> None:
+    assert cue_matcher.match("tự nguyện sinh con được bao nhiêu tiền thai sản").entry_id == "tn.thai-san"
+    decision = cue_matcher.match("đóng ở công ty sinh con được bao nhiêu tiền thai sản")
+    assert (decision.kind, decision.topic) == ("uncovered", "BHXH bắt buộc")
+
+
+def test_a_question_naming_both_schemes_may_be_answered_from_either(cue_matcher: Matcher) -> None:
+    decision = cue_matcher.match("trước đóng ở công ty, giờ đóng tự nguyện sinh con được bao nhiêu thai sản")
+    assert decision.entry_id == "tn.thai-san"
+
+
+def test_a_subject_not_covered_is_said_to_be_so_even_near_an_entry(cue_matcher: Matcher) -> None:
+    decision = cue_matcher.match("thẻ bhyt người có công được hưởng bao nhiêu phần trăm")
+    assert (decision.kind, decision.topic) == ("uncovered", "chế độ người có công")
+
+
+def test_an_entry_that_names_a_not_covered_phrase_itself_covers_it() -> None:
+    lexicon = {**CUE_LEXICON, "not_covered": {"mức hưởng": ["mức hưởng"]}}
+    kb = build_kb(
+        faq_file("bhyt", [entry("bhyt.muc-huong", ["mức hưởng bhyt", "bhyt trả bao nhiêu", "thẻ bhyt hưởng"])]),
+        lexicon=lexicon,
+    )
+    assert Matcher(kb, PINNED).match("mức hưởng bhyt là bao nhiêu").entry_id == "bhyt.muc-huong"
+
+
+def test_a_greeting_before_a_question_does_not_hide_it(cue_matcher: Matcher) -> None:
+    plain = cue_matcher.match("tự nguyện sinh con được bao nhiêu tiền thai sản")
+    greeted = cue_matcher.match("chào bạn, tự nguyện sinh con được bao nhiêu tiền thai sản, cảm ơn")
+    assert (greeted.kind, greeted.entry_id, greeted.score) == (plain.kind, plain.entry_id, plain.score)
+
+
+def test_a_message_of_courtesy_alone_is_matched_as_it_is() -> None:
+    matcher = Matcher(small_kb(lexicon=CUE_LEXICON), PINNED)
+    assert matcher.match("cảm ơn").normalised == "cam on"
+
+
+def test_a_second_question_in_the_same_message_is_offered_as_a_button(cue_matcher: Matcher) -> None:
+    decision = cue_matcher.match("Đóng tự nguyện có được tiền thai sản không? Thẻ bhyt được hưởng bao nhiêu phần trăm?")
+    assert (decision.kind, decision.entry_id, decision.also) == ("answer", "tn.thai-san", ("bhyt.muc-huong",))
 
 
 # -- on the real knowledge base (questions written for these tests) --------------------------
