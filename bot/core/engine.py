@@ -28,7 +28,7 @@ from bot.core.interest_offer import with_interest
 from bot.core.knowledge import Entry, KnowledgeBase
 from bot.core.matcher import Decision, Matcher
 from bot.core.policy import PolicyError
-from bot.core.render import UNCERTAIN_MARK, day, render_source
+from bot.core.render import Footnotes, day, render_source
 from bot.core.types import (
     MAX_ACTION_BYTES,
     MENU_ACTION,
@@ -87,9 +87,10 @@ def answer_reply(entry: Entry, kb: KnowledgeBase, today: date, also: tuple[str, 
     """Short answer, details, legal basis and review date, caveats, then follow-up buttons (first those of
     `also`: a close second entry, or the answer to a second question in the same message)."""
     short, details = entry.render(kb.policy, today)
-    parts = [short.text]
-    if details.text:
-        parts.append(details.text)
+    footnotes = Footnotes.of(short, details)  # read as one text: their marks are numbered together
+    parts = [footnotes.write(short)]
+    if details_text := footnotes.write(details):
+        parts.append(details_text)
     footer = []
     if entry.sources:
         sources = dict.fromkeys(render_source(s, kb.policy, today) for s in entry.sources)
@@ -98,10 +99,8 @@ def answer_reply(entry: Entry, kb: KnowledgeBase, today: date, also: tuple[str, 
         footer.append(f"{kb.message('updated')}: {day(entry.reviewed)}")
     if footer:
         parts.append("\n".join(footer))
-    caveats = tuple(dict.fromkeys(short.caveats + details.caveats))
-    if caveats:
-        caveat_text = "; ".join(caveats)
-        parts.append(f"{UNCERTAIN_MARK} {caveat_text[:1].upper()}{caveat_text[1:]}.")
+    if footnotes:
+        parts.append("\n".join(footnotes.lines()))
     offered = _offered_flow(entry, kb)
     buttons = [Button(kb.message(offered.offer), runner.start_action(offered.name))] if offered else []
     if entry.id == ERASE_ENTRY:

@@ -15,6 +15,8 @@ from decimal import Decimal, DivisionByZero, InvalidOperation
 from typing import Any
 
 UNITS = frozenset({"dong", "percent", "months", "years", "times", "age_months", "number"})
+# Said of an uncertain value whose `caveat` policy.yaml leaves empty (`kb validate` warns about it).
+DEFAULT_CAVEAT = "số liệu này chưa được xác nhận chính thức, bạn hỏi lại cơ quan BHXH trước khi dùng"
 
 
 class PolicyError(ValueError):
@@ -74,6 +76,11 @@ def formula_names(formula: str) -> set[str]:
     return names
 
 
+def _dated_figure(param: Param, dated: DatedValue) -> Figure:
+    caveats = (dated.caveat or DEFAULT_CAVEAT,) if dated.uncertain else ()
+    return Figure(dated.value, param.unit, (dated.basis,), dated.uncertain, caveats)
+
+
 def _merge(figures: list[Figure], own_basis: str) -> tuple[tuple[str, ...], bool, tuple[str, ...]]:
     bases = ([own_basis] if own_basis else []) + [b for f in figures for b in f.bases]
     caveats = [c for f in figures for c in f.caveats]
@@ -112,8 +119,27 @@ class Policy:
                 current = dated
         if current is None:
             raise PolicyError(f"{param.name} chưa có giá trị vào ngày {on:%d/%m/%Y}")
-        caveats = (current.caveat,) if current.uncertain and current.caveat else ()
-        return Figure(current.value, param.unit, (current.basis,), current.uncertain, caveats)
+        return _dated_figure(param, current)
+
+    def confirmed_figure(self, name: str, on: date) -> Figure:
+        """The value of a parameter in force on a date or, when that value is uncertain, the last value
+        before it that is not: a figure announced but not confirmed does not yet replace the one it would
+        replace. With no confirmed value up to that date, the value in force (uncertain) is all there is."""
+        param = self._param(name)
+        in_force = self._param_figure(param, on)
+        if not in_force.uncertain:
+            return in_force
+        confirmed = [dated for dated in param.values if dated.start <= on and not dated.uncertain]
+        return _dated_figure(param, confirmed[-1]) if confirmed else in_force
+
+    def changes(self, name: str, after: date, until: date) -> tuple[date, ...]:
+        """The days after `after`, up to `until` included, on which a parameter takes a new value."""
+        return tuple(dated.start for dated in self._param(name).values if after < dated.start <= until)
+
+    def _param(self, name: str) -> Param:
+        if name not in self.params:
+            raise PolicyError(f"không có tham số {name!r} trong phần params của policy.yaml")
+        return self.params[name]
 
     def _derived_figure(self, derived: Derived, on: date, depth: int) -> Figure:
         if depth > 20:

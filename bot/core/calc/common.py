@@ -4,11 +4,12 @@ and month arithmetic."""
 from __future__ import annotations
 
 import calendar
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from bot.core.policy import Policy, PolicyError
+from bot.core.policy import Figure, Policy, PolicyError
 from bot.core.render import day
 
 
@@ -29,22 +30,38 @@ class Scheme(StrEnum):
 class Figures:
     """Reads policy figures and remembers the legal basis and caveat of every figure read, in order."""
 
-    def __init__(self, policy: Policy) -> None:
+    def __init__(self, policy: Policy, parent: Figures | None = None) -> None:
         self.policy = policy
+        self._parent = parent
         self._bases: dict[str, None] = {}
         self._caveats: dict[str, None] = {}
 
+    def part(self) -> Figures:
+        """A reader for one part of a result (its lump sum, its pension): it remembers what that part
+        rests on, and this reader remembers it too."""
+        return Figures(self.policy, parent=self)
+
     def value(self, name: str, on: date) -> Decimal:
         """The figure in force on a date; a date it has no value for is a CalcError naming the figure."""
+        return self.figure(name, on).value
+
+    def figure(self, name: str, on: date) -> Figure:
+        """As `value`, with the figure's unit, bases and caveats (to mark it where it is shown)."""
         try:
             figure = self.policy.figure(name, on)
         except PolicyError as exc:
             if name not in self.policy.names():
                 raise
             raise CalcError(f"Chưa có số liệu “{self.policy.title(name)}” áp dụng ngày {day(on)}.") from exc
+        return self.remember(figure)
+
+    def remember(self, figure: Figure) -> Figure:
+        """Count a figure read some other way (Policy.confirmed_figure) among those the result rests on."""
         self._bases.update(dict.fromkeys(figure.bases))
         self._caveats.update(dict.fromkeys(figure.caveats))
-        return figure.value
+        if self._parent is not None:
+            self._parent.remember(figure)
+        return figure
 
     def first_day(self, name: str) -> date:
         """The day a parameter's first value starts (before it the parameter has no value)."""
@@ -53,6 +70,8 @@ class Figures:
     def cite(self, basis: str) -> None:
         """A legal basis of a rule coded in the calculator rather than held as a figure."""
         self._bases[basis] = None
+        if self._parent is not None:
+            self._parent.cite(basis)
 
     @property
     def bases(self) -> tuple[str, ...]:
@@ -61,6 +80,11 @@ class Figures:
     @property
     def caveats(self) -> tuple[str, ...]:
         return tuple(self._caveats)
+
+
+def joined(*caveats: Iterable[str]) -> tuple[str, ...]:
+    """The caveats of several figures a result rests on, each once, in order."""
+    return tuple(dict.fromkeys(caveat for group in caveats for caveat in group))
 
 
 def percent_of(amount: Decimal | int, rate: Decimal) -> Decimal:

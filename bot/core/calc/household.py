@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from bot.core.calc.common import CalcError, Figures, percent_of
-from bot.core.policy import Policy
+from bot.core.calc.common import CalcError, Figures, joined, percent_of
+from bot.core.policy import Figure, Policy
 from bot.core.render import to_dong
 
 # Luật BHYT Art 15 (as amended by Law 51/2024/QH15): households pay every 3, 6 or 12 months.
@@ -25,6 +26,7 @@ class MemberContribution:
     share_percent: Decimal  # of the first member's contribution
     monthly: int
     amount: int  # for the period
+    caveats: tuple[str, ...] = ()  # of the uncertain figures the amount rests on
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ class HouseholdContribution:
     total: int  # the sum of the members' amounts
     bases: tuple[str, ...]
     caveats: tuple[str, ...]
+    figure_caveats: Mapping[str, tuple[str, ...]]  # field name -> the caveats of the figures it rests on
 
 
 def household_contribution(policy: Policy, on: date, members: int, months: int = 12) -> HouseholdContribution:
@@ -46,28 +49,35 @@ def household_contribution(policy: Policy, on: date, members: int, months: int =
     if not 1 <= members <= MAX_MEMBERS:
         raise CalcError(f"Số người trong hộ tham gia BHYT phải từ 1 đến {MAX_MEMBERS}.")
     figures = Figures(policy)
-    base_salary = figures.value("luong_co_so", on)
-    rate = figures.value("bhyt_ty_le_dong", on)  # NĐ 188/2025 Art 6(5): the first member pays 4.5%
-    first_monthly = percent_of(base_salary, rate)
-    shares = [Decimal(100)] + [figures.value(name, on) for name in SHARE_PARAMS[: members - 1]]
+    base_salary = figures.figure("luong_co_so", on)
+    rate = figures.figure("bhyt_ty_le_dong", on)  # NĐ 188/2025 Art 6(5): the first member pays 4.5%
+    first_monthly = percent_of(base_salary.value, rate.value)
+    first = Figure(Decimal(100), "percent", ())  # the first member pays the full amount
+    shares = [first] + [figures.figure(name, on) for name in SHARE_PARAMS[: members - 1]]
     shares += [shares[-1]] * (members - len(shares))
     figures.cite(PERIODS_BASIS)
     rows = tuple(
         MemberContribution(
             position=position,
-            share_percent=share,
-            monthly=to_dong(percent_of(first_monthly, share)),
-            amount=to_dong(percent_of(first_monthly, share) * months),
+            share_percent=share.value,
+            monthly=to_dong(percent_of(first_monthly, share.value)),
+            amount=to_dong(percent_of(first_monthly, share.value) * months),
+            caveats=joined(base_salary.caveats, rate.caveats, share.caveats),
         )
         for position, share in enumerate(shares, start=1)
     )
     return HouseholdContribution(
         on=on,
         months=months,
-        base_salary=to_dong(base_salary),
-        rate_percent=rate,
+        base_salary=to_dong(base_salary.value),
+        rate_percent=rate.value,
         members=rows,
         total=sum(row.amount for row in rows),
         bases=figures.bases,
         caveats=figures.caveats,
+        figure_caveats={
+            "base_salary": base_salary.caveats,
+            "rate_percent": rate.caveats,
+            "total": joined(*(row.caveats for row in rows)),
+        },
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -13,6 +14,7 @@ from bot.core.calc.common import (
     Scheme,
     counted_years,
     duration_text,
+    joined,
     month_index,
     month_start,
     percent_of,
@@ -30,7 +32,7 @@ from bot.core.calc.lump_sum import (
 from bot.core.calc.retirement import retirement
 from bot.core.calc.support import SupportGroup, parse_groups
 from bot.core.policy import Policy
-from bot.core.render import day, decimal_text, money, percent, to_dong
+from bot.core.render import Rendered, compose, day, decimal_text, lines, marked, money, percent, to_dong
 
 OLDEST_BIRTH_YEAR = 1900  # a guard against typing mistakes
 
@@ -78,6 +80,7 @@ class PensionComparison:
     conclusion: str
     bases: tuple[str, ...]
     caveats: tuple[str, ...]
+    figure_caveats: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # field -> caveats it rests on
 
 
 def pension_rate_percent(policy: Policy, on: date, gender: Gender, months: int) -> Decimal:
@@ -114,23 +117,37 @@ def lump_sum_versus_pension(policy: Policy, on: date, record: ContributionRecord
     total = record.months_before_2014 + record.months_from_2014
     last_month = _last_month_paid(record, on)
     before_law = _started_before_law(record, last_month)
-    retired = retirement(figures, record.gender, record.birth)
+    age_figures, lump_figures, rate_figures, card_figures = (
+        figures.part(),
+        figures.part(),
+        figures.part(),
+        figures.part(),
+    )
+    retired = retirement(age_figures, record.gender, record.birth)
     support = Decimal(0)
     if record.scheme is Scheme.VOLUNTARY and record.months_from_2014:
         groups = parse_groups(record.groups)
-        support = state_support_received(figures, groups, last_month - record.months_from_2014 + 1, last_month, on)
+        first_supported = last_month - record.months_from_2014 + 1
+        support = state_support_received(lump_figures, groups, first_supported, last_month, on)
     lump = lump_sum_amount(
-        figures, on, record.scheme, record.months_before_2014, record.months_from_2014, record.average_income, support
+        lump_figures,
+        on,
+        record.scheme,
+        record.months_before_2014,
+        record.months_from_2014,
+        record.average_income,
+        support,
     )
     allowed = eligibility(figures, on, record.scheme, total, before_law, last_month, retired)
-    minimum_months = int(figures.value("huu_so_nam_toi_thieu", on) * 12)
+    minimum = rate_figures.figure("huu_so_nam_toi_thieu", on)
+    minimum_months = int(minimum.value * 12)
     needed = max(0, minimum_months - total)
     rate_months = max(total, minimum_months)
-    rate = _rate(figures, on, record.gender, rate_months)
+    rate = _rate(rate_figures, on, record.gender, rate_months)
     figures.cite(f"{LAW}, Điều {PENSION_ARTICLES[record.scheme][1]} khoản 1")
     monthly = to_dong(percent_of(record.average_income, rate))
     equal = (Decimal(lump.amount) / monthly).quantize(Decimal("0.1"), ROUND_HALF_UP) if monthly else Decimal(0)
-    card = to_dong(percent_of(monthly, figures.value("bhyt_the_huu_tri_nam", on)) * 12)
+    card = to_dong(percent_of(monthly, card_figures.value("bhyt_the_huu_tri_nam", on)) * 12)
     result = PensionComparison(
         on=on,
         scheme=record.scheme,
@@ -158,40 +175,67 @@ def lump_sum_versus_pension(policy: Policy, on: date, record: ContributionRecord
         conclusion="",
         bases=(),
         caveats=(),
+        figure_caveats={
+            "retirement_age_months": age_figures.caveats,
+            "lump_sum": lump_figures.caveats,
+            "months_needed_for_pension": minimum.caveats,
+            "pension_rate_percent": rate_figures.caveats,
+            "monthly_pension": rate_figures.caveats,
+            "bhyt_card_value_per_year": joined(rate_figures.caveats, card_figures.caveats),
+            "months_of_pension_equal_to_lump_sum": joined(lump_figures.caveats, rate_figures.caveats),
+        },
     )
-    return replace(result, conclusion=_conclusion(result), bases=figures.bases, caveats=figures.caveats)
+    conclusion = conclusion_text(result).text
+    return replace(result, conclusion=conclusion, bases=figures.bases, caveats=figures.caveats)
 
 
-def _conclusion(result: PensionComparison) -> str:
-    """A plain-language summary with the legal basis, clearly an estimate."""
-    lump = f"• Rút BHXH một lần: khoảng {money(result.lump_sum)}"
+def conclusion_text(result: PensionComparison) -> Rendered:
+    """A plain-language summary with the legal basis, clearly an estimate; its figures carry the marks of
+    the uncertain figures they rest on (`result.conclusion` is this text on its own)."""
+
+    def figure(field: str, text: str) -> Rendered:
+        return marked(text, result.figure_caveats.get(field, ()))
+
+    lump: list[str | Rendered] = ["• Rút BHXH một lần: khoảng ", figure("lump_sum", money(result.lump_sum))]
     if result.state_support_deducted:
-        lump += f" (đã trừ {money(result.state_support_deducted)} Nhà nước hỗ trợ tiền đóng)"
+        lump.append(f" (đã trừ {money(result.state_support_deducted)} Nhà nước hỗ trợ tiền đóng)")
     if result.lump_sum_allowed:
-        lump += "; hiện được rút."
+        lump.append("; hiện được rút.")
     elif result.lump_sum_allowed_from:
-        lump += f"; được rút từ {day(result.lump_sum_allowed_from)}."
+        lump.append(f"; được rút từ {day(result.lump_sum_allowed_from)}.")
     else:
-        lump += "; hiện không được rút."
-    pension = f"khoảng {money(result.monthly_pension)} mỗi tháng ({percent(result.pension_rate_percent)} mức bình quân)"
+        lump.append("; hiện không được rút.")
+    amount = compose(
+        "khoảng ",
+        figure("monthly_pension", money(result.monthly_pension)),
+        f" mỗi tháng ({percent(result.pension_rate_percent)} mức bình quân)",
+    )
     if result.months_needed_for_pension:
         more, minimum = duration_text(result.months_needed_for_pension), decimal_text(result.pension_years)
-        pension = f"• Nếu đóng thêm {more} cho đủ {minimum} năm: lương hưu {pension}."
+        pension = compose(f"• Nếu đóng thêm {more} cho đủ {minimum} năm: lương hưu ", amount, ".")
     elif result.on >= result.pension_start:
-        pension = f"• Lương hưu: {pension}."
+        pension = compose("• Lương hưu: ", amount, ".")
     else:
-        pension = f"• Nếu bảo lưu thời gian đóng, từ {day(result.pension_start)} bạn hưởng lương hưu {pension}."
+        pension = compose(
+            f"• Nếu bảo lưu thời gian đóng, từ {day(result.pension_start)} bạn hưởng lương hưu ", amount, "."
+        )
+    equal = decimal_text(result.months_of_pension_equal_to_lump_sum)
     eligibility_article, rate_article = PENSION_ARTICLES[result.scheme]
-    return "\n".join(
+    return lines(
         [
             f"Ước tính ngày {day(result.on)}, theo số liệu bạn nhập, chưa tính trượt giá:",
-            lump,
+            compose(*lump),
             pension,
-            f"• Người hưởng lương hưu được quỹ BHXH đóng BHYT (thẻ trị giá khoảng "
-            f"{money(result.bhyt_card_value_per_year)} mỗi năm); lương hưu trả suốt đời và được điều chỉnh "
-            "theo giá cả.",
-            f"• Số tiền rút một lần chỉ bằng khoảng {decimal_text(result.months_of_pension_equal_to_lump_sum)} "
-            "tháng lương hưu.",
+            compose(
+                "• Người hưởng lương hưu được quỹ BHXH đóng BHYT (thẻ trị giá khoảng ",
+                figure("bhyt_card_value_per_year", money(result.bhyt_card_value_per_year)),
+                " mỗi năm); lương hưu trả suốt đời và được điều chỉnh theo giá cả.",
+            ),
+            compose(
+                "• Số tiền rút một lần chỉ bằng khoảng ",
+                figure("months_of_pension_equal_to_lump_sum", equal),
+                " tháng lương hưu.",
+            ),
             f"Căn cứ: {LAW}, Điều 5 khoản 6, Điều {eligibility_article}, {rate_article}, {ARTICLE[result.scheme]}; "
             "Bộ luật Lao động 2019, Điều 169; Nghị định 135/2020/NĐ-CP. Đây là số ước tính; số chính xác do cơ "
             "quan BHXH tính khi giải quyết hồ sơ.",

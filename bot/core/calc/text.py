@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from enum import Enum
@@ -10,67 +11,121 @@ from typing import Any
 
 from bot.core.calc.common import Scheme, duration_text
 from bot.core.calc.household import HouseholdContribution
-from bot.core.calc.pension import PensionComparison
+from bot.core.calc.pension import PensionComparison, conclusion_text
 from bot.core.calc.support import GROUP_LABEL
 from bot.core.calc.voluntary import VoluntaryContribution
-from bot.core.render import UNCERTAIN_MARK, age, day, money, percent
+from bot.core.render import Footnotes, Rendered, age, compose, day, lines, marked, money, percent
 
 SCHEME_LABEL = {Scheme.COMPULSORY: "BHXH bắt buộc", Scheme.VOLUNTARY: "BHXH tự nguyện"}
 
 
-def voluntary_text(result: VoluntaryContribution) -> str:
-    support = (
-        f"• Nhà nước hỗ trợ ({GROUP_LABEL[result.group]}, {percent(result.support_rate_percent)} mức đóng "
-        f"thấp nhất): {money(result.state_support)}"
-    )
-    lines = [
+def voluntary_text(result: VoluntaryContribution, explanation: str | Rendered = "") -> str:
+    """The result, an explanation (the flow's "Cách tính"), the legal bases and the caveats."""
+
+    def figure(field: str, text: str) -> Rendered:
+        return marked(text, result.figure_caveats.get(field, ()))
+
+    if result.months == 1:
+        period = f"kỳ đóng 1 tháng (tháng {result.first_month:%m/%Y})"
+    else:
+        period = f"kỳ đóng {result.months} tháng (từ tháng {result.first_month:%m/%Y} đến {result.last_month:%m/%Y})"
+    body: list[str | Rendered] = [
         f"BHXH tự nguyện, tính theo quy định ngày {day(result.on)}:",
-        f"• Thu nhập chọn đóng: {money(result.income)} mỗi tháng, kỳ đóng {result.months} tháng",
-        f"• Số tiền đóng ({percent(result.contribution_rate_percent)}): {money(result.total)}",
-        support,
-        f"• Bạn nộp: {money(result.citizen_pays)}",
-        f"• Mức nộp thấp nhất mỗi tháng cho nhóm này (thu nhập {money(result.minimum_income)}): "
-        f"{money(result.minimum_citizen_pays_per_month)}",
-        f"Thu nhập chọn từ {money(result.minimum_income)} đến {money(result.maximum_income)} mỗi tháng. "
-        f"Nhà nước hỗ trợ tối đa {duration_text(result.support_max_months)}.",
+        f"• Thu nhập chọn đóng: {money(result.income)} mỗi tháng, {period}",
+        compose(
+            f"• Số tiền đóng ({percent(result.contribution_rate_percent)}): ", figure("total", money(result.total))
+        ),
+        compose(
+            f"• Nhà nước hỗ trợ ({GROUP_LABEL[result.group]}, {percent(result.support_rate_percent)} mức đóng "
+            "thấp nhất): ",
+            figure("state_support", money(result.state_support)),
+        ),
+        compose("• Bạn nộp: ", figure("citizen_pays", money(result.citizen_pays))),
+        compose(
+            f"• Mức nộp thấp nhất mỗi tháng cho nhóm này (thu nhập {money(result.minimum_income)}): ",
+            figure("minimum_citizen_pays_per_month", money(result.minimum_citizen_pays_per_month)),
+        ),
+        compose(
+            "Thu nhập chọn từ ",
+            figure("minimum_income", money(result.minimum_income)),
+            " đến ",
+            figure("maximum_income", money(result.maximum_income)),
+            " mỗi tháng. Nhà nước hỗ trợ tối đa ",
+            figure("support_max_months", duration_text(result.support_max_months)),
+            ".",
+        ),
     ]
-    return _with_footer(lines, result.bases, result.caveats)
+    body += [
+        compose(
+            f"Lưu ý: từ {day(later.start)} thu nhập thấp nhất dự kiến là ",
+            marked(money(later.amount), later.caveats),
+            f", cao hơn mức bạn chọn. Nếu mức này được áp dụng, các tháng từ {later.start:%m/%Y} có thể phải "
+            "đóng trên thu nhập cao hơn; bạn hỏi cơ quan BHXH hoặc đại lý thu trước khi đóng.",
+        )
+        for later in result.uncertain_minimums
+    ]
+    if explanation:
+        body.append(explanation)
+    return _with_footer(body, result.bases, result.caveats)
 
 
-def household_text(result: HouseholdContribution, note: str = "") -> str:
-    lines = [f"BHYT hộ gia đình, kỳ đóng {result.months} tháng, tính theo quy định ngày {day(result.on)}:"]
+def household_text(result: HouseholdContribution, note: str | Rendered = "") -> str:
+    """Each member's amount, the total, a note (who is not counted, or the flow's "Cách tính"), the legal
+    bases and the caveats."""
+    body: list[str | Rendered] = [
+        f"BHYT hộ gia đình, kỳ đóng {result.months} tháng, tính theo quy định ngày {day(result.on)}:"
+    ]
     for member in result.members:
         share = "" if member.position == 1 else f" ({percent(member.share_percent)} người thứ nhất)"
-        lines.append(f"• Người thứ {member.position}{share}: {money(member.amount)}")
-    lines.append(f"Tổng cộng: {money(result.total)}")
-    lines.append(
-        f"Người thứ nhất đóng {percent(result.rate_percent)} lương cơ sở ({money(result.base_salary)}) mỗi tháng."
+        body.append(compose(f"• Người thứ {member.position}{share}: ", marked(money(member.amount), member.caveats)))
+    body.append(compose("Tổng cộng: ", marked(money(result.total), result.figure_caveats.get("total", ()))))
+    body.append(
+        compose(
+            "Người thứ nhất đóng ",
+            marked(percent(result.rate_percent), result.figure_caveats.get("rate_percent", ())),
+            " lương cơ sở (",
+            money(result.base_salary),
+            ") mỗi tháng.",
+        )
     )
     if note:
-        lines.append(note)
-    return _with_footer(lines, result.bases, result.caveats)
+        body.append(note)
+    return _with_footer(body, result.bases, result.caveats)
 
 
 def pension_text(result: PensionComparison) -> str:
+    """Whether the lump sum may be taken and why, the retirement date, the conclusion, bases and caveats."""
     allowed = "Được" if result.lump_sum_allowed else "Chưa được" if result.lump_sum_allowed_from else "Không được"
-    lines = [
+    age_caveats = result.figure_caveats.get("retirement_age_months", ())
+    body: list[str | Rendered] = [
         f"Rút BHXH một lần hay chờ lương hưu ({SCHEME_LABEL[result.scheme]}), tính ngày {day(result.on)}:",
         f"• Thời gian đóng: {duration_text(result.contribution_months)} (tháng đóng cuối "
         f"{result.last_month_paid:%m/%Y})",
         f"• {allowed} rút một lần: {result.lump_sum_reason}",
-        f"• Tuổi nghỉ hưu của bạn: {age(result.retirement_age_months)}, nghỉ hưu ngày "
-        f"{day(result.retirement_date)}, lương hưu từ {day(result.pension_start)}",
+        compose(
+            "• Tuổi nghỉ hưu của bạn: ",
+            marked(age(result.retirement_age_months), age_caveats),
+            f", nghỉ hưu ngày {day(result.retirement_date)}, lương hưu từ {day(result.pension_start)}",
+        ),
     ]
     if result.months_needed_for_pension:
-        lines.append(f"• Còn thiếu {duration_text(result.months_needed_for_pension)} đóng để đủ điều kiện lương hưu")
-    lines.append(result.conclusion)
-    return _with_footer(lines, result.bases, result.caveats, "Căn cứ chi tiết")
+        needed = marked(
+            duration_text(result.months_needed_for_pension),
+            result.figure_caveats.get("months_needed_for_pension", ()),
+        )
+        body.append(compose("• Còn thiếu ", needed, " đóng để đủ điều kiện lương hưu"))
+    body.append(conclusion_text(result))
+    return _with_footer(body, result.bases, result.caveats, "Căn cứ chi tiết")
 
 
-def _with_footer(lines: list[str], bases: tuple[str, ...], caveats: tuple[str, ...], label: str = "Căn cứ") -> str:
-    lines = [*lines, f"{label}: {'; '.join(bases)}."]
-    lines += [f"{UNCERTAIN_MARK} {caveat}" for caveat in caveats]
-    return "\n".join(lines)
+def _with_footer(
+    body: list[str | Rendered], bases: tuple[str, ...], caveats: tuple[str, ...], label: str = "Căn cứ"
+) -> str:
+    """The body with its marks, the legal bases, then every caveat the result rests on: those of the figures
+    shown, numbered in the order they appear, then any other."""
+    text = lines(body)
+    footnotes = Footnotes.of(text, also=caveats)
+    return "\n".join([footnotes.write(text), f"{label}: {'; '.join(bases)}.", *footnotes.lines()])
 
 
 def as_json(result: Any) -> Any:
@@ -79,6 +134,8 @@ def as_json(result: Any) -> Any:
         return {f.name: as_json(getattr(result, f.name)) for f in dataclasses.fields(result)}
     if isinstance(result, (list, tuple)):
         return [as_json(item) for item in result]
+    if isinstance(result, Mapping):
+        return {str(key): as_json(value) for key, value in result.items()}
     if isinstance(result, (set, frozenset)):
         return sorted(as_json(item) for item in result)
     if isinstance(result, Enum):

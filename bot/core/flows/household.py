@@ -8,7 +8,7 @@ from bot.core.calc.text import household_text
 from bot.core.flows import parsing
 from bot.core.flows.base import Choice, Context, Finished, Flow, Invalid, Step
 from bot.core.flows.common import month_choices, period_parser, periods_message, result_buttons, words
-from bot.core.render import day, money, percent
+from bot.core.render import day, fill, join, marked, money, percent
 from bot.core.types import Answer, Inbound
 
 NAME = "household"
@@ -55,8 +55,13 @@ def finish(context: Context) -> Finished:
         )
     except CalcError as error:
         raise Invalid(str(error), step="members") from error
-    shares = ", ".join(percent(context.kb.policy.value(name, context.today)) for name in SHARE_PARAMS)
-    explanation = context.message("calc_hgd_explain", rate=percent(result.rate_percent), shares=shares)
+    share_figures = [context.kb.policy.figure(name, context.today) for name in SHARE_PARAMS]
+    shares = [marked(percent(figure.value), figure.caveats) for figure in share_figures]
+    explanation = fill(
+        context.kb.message("calc_hgd_explain"),
+        rate=marked(percent(result.rate_percent), result.figure_caveats["rate_percent"]),
+        shares=join(", ", shares),
+    )
     summary = (
         f"BHYT hộ gia đình, {len(result.members)} người, {result.months} tháng: "
         f"tổng {money(result.total)} (tính ngày {day(result.on)})"

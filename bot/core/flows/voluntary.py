@@ -5,11 +5,11 @@ from __future__ import annotations
 from bot.core.calc import CalcError
 from bot.core.calc.common import Figures, duration_text
 from bot.core.calc.text import voluntary_text
-from bot.core.calc.voluntary import PERIODS, income_range, voluntary_contribution
+from bot.core.calc.voluntary import PERIODS, accepted_income_range, income_range, voluntary_contribution
 from bot.core.flows import parsing
 from bot.core.flows.base import Choice, Context, Finished, Flow, Invalid, Step
 from bot.core.flows.common import group_step, month_choices, parse_amount, period_parser, result_buttons
-from bot.core.render import day, money, percent
+from bot.core.render import compose, day, fill, marked, money, percent
 from bot.core.types import Answer
 
 NAME = "voluntary"
@@ -17,16 +17,17 @@ MINIMUM = "min"  # the "Mức thấp nhất" button: the lowest income on the da
 
 
 def check_income(value: Answer, context: Context) -> None:
-    """Law 41/2024 Art 31(2): from the rural poverty line to 20 × mức tham chiếu, on the day of paying."""
+    """Law 41/2024 Art 31(2): from the rural poverty line to 20 × mức tham chiếu, on the day of paying.
+
+    The period is not known yet: this checks the month of the day; the result checks every month paid for
+    (an income under a minimum announced but not confirmed is accepted there, with its caveat)."""
     if value == MINIMUM:
         return
     if not isinstance(value, int):
         raise Invalid(context.message("calc_invalid_money"))
-    lowest, highest = income_range(Figures(context.kb.policy), context.today)
+    lowest, highest, since = accepted_income_range(Figures(context.kb.policy), context.today)
     if not lowest <= value <= highest:
-        raise Invalid(
-            context.message("calc_tn_income_range", low=money(lowest), high=money(highest), day=day(context.today))
-        )
+        raise Invalid(context.message("calc_tn_income_range", low=money(lowest), high=money(highest), day=day(since)))
 
 
 def extract(text: str, context: Context) -> dict[str, Answer]:
@@ -53,15 +54,16 @@ def finish(context: Context) -> Finished:
         result = voluntary_contribution(policy, context.today, int(income), answers["group"], int(answers["months"]))
     except CalcError as error:
         raise Invalid(str(error), step="income") from error
-    explanation = context.message(
-        "calc_tn_explain",
-        rate=percent(result.contribution_rate_percent),
-        support=percent(result.support_rate_percent),
-        minimum=money(result.minimum_income),
-        months=result.months,
-        support_time=duration_text(result.support_max_months),
+    caveats = result.figure_caveats
+    explanation = fill(
+        context.kb.message("calc_tn_explain"),
+        rate=marked(percent(result.contribution_rate_percent), caveats["contribution_rate_percent"]),
+        support=marked(percent(result.support_rate_percent), caveats["support_rate_percent"]),
+        minimum=marked(money(result.minimum_income), caveats["minimum_income"]),
+        months=str(result.months),
+        support_time=marked(duration_text(result.support_max_months), caveats["support_max_months"]),
     )
-    text = f"{voluntary_text(result)}\n\n{explanation}"
+    text = voluntary_text(result, compose("\n", explanation))
     summary = (
         f"BHXH tự nguyện, thu nhập {money(result.income)}/tháng, {result.months} tháng: "
         f"tự đóng {money(result.citizen_pays)} (tính ngày {day(result.on)})"
