@@ -203,9 +203,7 @@ def matcher_rankings(matcher: Matcher, questions: list[str]) -> tuple[list[Ranki
     (out-of-scope phrase, subject not covered, situation, field)."""
     rankings, signals = [], []
     for q in questions:
-        words = matcher.lexicon.cues.without_courtesy(
-            normalise(q, matcher.lexicon.lexicon)[: matcher.config.max_query_tokens]
-        )
+        words = matcher.without_courtesy(normalise(q, matcher.lexicon.lexicon)[: matcher.config.max_query_tokens])
         ranked = matcher.rank(words)[0]
         rankings.append(ranked)
         signals.append(matcher.signals(words, ranked))
@@ -214,9 +212,7 @@ def matcher_rankings(matcher: Matcher, questions: list[str]) -> tuple[list[Ranki
 
 def signals_for(matcher: Matcher, question: str, ranked: Ranking) -> Signals:
     """The question's cues for another method's ranking (entries it ranks that the situation rules out)."""
-    words = matcher.lexicon.cues.without_courtesy(
-        normalise(question, matcher.lexicon.lexicon)[: matcher.config.max_query_tokens]
-    )
+    words = matcher.without_courtesy(normalise(question, matcher.lexicon.lexicon)[: matcher.config.max_query_tokens])
     return matcher.signals(words, ranked)
 
 

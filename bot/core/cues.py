@@ -42,6 +42,15 @@ class PhraseSet:
                     return phrase
         return None
 
+    def spans(self, words: Sequence[str]) -> list[tuple[int, int, Phrase]]:
+        """Every occurrence of every phrase: (start, end, phrase)."""
+        found = []
+        for i, word in enumerate(words):
+            for phrase in self._by_first.get(word, ()):
+                if tuple(words[i : i + len(phrase)]) == phrase:
+                    found.append((i, i + len(phrase), phrase))
+        return found
+
     def prefix(self, words: Sequence[str]) -> int:
         """How many leading words one of the phrases covers (0 if none begins `words`)."""
         for phrase in self._by_first.get(words[0], ()) if words else ():
@@ -79,23 +88,32 @@ class Cues:
     not_covered: tuple[NotCovered, ...] = ()
     field_words: tuple[Phrase, ...] = ()
     courtesy: tuple[Phrase, ...] = ()
-    _situation_sets: tuple[PhraseSet, ...] = field(init=False, compare=False, repr=False)
+    _situation_sets: dict[str, tuple[PhraseSet, dict[Phrase, str]]] = field(init=False, compare=False, repr=False)
     _not_covered_sets: tuple[PhraseSet, ...] = field(init=False, compare=False, repr=False)
     _field: PhraseSet = field(init=False, compare=False, repr=False)
     _courtesy: PhraseSet = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_situation_sets", tuple(PhraseSet(s.cues) for s in self.situations))
+        by_dimension: dict[str, dict[Phrase, str]] = {}
+        for situation in self.situations:
+            for cue in situation.cues:
+                by_dimension.setdefault(situation.dimension, {})[cue] = situation.value
+        sets = {dimension: (PhraseSet(values), values) for dimension, values in by_dimension.items()}
+        object.__setattr__(self, "_situation_sets", sets)
         object.__setattr__(self, "_not_covered_sets", tuple(PhraseSet(n.phrases) for n in self.not_covered))
         object.__setattr__(self, "_field", PhraseSet(self.field_words))
         object.__setattr__(self, "_courtesy", PhraseSet(self.courtesy))
 
     def signalled(self, words: Sequence[str]) -> dict[str, set[str]]:
-        """dimension -> the values whose cues the question contains."""
+        """dimension -> the values whose cues the question contains. A cue inside a longer cue of the same
+        dimension does not count: "có lương hưu" in "không có lương hưu" signals only the latter."""
         found: dict[str, set[str]] = {}
-        for situation, cues in zip(self.situations, self._situation_sets, strict=True):
-            if cues.find(words):
-                found.setdefault(situation.dimension, set()).add(situation.value)
+        for dimension, (cues, value_of) in self._situation_sets.items():
+            spans = cues.spans(words)
+            for start, end, phrase in spans:
+                inside = any(s <= start and end <= e and (s, e) != (start, end) for s, e, _ in spans)
+                if not inside:
+                    found.setdefault(dimension, set()).add(value_of[phrase])
         return found
 
     def label(self, dimension: str, value: str) -> str:

@@ -29,6 +29,7 @@ from bot.core.knowledge import Entry, KnowledgeBase
 from bot.core.matcher import Decision, Matcher
 from bot.core.policy import PolicyError
 from bot.core.render import Footnotes, day, render_source
+from bot.core.text import normalise
 from bot.core.types import (
     MAX_ACTION_BYTES,
     MENU_ACTION,
@@ -225,7 +226,7 @@ def _on_text(
     decision = matcher.match(text[:MAX_TEXT_CHARS])
     effect = _log(decision.kind, decision.normalised, decision.entry_id, decision.ranked)
     if decision.kind == "answer" and decision.entry_id:
-        entry = kb.entries[decision.entry_id]
+        entry = kb.entries[decision.entry_id].variant_for(normalise(text, kb.lexicon.lexicon))
         turn, reply = _answer(entry, session, kb, today, now, text[:MAX_TEXT_CHARS], decision.also)
         if turn is not None:
             return _flow_outcome(turn, replace(session, last_entry=entry.id), FLOWS[entry.flow], (effect,))

@@ -5,12 +5,12 @@ Parsing takes already-loaded YAML documents (plain dicts); reading the files is 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
-from bot.core.cues import Cues, NotCovered, Phrase, SituationValue
+from bot.core.cues import Cues, NotCovered, Phrase, PhraseSet, SituationValue
 from bot.core.lead_setup import LeadSetup
 from bot.core.policy import Policy, PolicyError, parse_policy
 from bot.core.render import Rendered, render_template
@@ -22,6 +22,13 @@ DEFAULT_REVIEW_PERIOD = timedelta(days=365)
 
 class KnowledgeError(ValueError):
     """The knowledge files cannot be loaded at all (validation reports the softer faults)."""
+
+
+@dataclass(frozen=True)
+class Variant:
+    when: tuple[Phrase, ...]
+    short: str
+    details: str = ""
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,15 @@ class Entry:
     # The situation the answer speaks of, per dimension of the lexicon's `situations` ({"scheme": "bat-buoc"}):
     # a question that signals another value of a dimension, and not this one, is not answered from this entry.
     situation: Mapping[str, str] = field(default_factory=dict)
+    # Other wordings of the answer, each for questions with one of its phrases ("cảm ơn" under "chao").
+    variants: tuple[Variant, ...] = ()
+
+    def variant_for(self, words: Sequence[str]) -> Entry:
+        """This entry with the answer of the first variant whose phrase the question's words contain."""
+        for variant in self.variants:
+            if PhraseSet(variant.when).find(words):
+                return replace(self, short=variant.short, details=variant.details, variants=())
+        return self
 
     @property
     def answerable(self) -> bool:
@@ -141,7 +157,15 @@ def parse_entry(raw: Mapping[str, Any], subject: str, where: str) -> Entry:
         review_by=_as_date(raw.get("review_by"), where),
         flow=str(raw.get("flow") or "").strip(),
         situation=_situation(raw.get("situation"), where),
+        variants=tuple(_variant(v, where) for v in raw.get("variants") or ()),
     )
+
+
+def _variant(raw: Any, where: str) -> Variant:
+    if not isinstance(raw, Mapping) or not raw.get("when") or not raw.get("short"):
+        raise KnowledgeError(f"{where}: mỗi variants phải có 'when' (các cụm từ) và 'short'")
+    when = tuple(tuple(tokens(str(phrase))) for phrase in _strings(raw["when"]) if tokens(str(phrase)))
+    return Variant(when, str(raw["short"]).strip(), str(raw.get("details") or "").strip())
 
 
 def _situation(raw: Any, where: str) -> dict[str, str]:

@@ -51,7 +51,7 @@ class MatcherConfig:
     weight_fuzzy: float = 0.2
     max_query_tokens: int = 120
     # Two close entries: the better one is answered (the other offered as a button) when it scores this much.
-    tie_answer_threshold: float = 0.40
+    tie_answer_threshold: float = 0.33
 
 
 @dataclass(frozen=True)
@@ -261,6 +261,11 @@ class Matcher:
                     return phrase
         return None
 
+    def without_courtesy(self, words: list[str]) -> list[str]:
+        """The question without the greetings and thanks around it, when a question of its own remains."""
+        question = self.lexicon.cues.without_courtesy(words)
+        return question if len(self.content_words(question)) >= MIN_PART_WORDS else words
+
     def signals(self, words: list[str], ranked: Sequence[Scored]) -> Signals:
         """The question's cues: an out-of-scope phrase, a subject not covered, the ranked entries its
         situation rules out, and whether it is in the field at all."""
@@ -284,7 +289,7 @@ class Matcher:
         return Signals(veto and " ".join(veto), not_covered, ruled_out, in_field)
 
     def _decide(self, all_words: list[str]) -> Decision:
-        words = self.lexicon.cues.without_courtesy(all_words[: self.config.max_query_tokens])
+        words = self.without_courtesy(all_words[: self.config.max_query_tokens])
         ranked, content = self.rank(words)
         return apply_rule(ranked, self._kinds, self.config, " ".join(content), self.signals(words, ranked))
 
@@ -346,12 +351,8 @@ def apply_rule(
     second = answerable[1].score if len(answerable) > 1 else 0.0
     confident = first is not None and first.score >= cfg.answer_threshold and first.score - second >= cfg.answer_margin
     excluded = next((s for s in ranked if s.id in ruled_out), None)
-    if (
-        excluded
-        and excluded.score >= cfg.suggest_threshold
-        and not confident
-        and (not first or excluded.score > first.score)
-    ):
+    weak = first is None or first.score < cfg.suggest_threshold
+    if excluded and excluded.score >= cfg.suggest_threshold and weak:
         topic = ruled_out[excluded.id]  # the entry that would have answered speaks of another situation
         return _uncovered(best, shown, normalised, f"ruled out {excluded.id}: {topic}", topic)
     if first is None:

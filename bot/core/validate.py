@@ -10,9 +10,9 @@ from datetime import date
 from bot.core.engine import action_for_entry
 from bot.core.flows import FLOWS, message_keys
 from bot.core.knowledge import KINDS, KnowledgeBase
-from bot.core.policy import PolicyError
+from bot.core.policy import DEFAULT_CAVEAT, Policy, PolicyError
 from bot.core.render import PLACEHOLDER, day, render_source
-from bot.core.text import normalise
+from bot.core.text import fold, normalise
 from bot.core.types import MAX_ACTION_BYTES
 
 ID_PATTERN = re.compile(r"^[a-z]+(\.[a-z0-9-]+)?$")
@@ -25,6 +25,9 @@ HAND_TYPED_FIGURE = re.compile(
 )
 MIN_QUESTIONS = 3
 MAX_TITLE_CHARS = 40
+# Every caveat in policy.yaml is shown to citizens under the answer: these words belong to notes for
+# editors ("chưa đối chiếu văn bản", "theo tài liệu thứ cấp"), not to a sentence for a citizen.
+EDITORIAL_WORDS = ("đối chiếu", "thứ cấp", "văn bản", "kiểm chứng", "fact sheet", "todo")
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,38 @@ class Issue:
 def hand_typed_figures(template: str) -> list[str]:
     """Money amounts or percentages written literally in a template (outside {{placeholders}})."""
     return [m.group(0) for m in HAND_TYPED_FIGURE.finditer(PLACEHOLDER.sub(" ", template))]
+
+
+def editorial_words(caveat: str) -> list[str]:
+    """The words of a caveat that belong to an editor's note rather than to a citizen (with or without
+    diacritics)."""
+    folded = fold(caveat)
+    return [word for word in EDITORIAL_WORDS if re.search(rf"\b{re.escape(fold(word))}\b", folded)]
+
+
+def policy_issues(policy: Policy) -> list[Issue]:
+    """Caveats a citizen reads: each uncertain value has one, written for a citizen."""
+    issues = []
+    for param in policy.params.values():
+        for value in param.values:
+            if not value.uncertain:
+                continue
+            where = f"policy.yaml {param.name} từ {day(value.start)}"
+            if not value.caveat.strip():
+                issues.append(
+                    Issue("warning", where, f"uncertain nhưng chưa có caveat; bot sẽ nói: “{DEFAULT_CAVEAT}”")
+                )
+            elif words := editorial_words(value.caveat):
+                issues.append(
+                    Issue(
+                        "warning",
+                        where,
+                        f"caveat có chữ dành cho người biên soạn ({', '.join(words)}): người dân đọc câu này, hãy "
+                        "viết điều họ cần biết (ví dụ “mức dự kiến, chờ hướng dẫn chính thức”, “số liệu các năm "
+                        "trước, chỉ dùng để tham khảo”, “bạn hỏi lại cơ quan BHXH”)",
+                    )
+                )
+    return issues
 
 
 def validate(
@@ -106,7 +141,9 @@ def validate(
             target = kb.entries.get(followup)
             if target is None or not target.answerable:
                 error(where, f"followups có id không tồn tại: {followup}")
-        for field_name, template in (("short", entry.short), ("details", entry.details)):
+        templates = [("short", entry.short), ("details", entry.details)]
+        templates += [(f"variants[{n}]", f"{v.short} {v.details}") for n, v in enumerate(entry.variants, 1)]
+        for field_name, template in templates:
             for figure in hand_typed_figures(template):
                 error(where, f"{field_name} có con số gõ tay {figure!r}: hãy dùng {{{{tên}}}} trong policy.yaml")
         try:
@@ -132,4 +169,5 @@ def validate(
     for subject in kb.subjects:
         if not subject.entry_ids:
             warning(subject.code, "chủ đề chưa có mục nào")
+    issues += policy_issues(kb.policy)
     return issues

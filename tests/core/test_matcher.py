@@ -288,9 +288,14 @@ def test_rule_says_a_subject_listed_as_not_covered_is_not_covered_whatever_the_s
 
 
 def test_rule_never_answers_from_an_entry_the_question_s_situation_rules_out() -> None:
-    decision = rule(("a", 0.8), ("b", 0.3), ruled_out={"a": "BHXH bắt buộc"})
+    decision = rule(("a", 0.8), ("b", 0.2), ruled_out={"a": "BHXH bắt buộc"})
     assert (decision.kind, decision.topic) == ("uncovered", "BHXH bắt buộc")
     assert "a" not in {s.id for s in decision.ranked}
+
+
+def test_rule_offers_the_entries_left_when_the_situation_rules_out_the_best() -> None:
+    decision = rule(("a", 0.8), ("b", 0.3), ruled_out={"a": "BHXH bắt buộc"})
+    assert (decision.kind, [s.id for s in decision.ranked]) == ("suggest", ["b"])
 
 
 def test_rule_answers_from_the_next_entry_when_it_fits_the_situation_on_its_own() -> None:

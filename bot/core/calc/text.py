@@ -13,7 +13,7 @@ from bot.core.calc.common import Scheme, duration_text
 from bot.core.calc.household import HouseholdContribution
 from bot.core.calc.pension import PensionComparison, conclusion_text
 from bot.core.calc.support import GROUP_LABEL
-from bot.core.calc.voluntary import VoluntaryContribution
+from bot.core.calc.voluntary import UncertainMinimum, VoluntaryContribution
 from bot.core.render import Footnotes, Rendered, age, compose, day, lines, marked, money, percent
 
 SCHEME_LABEL = {Scheme.COMPULSORY: "BHXH bắt buộc", Scheme.VOLUNTARY: "BHXH tự nguyện"}
@@ -55,18 +55,23 @@ def voluntary_text(result: VoluntaryContribution, explanation: str | Rendered = 
             ".",
         ),
     ]
-    body += [
-        compose(
-            f"Lưu ý: từ {day(later.start)} thu nhập thấp nhất dự kiến là ",
-            marked(money(later.amount), later.caveats),
-            f", cao hơn mức bạn chọn. Nếu mức này được áp dụng, các tháng từ {later.start:%m/%Y} có thể phải "
-            "đóng trên thu nhập cao hơn; bạn hỏi cơ quan BHXH hoặc đại lý thu trước khi đóng.",
-        )
-        for later in result.uncertain_minimums
-    ]
+    body += [_uncertain_minimum_note(result, minimum) for minimum in result.uncertain_minimums]
     if explanation:
         body.append(explanation)
     return _with_footer(body, result.bases, result.caveats)
+
+
+def _uncertain_minimum_note(result: VoluntaryContribution, minimum: UncertainMinimum) -> Rendered:
+    """The income was accepted under a minimum announced but not confirmed: say what may follow."""
+    later = minimum.start > result.on
+    return compose(
+        f"Lưu ý: từ {day(minimum.start)} thu nhập thấp nhất" if later else "Lưu ý: thu nhập thấp nhất",
+        " dự kiến là ",
+        marked(money(minimum.amount), minimum.caveats),
+        ", cao hơn mức bạn chọn. Nếu mức này được áp dụng, ",
+        f"các tháng từ {minimum.start:%m/%Y}" if later else "bạn",
+        " có thể phải đóng trên thu nhập cao hơn; bạn hỏi cơ quan BHXH hoặc đại lý thu trước khi đóng.",
+    )
 
 
 def household_text(result: HouseholdContribution, note: str | Rendered = "") -> str:

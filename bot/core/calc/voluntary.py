@@ -115,8 +115,6 @@ def voluntary_contribution(
             f"Thu nhập làm căn cứ đóng BHXH tự nguyện phải từ {money(lowest)} đến {money(highest)} "
             f"một tháng (mức áp dụng ngày {day(since)})."
         )
-    for when in _minimum_days(policy, on, months):  # the confirmed minimums the income was checked against
-        figures.remember(policy.confirmed_figure(MINIMUM_INCOME, when))
     uncertain = _uncertain_minimums(figures, on, months, income)
     chosen = parse_groups(groups)
     rate = figures.figure("tn_ty_le_dong", on)  # Law 41/2024 Art 32(2): 22% into the pension fund
@@ -179,5 +177,6 @@ def _uncertain_minimums(figures: Figures, on: date, months: int, income: int) ->
         figure = figures.policy.figure(MINIMUM_INCOME, start)
         if figure.uncertain and income < to_dong(figure.value):
             figures.remember(figure)
+            figures.remember(figures.policy.confirmed_figure(MINIMUM_INCOME, start))  # what the income passed
             found.append(UncertainMinimum(start, to_dong(figure.value), figure.caveats))
     return tuple(found)

@@ -137,7 +137,10 @@ def test_voluntary_five_years_2021_to_2025_deduct_the_support_month_by_month(pol
     assert result.lump_sum_before_support == 15_000_000
     assert result.state_support_deducted == 1_966_800
     assert result.lump_sum == 13_033_200
-    assert "số liệu lịch sử chưa đối chiếu văn bản" in result.caveats  # the 2016-2021 poverty line
+    old_line = policy.figure("tn_thu_nhap_toi_thieu", date(2021, 1, 1)).caveats  # the 2016-2021 poverty line
+    assert set(old_line) <= set(result.caveats)
+    assert set(old_line) <= set(result.figure_caveats["lump_sum"])  # the lump sum is marked with it
+    assert result.figure_caveats["monthly_pension"] == ()  # the pension is not
 
 
 def test_voluntary_support_is_deducted_at_the_highest_group_rate_of_each_month(policy: Policy) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 
 from bot.core.calc.common import Gender, Scheme
@@ -11,7 +12,7 @@ from bot.core.calc.pension import ContributionRecord, lump_sum_versus_pension
 from bot.core.calc.text import as_json, household_text, pension_text, voluntary_text
 from bot.core.calc.voluntary import voluntary_contribution
 from bot.core.policy import Policy
-from bot.core.render import UNCERTAIN_MARK
+from bot.core.render import UNCERTAIN_MARK, money, sentence
 from tests.factories import TODAY
 
 
@@ -24,9 +25,39 @@ def test_voluntary_text_shows_money_in_dong_and_the_date(policy: Policy) -> None
     assert "Căn cứ: " in text
 
 
-def test_uncertain_figures_are_marked_under_the_text(policy: Policy) -> None:
-    text = voluntary_text(voluntary_contribution(policy, date(2027, 1, 1), 3_000_000))
-    assert text.splitlines()[-1] == f"{UNCERTAIN_MARK} dự kiến theo chuẩn nghèo mới, chờ BHXH Việt Nam hướng dẫn"
+def test_uncertain_figures_are_marked_beside_them_and_their_caveat_under_the_text(policy: Policy) -> None:
+    result = voluntary_contribution(policy, date(2027, 1, 1), 3_000_000)
+    text = voluntary_text(result)
+    (caveat,) = result.caveats  # the 2027 poverty line
+    assert text.splitlines()[-1] == f"{UNCERTAIN_MARK} {sentence(caveat)}"
+    assert f"Bạn nộp: {money(result.citizen_pays)} {UNCERTAIN_MARK}" in text  # the support rests on the line
+    assert f"Thu nhập chọn từ {money(2_200_000)} {UNCERTAIN_MARK} đến" in text
+    assert f"Số tiền đóng (22%): {money(result.total)}\n" in text  # 22% of the chosen income is confirmed
+
+
+def with_caveat(policy: Policy, name: str, caveat: str) -> Policy:
+    """The policy with the latest value of one parameter marked uncertain."""
+    param = policy.params[name]
+    latest = replace(param.values[-1], uncertain=True, caveat=caveat)
+    return Policy({**policy.params, name: replace(param, values=(*param.values[:-1], latest))}, policy.derived)
+
+
+def test_a_result_resting_on_two_caveats_numbers_them_beside_the_figures_and_under_the_text(policy: Policy) -> None:
+    uncertain = with_caveat(policy, "luong_co_so", "lương cơ sở dự kiến")
+    result = voluntary_contribution(uncertain, date(2027, 1, 1), 3_000_000, ["poor"], 1)
+    text = voluntary_text(result)
+    (poverty_line,) = policy.figure("tn_thu_nhap_toi_thieu", date(2027, 1, 1)).caveats
+    assert f"Nhà nước hỗ trợ (hộ nghèo, 50% mức đóng thấp nhất): {money(result.state_support)} (1)\n" in text
+    assert f"Thu nhập chọn từ {money(2_200_000)} (1) đến {money(result.maximum_income)} (2) mỗi tháng" in text
+    assert text.splitlines()[-2:] == [f"(1) {sentence(poverty_line)}", "(2) Lương cơ sở dự kiến."]
+
+
+def test_a_household_member_rests_on_the_figures_of_their_own_share(policy: Policy) -> None:
+    text = household_text(household_contribution(with_caveat(policy, "bhyt_hgd_nguoi_3", "mức dự kiến"), TODAY, 3, 12))
+    assert "• Người thứ 2 (70% người thứ nhất): 956.340 đồng\n" in text
+    assert f"• Người thứ 3 (60% người thứ nhất): 819.720 đồng {UNCERTAIN_MARK}" in text
+    assert f"Tổng cộng: 3.142.260 đồng {UNCERTAIN_MARK}" in text
+    assert text.endswith(f"\n{UNCERTAIN_MARK} Mức dự kiến.")
 
 
 def test_household_text_lists_each_member_the_total_and_the_note(policy: Policy) -> None:
@@ -53,5 +84,11 @@ def test_as_json_gives_plain_values_that_json_can_write(policy: Policy) -> None:
     result = as_json(household_contribution(policy, TODAY, 2, 12))
     assert result["on"] == "2026-11-23"
     assert result["rate_percent"] == 4.5
-    assert result["members"][1] == {"position": 2, "share_percent": 70, "monthly": 79_695, "amount": 956_340}
+    assert result["members"][1] == {
+        "position": 2,
+        "share_percent": 70,
+        "monthly": 79_695,
+        "amount": 956_340,
+        "caveats": [],
+    }
     assert json.loads(json.dumps(result)) == result

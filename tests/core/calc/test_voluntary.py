@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 
 from bot.core.calc import CalcError
 from bot.core.calc.support import SupportGroup
-from bot.core.calc.voluntary import PERIODS, voluntary_contribution
+from bot.core.calc.voluntary import PERIODS, UncertainMinimum, voluntary_contribution
 from bot.core.policy import Policy
 from bot.core.render import to_dong
 from tests.factories import BEFORE_RAISE, RAISE_DAY, TODAY
@@ -125,13 +126,67 @@ def test_the_minimum_payment_rises_with_the_new_poverty_line_on_1_january_2027(
 def test_the_2027_poverty_line_is_uncertain_and_the_result_says_so(policy: Policy) -> None:
     assert voluntary_contribution(policy, date(2026, 12, 31), 2_200_000).caveats == ()
     caveats = voluntary_contribution(policy, NEW_POVERTY_LINE, 2_200_000).caveats
-    assert caveats == ("dự kiến theo chuẩn nghèo mới, chờ BHXH Việt Nam hướng dẫn",)
+    assert caveats == policy.figure("tn_thu_nhap_toi_thieu", NEW_POVERTY_LINE).caveats != ()
 
 
-def test_an_income_valid_in_2026_is_below_the_minimum_from_2027(policy: Policy) -> None:
-    voluntary_contribution(policy, date(2026, 12, 31), 1_500_000)
-    with pytest.raises(CalcError, match=re.escape("từ 2.200.000 đồng")):
-        voluntary_contribution(policy, NEW_POVERTY_LINE, 1_500_000)
+# -- a minimum income announced but not confirmed ----------------------------------------------
+# The 2027 poverty line is marked uncertain in policy.yaml: it is not applied as law. An income under it but
+# not under the confirmed line is accepted, and the result carries its caveat.
+
+LATE_2026 = date(2026, 11, 23)
+
+
+def test_a_12_month_period_from_late_2026_that_runs_into_2027_accepts_an_income_under_the_announced_line(
+    policy: Policy,
+) -> None:
+    result = voluntary_contribution(policy, LATE_2026, 1_800_000, ["other"], 12)
+    assert (result.first_month, result.last_month) == (date(2026, 11, 1), date(2027, 10, 1))
+    announced = policy.figure("tn_thu_nhap_toi_thieu", NEW_POVERTY_LINE)
+    assert result.uncertain_minimums == (UncertainMinimum(NEW_POVERTY_LINE, 2_200_000, announced.caveats),)
+    assert result.caveats == announced.caveats
+    assert set(announced.bases) <= set(result.bases)
+    assert result.total == to_dong(Decimal("0.22") * 1_800_000 * 12)  # figures of the day it is paid
+
+
+def test_a_period_that_ends_before_the_announced_line_has_no_caveat(policy: Policy) -> None:
+    result = voluntary_contribution(policy, LATE_2026, 1_800_000, ["other"], 1)
+    assert result.uncertain_minimums == result.caveats == ()
+
+
+def test_an_income_at_or_above_the_announced_line_needs_no_caveat(policy: Policy) -> None:
+    result = voluntary_contribution(policy, LATE_2026, 2_200_000, ["other"], 12)
+    assert result.uncertain_minimums == result.caveats == ()
+
+
+def test_an_income_under_the_confirmed_line_is_still_refused(policy: Policy) -> None:
+    with pytest.raises(CalcError, match=re.escape("từ 1.500.000 đồng")):
+        voluntary_contribution(policy, LATE_2026, 1_499_999, ["other"], 12)
+
+
+def test_once_the_announced_line_is_in_force_the_confirmed_one_still_holds_until_it_is_confirmed(
+    policy: Policy,
+) -> None:
+    result = voluntary_contribution(policy, NEW_POVERTY_LINE, 1_500_000)
+    assert result.minimum_income == 2_200_000  # the line in force, shown with its caveat
+    assert [minimum.start for minimum in result.uncertain_minimums] == [NEW_POVERTY_LINE]
+    assert result.caveats == policy.figure("tn_thu_nhap_toi_thieu", NEW_POVERTY_LINE).caveats
+    with pytest.raises(CalcError, match=re.escape("từ 1.500.000 đồng")):
+        voluntary_contribution(policy, NEW_POVERTY_LINE, 1_499_999)
+
+
+def test_a_confirmed_line_that_starts_within_the_period_is_applied(policy: Policy) -> None:
+    confirmed = _confirmed_2027_line(policy)
+    with pytest.raises(
+        CalcError, match=re.escape("từ 2.200.000 đồng đến 50.600.000 đồng một tháng (mức áp dụng ngày 01/01/2027)")
+    ):
+        voluntary_contribution(confirmed, LATE_2026, 1_800_000, ["other"], 12)
+    assert voluntary_contribution(confirmed, LATE_2026, 1_800_000, ["other"], 1).caveats == ()
+
+
+def _confirmed_2027_line(policy: Policy) -> Policy:
+    param = policy.params["tn_thu_nhap_toi_thieu"]
+    values = tuple(replace(value, uncertain=False, caveat="") for value in param.values)
+    return Policy({**policy.params, param.name: replace(param, values=values)}, policy.derived)
 
 
 # -- properties ------------------------------------------------------------------------------
@@ -156,12 +211,22 @@ def test_contribution_is_never_below_the_legal_minimum_nor_above_the_maximum(
     assert result.minimum_citizen_pays_per_month * months <= result.citizen_pays + months
 
 
+def _confirmed_minimum(policy: Policy, on: date) -> Decimal:
+    """The rural poverty line in force on a date, or the last confirmed one before it when it is uncertain."""
+    values = [value for value in policy.params["tn_thu_nhap_toi_thieu"].values if value.start <= on]
+    confirmed = [value for value in values if not value.uncertain]
+    return (confirmed or values)[-1].value
+
+
+INCOMES = st.one_of(st.integers(min_value=0, max_value=10**9), st.integers(min_value=1_400_000, max_value=2_300_000))
+
+
 @settings(deadline=None)
-@given(DATES, st.integers(min_value=0, max_value=10**9), GROUPS)
+@given(DATES, INCOMES, GROUPS)
 def test_an_income_is_accepted_exactly_when_it_is_in_the_legal_range(
     policy: Policy, on: date, income: int, groups: set[SupportGroup]
 ) -> None:
-    in_range = policy.value("tn_thu_nhap_toi_thieu", on) <= income <= policy.value("tn_thu_nhap_toi_da", on)
+    in_range = _confirmed_minimum(policy, on) <= income <= policy.value("tn_thu_nhap_toi_da", on)
     try:
         voluntary_contribution(policy, on, income, groups, 1)
     except CalcError:

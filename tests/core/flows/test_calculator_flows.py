@@ -19,7 +19,7 @@ from bot.core.flows import FLOWS, message_keys
 from bot.core.flows.runner import parse_action
 from bot.core.knowledge import KnowledgeBase
 from bot.core.matcher import Matcher
-from bot.core.render import money
+from bot.core.render import money, sentence
 from bot.core.types import MAX_ACTION_BYTES, Inbound, InboundKind, LogInteraction, Outcome, Reply, Session
 from tests.factories import TODAY
 
@@ -76,7 +76,8 @@ def chat(real_kb: KnowledgeBase, real_matcher: Matcher) -> Chat:
 
 
 def voluntary_result(kb: KnowledgeBase, on: date, income: int, groups: tuple[str, ...], months: int) -> str:
-    return voluntary_text(voluntary_contribution(kb.policy, on, income, groups, months))
+    """The calculator's result as the flow starts it: the figures, before its "Cách tính" and legal bases."""
+    return voluntary_text(voluntary_contribution(kb.policy, on, income, groups, months)).split("\nCăn cứ: ")[0]
 
 
 # -- the household BHYT flow, step by step -------------------------------------------------------------
@@ -344,18 +345,50 @@ def test_the_lowest_income_follows_the_poverty_line_in_force_on_the_day(
     assert f"Thu nhập chọn đóng: {money(minimum)}" in result.text
 
 
-def test_an_income_valid_before_the_new_poverty_line_is_refused_after_it(
+def test_an_income_under_the_announced_poverty_line_is_accepted_with_its_caveat_after_it(
     real_kb: KnowledgeBase, real_matcher: Matcher
 ) -> None:
-    before = Chat(real_kb, real_matcher, date(2026, 12, 31))
-    before.press("f:voluntary")
-    before.say("2 triệu")
-    assert before.step == "group"
     after = Chat(real_kb, real_matcher, date(2027, 1, 1))
     after.press("f:voluntary")
-    reply = after.say("2 triệu")
+    after.say("2 triệu")
+    assert after.step == "group"
+    after.press("f:voluntary:group:other")
+    result = after.press("f:voluntary:months:1")
+    (caveat,) = real_kb.policy.figure("tn_thu_nhap_toi_thieu", date(2027, 1, 1)).caveats
+    assert f"Lưu ý: thu nhập thấp nhất dự kiến là {money(2_200_000)} (*), cao hơn mức bạn chọn." in result.text
+    assert result.text.endswith(f"\n(*) {sentence(caveat)}")
+
+
+def test_an_income_under_the_confirmed_poverty_line_is_refused(real_kb: KnowledgeBase, real_matcher: Matcher) -> None:
+    after = Chat(real_kb, real_matcher, date(2027, 1, 1))
+    after.press("f:voluntary")
+    reply = after.say("1 triệu")
     assert after.step == "income"
-    assert reply.text.startswith(f"Thu nhập chọn đóng phải từ {money(2_200_000)}")
+    assert reply.text.startswith(f"Thu nhập chọn đóng phải từ {money(1_500_000)}")
+
+
+def test_a_12_month_period_from_late_2026_into_2027_keeps_an_income_under_the_announced_line(
+    real_kb: KnowledgeBase, real_matcher: Matcher
+) -> None:
+    chat = Chat(real_kb, real_matcher, date(2026, 11, 23))
+    reply = chat.press("f:voluntary")
+    reply = chat.say("1tr8")
+    reply = chat.press_label(reply, "Không thuộc nhóm nào")
+    result = chat.press_label(reply, "12 tháng")
+    assert chat.session.flow is None  # a result, not the question again
+    (caveat,) = real_kb.policy.figure("tn_thu_nhap_toi_thieu", date(2027, 1, 1)).caveats
+    assert "kỳ đóng 12 tháng (từ tháng 11/2026 đến 10/2027)" in result.text
+    assert f"Lưu ý: từ 01/01/2027 thu nhập thấp nhất dự kiến là {money(2_200_000)} (*)" in result.text
+    assert result.text.endswith(f"\n(*) {sentence(caveat)}")
+
+
+def test_a_one_month_period_in_late_2026_has_no_caveat(real_kb: KnowledgeBase, real_matcher: Matcher) -> None:
+    chat = Chat(real_kb, real_matcher, date(2026, 11, 23))
+    chat.press("f:voluntary")
+    chat.say("1tr8")
+    chat.press("f:voluntary:group:other")
+    result = chat.press("f:voluntary:months:1")
+    assert "(*)" not in result.text and "Lưu ý" not in result.text
 
 
 # -- the pension flow -----------------------------------------------------------------------------------
