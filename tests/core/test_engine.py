@@ -178,6 +178,41 @@ def test_the_caveat_keeps_acronyms_and_proper_names_as_written() -> None:
     assert reply.text.endswith("(*) Dự kiến, chờ BHXH Việt Nam hướng dẫn theo Nghị định mới.")
 
 
+def _kb_with_two_caveats(short: str, details: str) -> KnowledgeBase:
+    policy = policy_document()
+    policy["params"]["bhyt_ty_le_dong"]["values"][-1].update(uncertain=True, caveat="tỷ lệ dự kiến")
+    policy["params"]["luong_co_so"]["values"][-1].update(uncertain=True, caveat="lương cơ sở dự kiến")
+    questions = ["a b c", "d e f", "g h i"]
+    return build_kb(faq_file("bhyt", [entry("bhyt.muc-dong", questions, short=short, details=details)]), policy=policy)
+
+
+def test_one_caveat_in_the_answer_is_marked_with_a_star() -> None:
+    kb = _kb_with_caveat("số liệu dự kiến")
+    entry_ = kb.entries["bhyt.muc-dong"]
+    reply = answer_reply(entry_, kb, TODAY)
+    assert "(1)" not in reply.text
+    assert reply.text.count("(*)") == 2  # beside the figure, and before its caveat
+
+
+def test_two_caveats_are_numbered_in_the_order_they_first_appear_in_short_then_details() -> None:
+    kb = _kb_with_two_caveats("Mỗi tháng đóng {{bhyt_ty_le_dong}}.", "Lương cơ sở là {{luong_co_so}}.")
+    reply = answer_reply(kb.entries["bhyt.muc-dong"], kb, TODAY)
+    assert reply.text.startswith("Mỗi tháng đóng 4,5% (1).\n\nLương cơ sở là 2.530.000 đồng (2).")
+    assert reply.text.endswith("\n\n(1) Tỷ lệ dự kiến.\n(2) Lương cơ sở dự kiến.")
+    assert "(*)" not in reply.text
+
+
+def test_the_same_figure_twice_carries_the_same_number_and_a_figure_on_both_carries_both() -> None:
+    kb = _kb_with_two_caveats(
+        "Lương cơ sở {{luong_co_so}}, mỗi người {{bhyt_hgd_nguoi_1_nam}} một năm.",
+        "Tính trên {{luong_co_so}} nhân {{bhyt_ty_le_dong}}.",
+    )
+    reply = answer_reply(kb.entries["bhyt.muc-dong"], kb, TODAY)
+    assert reply.text.startswith("Lương cơ sở 2.530.000 đồng (1), mỗi người 1.366.200 đồng (1, 2) một năm.")
+    assert "Tính trên 2.530.000 đồng (1) nhân 4,5% (2)." in reply.text
+    assert reply.text.endswith("\n\n(1) Lương cơ sở dự kiến.\n(2) Tỷ lệ dự kiến.")
+
+
 # -- figures follow the date -----------------------------------------------------------------
 
 

@@ -11,13 +11,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.core.knowledge import KnowledgeBase
-from bot.core.policy import Policy, PolicyError, formula_names, parse_policy
+from bot.core.policy import DEFAULT_CAVEAT, Policy, PolicyError, formula_names, parse_policy
 from bot.core.render import (
     UNCERTAIN_MARK,
+    Footnotes,
     age,
+    compose,
     day,
     decimal_text,
+    fill,
     format_figure,
+    marked,
     money,
     percent,
     placeholders,
@@ -131,7 +135,50 @@ def test_circular_formulas_raise_policy_error_instead_of_recursing_forever() -> 
 def test_uncertain_value_is_marked_and_its_caveat_collected(real_policy: Policy) -> None:
     rendered = render_template("Thu nhập thấp nhất {{tn_thu_nhap_toi_thieu}}.", real_policy, date(2027, 1, 1))
     assert rendered.text == f"Thu nhập thấp nhất 2.200.000 đồng {UNCERTAIN_MARK}."
-    assert rendered.caveats == ("dự kiến theo chuẩn nghèo mới, chờ BHXH Việt Nam hướng dẫn",)
+    assert rendered.caveats == ("mức dự kiến từ 01/01/2027 theo chuẩn nghèo mới, chờ hướng dẫn chính thức",)
+
+
+def test_an_uncertain_value_without_a_caveat_gets_a_general_one() -> None:
+    document = policy_document()
+    document["params"]["bhyt_ty_le_dong"]["values"][0]["uncertain"] = True
+    assert parse_policy(document).figure("bhyt_ty_le_dong", TODAY).caveats == (DEFAULT_CAVEAT,)
+
+
+def test_footnotes_number_caveats_in_order_and_mark_a_figure_with_all_of_its_own() -> None:
+    footnotes = Footnotes(("thứ nhất", "thứ hai", "thứ ba"))
+    assert footnotes.mark(("thứ hai",)) == "(2)"
+    assert footnotes.mark(("thứ ba", "thứ nhất")) == "(1, 3)"
+    assert footnotes.lines() == ("(1) Thứ nhất.", "(2) Thứ hai.", "(3) Thứ ba.")
+
+
+def test_footnotes_with_one_caveat_use_the_star() -> None:
+    footnotes = Footnotes(("chờ hướng dẫn",))
+    assert footnotes.mark(("chờ hướng dẫn",)) == UNCERTAIN_MARK
+    assert footnotes.lines() == (f"{UNCERTAIN_MARK} Chờ hướng dẫn.",)
+
+
+def test_texts_rendered_apart_are_numbered_together_by_the_footnotes_of_both() -> None:
+    first = compose("A ", marked("1 đồng", ["x"]))
+    second = compose("B ", marked("2 đồng", ["y"]), ", C ", marked("3 đồng", ["x", "y"]))
+    footnotes = Footnotes.of(first, second)
+    assert (footnotes.write(first), footnotes.write(second)) == ("A 1 đồng (1)", "B 2 đồng (2), C 3 đồng (1, 2)")
+    assert second.text == "B 2 đồng (1), C 3 đồng (1, 2)"  # on its own, "y" comes first
+
+
+def test_a_message_is_filled_with_marked_figures() -> None:
+    rendered = fill("Từ {low} đến {high}.", low=marked("1 đồng", ["x"]), high="9 đồng")
+    assert rendered.text == f"Từ 1 đồng {UNCERTAIN_MARK} đến 9 đồng."
+
+
+def test_the_confirmed_figure_is_the_last_certain_value_while_the_new_one_is_uncertain(real_policy: Policy) -> None:
+    assert real_policy.confirmed_figure("tn_thu_nhap_toi_thieu", date(2027, 3, 1)).value == 1_500_000
+    assert real_policy.confirmed_figure("tn_thu_nhap_toi_thieu", TODAY).value == 1_500_000
+    assert real_policy.confirmed_figure("tn_thu_nhap_toi_thieu", date(2017, 1, 1)).value == 700_000  # none before
+
+
+def test_changes_lists_the_days_a_parameter_takes_a_new_value_within_a_span(real_policy: Policy) -> None:
+    assert real_policy.changes("tn_thu_nhap_toi_thieu", TODAY, date(2027, 10, 31)) == (date(2027, 1, 1),)
+    assert real_policy.changes("tn_thu_nhap_toi_thieu", date(2027, 1, 1), date(2027, 10, 31)) == ()
 
 
 def test_confirmed_value_has_no_mark_and_no_caveat(real_policy: Policy) -> None:
