@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 from bot.core.knowledge import KnowledgeBase, required_topic_ids
-from bot.core.validate import Issue, hand_typed_figures, validate
-from tests.factories import TODAY, TOPICS_TSV, build_kb, entry, faq_file
+from bot.core.policy import DEFAULT_CAVEAT
+from bot.core.validate import Issue, editorial_words, hand_typed_figures, validate
+from tests.factories import TODAY, TOPICS_TSV, build_kb, entry, faq_file, policy_document
 
 QUESTIONS = ["câu hỏi thứ nhất", "câu hỏi thứ hai", "câu hỏi thứ ba"]
 
@@ -248,6 +249,46 @@ def test_a_subject_without_entries_is_a_warning() -> None:
     kb = build_kb(faq_file("tn", [entry("tn.muc-dong", QUESTIONS)]), faq_file("huu", []))
     issue = only_issue(kb)
     assert (issue.level, issue.where) == ("warning", "huu")
+
+
+# -- caveats in policy.yaml: citizens read them -----------------------------------------------
+
+
+def _kb_with_uncertain_base_salary(**value: Any) -> KnowledgeBase:
+    policy = policy_document()
+    policy["params"]["luong_co_so"]["values"][-1].update(uncertain=True, **value)
+    return build_kb(faq_file("tn", [entry("tn.muc-dong", QUESTIONS)]), policy=policy)
+
+
+@pytest.mark.parametrize(
+    "caveat",
+    [
+        "số liệu lịch sử chưa đối chiếu văn bản",
+        "theo tài liệu thứ cấp, chờ đối chiếu Nghị định 159/2025",
+        "chua doi chieu van ban Dieu 22",
+    ],
+)
+def test_a_caveat_written_as_an_editors_note_is_a_warning(caveat: str) -> None:
+    issue = only_issue(_kb_with_uncertain_base_salary(caveat=caveat))
+    assert (issue.level, issue.where) == ("warning", "policy.yaml luong_co_so từ 01/07/2026")
+    assert "người dân đọc câu này" in issue.message
+
+
+def test_a_caveat_written_for_a_citizen_passes() -> None:
+    assert issues_of(_kb_with_uncertain_base_salary(caveat="mức dự kiến, chờ hướng dẫn chính thức")) == []
+
+
+def test_an_uncertain_value_without_a_caveat_is_a_warning_that_quotes_what_the_bot_will_say() -> None:
+    issue = only_issue(_kb_with_uncertain_base_salary())
+    assert issue.level == "warning"
+    assert DEFAULT_CAVEAT in issue.message
+
+
+def test_no_caveat_in_the_shipped_policy_reads_like_an_editors_note(real_kb: KnowledgeBase) -> None:
+    caveats = {value.caveat for param in real_kb.policy.params.values() for value in param.values if value.caveat}
+    editorial = ("đối chiếu", "tài liệu thứ cấp", "thứ cấp", "văn bản")
+    assert [caveat for caveat in sorted(caveats) if any(phrase in caveat.lower() for phrase in editorial)] == []
+    assert [caveat for caveat in sorted(caveats) if editorial_words(caveat)] == []
 
 
 def test_an_issue_prints_its_level_place_and_message() -> None:
