@@ -166,6 +166,15 @@ def test_kb_validate_fails_when_a_required_topic_has_no_entry(tmp_path: Path) ->
     assert "(ngày 23/11/2026)" in result.stdout
 
 
+def test_kb_validate_requires_the_topics_of_every_topics_file_in_a_folder(tmp_path: Path) -> None:
+    (tmp_path / "topics.tsv").write_text("id\tkind\twhat\ntn.muc-dong\tfaq\tmức đóng\n", encoding="utf-8")
+    (tmp_path / "topics-new.tsv").write_text("id\tkind\twhat\nbb.khong-co-that\tfaq\tchưa viết\n", encoding="utf-8")
+    result = run_bot("kb", "validate", "--topics", str(tmp_path), "--date", "2026-11-23")
+    assert result.returncode == 1
+    assert "ERROR   bb.khong-co-that: " in result.stdout
+    assert "tn.muc-dong:" not in result.stdout
+
+
 # -- chat ------------------------------------------------------------------------------------
 
 

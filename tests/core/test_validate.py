@@ -245,6 +245,24 @@ def test_the_same_question_in_two_entries_is_a_warning() -> None:
     assert "tn.muc-dong" in issue.message
 
 
+def test_a_situation_the_lexicon_does_not_define_is_an_error() -> None:
+    lexicon = {"situations": {"scheme": {"tu-nguyen": {"label": "BHXH tự nguyện", "cues": ["tự nguyện"]}}}}
+    known = entry("tn.muc-dong", QUESTIONS, situation={"scheme": "tu-nguyen"})
+    unknown = entry(
+        "tn.ho-tro", ["hỗ trợ bao nhiêu", "nhà nước hỗ trợ", "được hỗ trợ không"], situation={"scheme": "bat-buoc"}
+    )
+    issue = only_issue(build_kb(faq_file("tn", [known, unknown]), lexicon=lexicon))
+    assert (issue.level, issue.where) == ("error", "tn.ho-tro")
+    assert "scheme: bat-buoc" in issue.message
+
+
+def test_a_figure_typed_by_hand_in_an_answer_variant_is_an_error() -> None:
+    variant = {"when": ["cảm ơn"], "short": "Cảm ơn bạn, mức đóng là 330.000 đồng."}
+    issue = only_issue(kb_with(entry("tn.muc-dong", QUESTIONS, variants=[variant])))
+    assert (issue.level, issue.where) == ("error", "tn.muc-dong")
+    assert "330.000" in issue.message
+
+
 def test_a_subject_without_entries_is_a_warning() -> None:
     kb = build_kb(faq_file("tn", [entry("tn.muc-dong", QUESTIONS)]), faq_file("huu", []))
     issue = only_issue(kb)
