@@ -224,7 +224,7 @@ def _on_text(
         return Outcome((menu_reply(kb, kb.message("empty")),), (_log("empty"),), session)
     too_long = len(text) > MAX_TEXT_CHARS
     decision = matcher.match(text[:MAX_TEXT_CHARS])
-    effect = _log(decision.kind, decision.normalised, decision.entry_id, decision.ranked)
+    effect = replace(_log(decision.kind, decision.normalised, decision.entry_id, decision.ranked), topic=decision.topic)
     if decision.kind == "answer" and decision.entry_id:
         entry = kb.entries[decision.entry_id].variant_for(normalise(text, kb.lexicon.lexicon))
         turn, reply = _answer(entry, session, kb, today, now, text[:MAX_TEXT_CHARS], decision.also)

@@ -100,6 +100,7 @@ class LogInteraction:
     decision: str  # answer | suggest | uncovered | fallback | action | menu | unsupported
     matched_id: str | None
     top: tuple[Alternative, ...] = ()
+    topic: str = ""  # with "uncovered": the subject the knowledge base does not cover, when known
 
 
 @dataclass(frozen=True)

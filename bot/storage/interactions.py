@@ -31,6 +31,7 @@ class InteractionRecord:
     matched_id: str | None
     top: tuple[Alternative, ...]
     created_at: datetime
+    topic: str = ""
 
 
 def mask_numbers(text: str) -> str:
@@ -51,6 +52,7 @@ async def log(connection: AsyncConnection, channel: str, effect: LogInteraction)
             "matched_id": effect.matched_id,
             "top": json.dumps(top, ensure_ascii=False),
             "created_at": utc_now(),
+            "topic": effect.topic or None,
         },
     )
 
@@ -66,6 +68,7 @@ async def recent(connection: AsyncConnection, limit: int = 100) -> list[Interact
             row.matched_id,
             tuple(Alternative(item["id"], item["score"]) for item in json.loads(row.top)),
             row.created_at,
+            row.topic or "",
         )
         for row in rows
     ]

@@ -62,6 +62,7 @@ interactions = Table(
     Column("matched_id", String(128), nullable=True),
     Column("top", Text, nullable=False),  # JSON: [{"id": ..., "score": ...}, ...] best first
     Column("created_at", DateTime(timezone=True), nullable=False, default=utc_now, index=True),
+    Column("topic", String(200), nullable=True),  # "uncovered": what the question was about, when known
 )
 
 

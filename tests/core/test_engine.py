@@ -319,6 +319,7 @@ def test_a_question_in_the_field_that_no_entry_answers_is_told_so_with_the_hotli
     assert HOTLINE in reply.text
     assert is_menu(reply, chat.kb)
     assert (log_of(outcome).decision, log_of(outcome).matched_id) == ("uncovered", None)
+    assert log_of(outcome).topic.startswith("chế độ người có công")
 
 
 def test_a_worker_at_a_company_is_never_given_the_voluntary_scheme_s_maternity_answer(chat: Conversation) -> None:
@@ -408,11 +409,12 @@ def test_the_log_effect_holds_the_decision_and_scores_of_a_question(chat: Conver
 def test_the_log_effect_keeps_only_the_normalised_question(chat: Conversation) -> None:
     raw = "Tôi là Trần Thị Bích, SĐT 0912 345 678, thẻ bảo hiểm y tế hết hạn thì gia hạn ở đâu ạ?"
     log = log_of(chat.say(raw))
-    assert [f.name for f in fields(LogInteraction)] == ["normalised", "decision", "matched_id", "top"]
+    # the topic of an "uncovered" question is a label from the knowledge base, never the citizen's words
+    assert [f.name for f in fields(LogInteraction)] == ["normalised", "decision", "matched_id", "top", "topic"]
     assert log.normalised.isascii()
     assert log.normalised == log.normalised.lower()
     assert not re.search(r"\d", log.normalised)
-    text_held = " ".join([log.normalised, log.decision, log.matched_id or "", *(a.id for a in log.top)])
+    text_held = " ".join([log.normalised, log.decision, log.matched_id or "", log.topic, *(a.id for a in log.top)])
     for piece in ["Tôi", "Trần", "Bích", "0912", "345", "678", "SĐT", "?"]:
         assert piece not in text_held
 

@@ -49,6 +49,12 @@ def test_recent_interactions_come_newest_first(store: Store) -> None:
     assert records[0].top == ()
 
 
+def test_a_question_in_the_field_that_is_not_covered_is_kept_with_its_subject(store: Store) -> None:
+    uncovered = LogInteraction("thuong binh kham bhyt", "uncovered", None, (), "chế độ người có công")
+    [record] = asyncio.run(_log_and_read(store, uncovered))
+    assert (record.decision, record.matched_id, record.topic) == ("uncovered", None, "chế độ người có công")
+
+
 def test_phone_and_id_numbers_typed_in_a_question_are_not_stored(store: Store) -> None:
     question = LogInteraction("so toi 0912 345 678 cccd 079123456789 tra cuu bhxh", "fallback", None)
     [record] = asyncio.run(_log_and_read(store, question))
