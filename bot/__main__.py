@@ -189,6 +189,8 @@ def cmd_match(settings: Settings, _: argparse.Namespace) -> int:
             "score": decision.score,
             "decision": decision.kind,
             "alternatives": [{"id": s.id, "score": s.score} for s in decision.ranked],
+            "also": list(decision.also),
+            "topic": decision.topic,
         }
         sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
     return 0

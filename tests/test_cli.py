@@ -89,7 +89,7 @@ def test_match_prints_one_json_decision_per_input_line_in_order() -> None:
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["q"] for r in records] == questions
     for record in records:
-        assert set(record) == {"q", "id", "score", "decision", "alternatives"}
+        assert set(record) == {"q", "id", "score", "decision", "alternatives", "also", "topic"}
         assert record["decision"] in {"answer", "suggest", "fallback"}
         assert 0 <= record["score"] <= 1
         assert all(set(a) == {"id", "score"} for a in record["alternatives"])

@@ -301,15 +301,13 @@ class Matcher:
         if len(parts) < 2:
             return decision
         answered = [d for d in (self._decide(normalise(p, self.lexicon.lexicon)) for p in parts) if d.kind == "answer"]
-        if decision.kind == "answer":
-            others = [d.entry_id for d in answered if d.entry_id not in (decision.entry_id, *decision.also)]
-            return replace(decision, also=(*decision.also, *others[:1])) if others else decision
-        if answered and (decision.kind in ("suggest", "fallback") or decision.reason == "low score"):
+        asked = list(dict.fromkeys(d.entry_id for d in answered))
+        if len(asked) >= 2 or (asked and (decision.kind in ("suggest", "fallback") or decision.reason == "low score")):
             # the first question the message asks clearly is answered, the next one offered as a button
-            first, *rest = answered
-            later = [d.entry_id for d in rest if d.entry_id != first.entry_id]
-            return replace(first, also=tuple(later[:1]), normalised=decision.normalised, reason="first question")
-        return decision
+            first = answered[0]
+            return replace(first, also=tuple(asked[1:2]), normalised=decision.normalised, reason="first question")
+        others = [i for i in asked if decision.kind == "answer" and i not in (decision.entry_id, *decision.also)]
+        return replace(decision, also=(*decision.also, *others[:1])) if others else decision
 
 
 def _uncovered(best: Scored | None, ranked: tuple[Scored, ...], normalised: str, reason: str, topic: str = ""):
