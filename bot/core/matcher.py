@@ -289,7 +289,15 @@ class Matcher:
         return Signals(veto and " ".join(veto), not_covered, ruled_out, in_field)
 
     def _decide(self, all_words: list[str]) -> Decision:
-        words = self.without_courtesy(all_words[: self.config.max_query_tokens])
+        words = all_words[: self.config.max_query_tokens]
+        question = self.without_courtesy(words)
+        decision = self._decide_words(question)
+        if question != words and decision.kind != "answer":  # "cảm ơn nghen, hiểu rồi": the courtesy was the message
+            whole = self._decide_words(words)
+            return whole if whole.kind == "answer" else decision
+        return decision
+
+    def _decide_words(self, words: list[str]) -> Decision:
         ranked, content = self.rank(words)
         return apply_rule(ranked, self._kinds, self.config, " ".join(content), self.signals(words, ranked))
 

@@ -1,4 +1,5 @@
-"""Figures as citizens read them, and answer templates filled from the policy.
+"""Figures as citizens read them, answer templates filled from the policy, and the marks and numbered
+caveats of uncertain figures.
 
 Money is held in integer đồng. The one rounding rule: a computed amount is rounded to the nearest
 đồng, halves up (ROUND_HALF_UP), when it is shown or returned as money.
@@ -107,8 +108,8 @@ class Rendered:
 
 def marked(text: str, caveats: Iterable[str] = ()) -> Rendered:
     """A figure a calculator writes itself ("1.980.000 đồng"), with the caveats it rests on."""
-    caveats = tuple(dict.fromkeys(caveats))
-    return Rendered((text, Mark(caveats)) if caveats else (text,), caveats)
+    distinct = tuple(dict.fromkeys(caveats))
+    return Rendered((text, Mark(distinct)) if distinct else (text,), distinct)
 
 
 def compose(*parts: str | Rendered) -> Rendered:
