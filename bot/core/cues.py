@@ -89,7 +89,8 @@ class Cues:
     field_words: tuple[Phrase, ...] = ()
     courtesy: tuple[Phrase, ...] = ()
     _situation_sets: dict[str, tuple[PhraseSet, dict[Phrase, str]]] = field(init=False, compare=False, repr=False)
-    _not_covered_sets: tuple[PhraseSet, ...] = field(init=False, compare=False, repr=False)
+    _not_covered_set: PhraseSet = field(init=False, compare=False, repr=False)
+    _not_covered_of: dict[Phrase, NotCovered] = field(init=False, compare=False, repr=False)
     _field: PhraseSet = field(init=False, compare=False, repr=False)
     _courtesy: PhraseSet = field(init=False, compare=False, repr=False)
 
@@ -100,7 +101,9 @@ class Cues:
                 by_dimension.setdefault(situation.dimension, {})[cue] = situation.value
         sets = {dimension: (PhraseSet(values), values) for dimension, values in by_dimension.items()}
         object.__setattr__(self, "_situation_sets", sets)
-        object.__setattr__(self, "_not_covered_sets", tuple(PhraseSet(n.phrases) for n in self.not_covered))
+        subject_of = {phrase: subject for subject in reversed(self.not_covered) for phrase in subject.phrases}
+        object.__setattr__(self, "_not_covered_of", subject_of)
+        object.__setattr__(self, "_not_covered_set", PhraseSet(subject_of))
         object.__setattr__(self, "_field", PhraseSet(self.field_words))
         object.__setattr__(self, "_courtesy", PhraseSet(self.courtesy))
 
@@ -120,11 +123,8 @@ class Cues:
         return next((s.label for s in self.situations if (s.dimension, s.value) == (dimension, value)), value)
 
     def not_covered_in(self, words: Sequence[str]) -> tuple[NotCovered, Phrase] | None:
-        for subject, phrases in zip(self.not_covered, self._not_covered_sets, strict=True):
-            phrase = phrases.find(words)
-            if phrase:
-                return subject, phrase
-        return None
+        phrase = self._not_covered_set.find(words)
+        return (self._not_covered_of[phrase], phrase) if phrase else None
 
     def in_field(self, words: Sequence[str]) -> bool:
         return self._field.find(words) is not None

@@ -305,10 +305,17 @@ class Matcher:
         decision = self._decide(normalise(text, self.lexicon.lexicon))
         if decision.kind == "fallback" and decision.reason.startswith("out of scope"):
             return decision
-        parts = [p for p in QUESTION_BREAK.split(text) if len(self._words(p)) >= MIN_PART_WORDS]
+        pieces = QUESTION_BREAK.split(text.strip().rstrip("?？"))
+        if len(pieces) < 2:  # one question (its "?" at the end): nothing to split
+            return decision
+        parts = [
+            words
+            for words in (normalise(p, self.lexicon.lexicon) for p in pieces)
+            if len(self.content_words(words)) >= MIN_PART_WORDS
+        ]
         if len(parts) < 2:
             return decision
-        answered = [d for d in (self._decide(normalise(p, self.lexicon.lexicon)) for p in parts) if d.kind == "answer"]
+        answered = [d for d in map(self._decide, parts) if d.kind == "answer"]
         asked = list(dict.fromkeys(d.entry_id for d in answered))
         if len(asked) >= 2 or (asked and (decision.kind in ("suggest", "fallback") or decision.reason == "low score")):
             # the first question the message asks clearly is answered, the next one offered as a button
