@@ -52,6 +52,10 @@ class MatcherConfig:
     max_query_tokens: int = 120
     # Two close entries: the better one is answered (the other offered as a button) when it scores this much.
     tie_answer_threshold: float = 0.33
+    # Below the answer threshold, one entry that clearly fits (a long story dilutes every score) is answered
+    # when it scores this much and leads the second by the wider margin.
+    clear_threshold: float = 0.25
+    clear_margin: float = 0.05
 
 
 @dataclass(frozen=True)
@@ -372,6 +376,8 @@ def apply_rule(
         return Decision("fallback", None, best.score, (), normalised, "nothing answerable")
     if confident:
         return Decision("answer", first.id, first.score, shown, normalised)
+    if first.score >= cfg.clear_threshold and first.score - second >= cfg.clear_margin:
+        return Decision("answer", first.id, first.score, shown, normalised, "clear lead")
     if first.score >= max(cfg.answer_threshold, cfg.tie_answer_threshold) and len(answerable) > 1:
         return Decision("answer", first.id, first.score, shown, normalised, "tie", also=(answerable[1].id,))
     if first.score >= cfg.suggest_threshold:
