@@ -39,6 +39,9 @@ def matcher_config(settings: Settings) -> MatcherConfig:
         answer_margin=settings.match_answer_margin,
         suggest_threshold=settings.match_suggest_threshold,
         candidates=settings.match_candidates,
+        tie_answer_threshold=settings.match_tie_threshold,
+        clear_threshold=settings.match_clear_threshold,
+        clear_margin=settings.match_clear_margin,
     )
 
 

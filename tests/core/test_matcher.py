@@ -123,6 +123,7 @@ PINNED = MatcherConfig(
     weight_entry=0.3,
     weight_fuzzy=0.2,
     tie_answer_threshold=1.0,  # close entries are suggested, never answered
+    clear_threshold=1.0,  # nor an entry below the answer threshold
 )
 
 
@@ -258,7 +259,12 @@ def test_scores_are_between_0_and_1_for_any_question(matcher: Matcher, text: str
 
 KINDS = {"a": "faq", "b": "faq", "c": "faq", "d": "faq", "x": "none"}
 CONFIG = MatcherConfig(
-    answer_threshold=0.45, answer_margin=0.05, suggest_threshold=0.25, max_suggestions=3, tie_answer_threshold=0.55
+    answer_threshold=0.45,
+    answer_margin=0.05,
+    suggest_threshold=0.25,
+    max_suggestions=3,
+    tie_answer_threshold=0.55,
+    clear_threshold=1.0,  # no clear-lead answers unless a test asks for them
 )
 
 
@@ -280,6 +286,14 @@ def test_rule_suggests_when_the_winner_lacks_the_margin() -> None:
 def test_rule_answers_the_better_of_two_close_entries_when_both_are_strong_and_offers_the_other() -> None:
     decision = rule(("a", 0.6), ("b", 0.58), ("c", 0.3))
     assert (decision.kind, decision.entry_id, decision.also) == ("answer", "a", ("b",))
+
+
+def test_rule_answers_below_the_answer_threshold_when_one_entry_leads_clearly() -> None:
+    clear = dataclasses.replace(CONFIG, clear_threshold=0.3, clear_margin=0.1)
+    decided = apply_rule([Scored("a", 0.4), Scored("b", 0.25)], KINDS, clear, "q", Signals())
+    close = apply_rule([Scored("a", 0.4), Scored("b", 0.35)], KINDS, clear, "q", Signals())
+    assert (decided.kind, decided.entry_id, decided.reason) == ("answer", "a", "clear lead")
+    assert close.kind == "suggest"
 
 
 def test_rule_says_a_subject_listed_as_not_covered_is_not_covered_whatever_the_scores() -> None:
