@@ -3,7 +3,10 @@
 All of them are knowledge data (knowledge/lexicon.yaml), matched as phrases over normalised words:
 
 - `situations`: dimensions such as the scheme (BHXH bắt buộc / tự nguyện), each value with the phrases
-  that signal it. An entry that declares `situation: {scheme: tu-nguyen}` is *contradicted* by a question
+  that signal it. A value marked `explicit` is one an answer may assume only when the question says so: an
+  entry about it does not answer a question that signals nothing in that dimension ("tiền tuất" is asked by
+  a worker's family far more often than by a voluntary contributor's).
+  An entry that declares `situation: {scheme: tu-nguyen}` is *contradicted* by a question
   that signals another value of that dimension ("đóng ở công ty") and not its own ("tự nguyện").
 - `not_covered`: subjects in the field that no entry answers yet ("thương binh", "thuốc ngoài danh mục"),
   each with a label for the citizen. An entry whose own phrasings contain the phrase covers it.
@@ -74,6 +77,7 @@ class SituationValue:
     value: str
     label: str
     cues: tuple[Phrase, ...]
+    explicit: bool = False  # entries about it answer only questions that signal it
 
 
 @dataclass(frozen=True)
@@ -122,6 +126,10 @@ class Cues:
     def label(self, dimension: str, value: str) -> str:
         return next((s.label for s in self.situations if (s.dimension, s.value) == (dimension, value)), value)
 
+    @property
+    def explicit(self) -> frozenset[tuple[str, str]]:
+        return frozenset((s.dimension, s.value) for s in self.situations if s.explicit)
+
     def not_covered_in(self, words: Sequence[str]) -> tuple[NotCovered, Phrase] | None:
         phrase = self._not_covered_set.find(words)
         return (self._not_covered_of[phrase], phrase) if phrase else None
@@ -143,14 +151,19 @@ class Cues:
         return words[start:end] if end - start >= keep_at_least else words
 
 
-def contradicted(situation: Mapping[str, str], signalled: Mapping[str, set[str]]) -> tuple[str, str] | None:
-    """The (dimension, value) of the question that rules an entry with this situation out, or None:
-    the question signals another value of a dimension the entry declares, and not the entry's own."""
+def contradicted(
+    situation: Mapping[str, str], signalled: Mapping[str, set[str]], explicit: Iterable[tuple[str, str]] = ()
+) -> tuple[str, str] | None:
+    """The (dimension, value) of the question that rules an entry with this situation out, or None: the
+    question signals another value of a dimension the entry declares, and not the entry's own; or the
+    entry's value is explicit and the question does not signal it (the value is then "")."""
     for dimension, value in situation.items():
         values = signalled.get(dimension, set())
         others = sorted(values - {value})
         if others and value not in values:
             return dimension, others[0]
+        if not values and (dimension, value) in explicit:
+            return dimension, ""
     return None
 
 

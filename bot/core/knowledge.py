@@ -192,7 +192,8 @@ def parse_lexicon(raw: Mapping[str, Any] | None) -> LexiconData:
         for value, spec in (values or {}).items():
             spec = spec or {}
             label = str(spec.get("label") or value)
-            situations.append(SituationValue(str(dimension), str(value), label, phrases(spec.get("cues"))))
+            explicit = bool(spec.get("explicit", False))
+            situations.append(SituationValue(str(dimension), str(value), label, phrases(spec.get("cues")), explicit))
     not_covered = tuple(NotCovered(str(label), phrases(p)) for label, p in (raw.get("not_covered") or {}).items())
     cues = Cues(tuple(situations), not_covered, phrases(raw.get("field")), phrases(raw.get("courtesy")))
     return LexiconData(lexicon, stopwords, phrases(raw.get("out_of_scope")), cues)

@@ -127,6 +127,7 @@ class Matcher:
         self._correct = lru_cache(maxsize=50_000)(self._nearest_word)
         self._kinds = {e.id: e.kind for e in self._index.entries}
         self._situations = {e.id: e.situation for e in self._index.entries if e.situation}
+        self._explicit = self.lexicon.cues.explicit
         # A word is "selective" for the candidate stage when it occurs in at most this many entries.
         self._selective_limit = max(64, len(self._index.entries) // 10)
         self._out_of_scope_by_first_word: dict[str, list[tuple[str, ...]]] = {}
@@ -278,7 +279,7 @@ class Matcher:
         signalled = cues.signalled(words)
         ruled_out = {}
         for scored in ranked:
-            clash = contradicted(self._situations.get(scored.id, {}), signalled)
+            clash = contradicted(self._situations.get(scored.id, {}), signalled, self._explicit)
             if clash:
                 ruled_out[scored.id] = cues.label(*clash)
         not_covered = None

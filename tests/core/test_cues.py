@@ -54,6 +54,25 @@ def test_an_entry_is_contradicted_only_when_the_question_signals_another_value_a
     assert contradicted({}, {"scheme": {"bat-buoc"}}) is None
 
 
+def test_an_entry_about_an_explicit_situation_needs_a_question_that_says_so() -> None:
+    explicit = {("scheme", "tu-nguyen")}
+    voluntary = {"scheme": "tu-nguyen"}
+    assert contradicted(voluntary, {}, explicit) == ("scheme", "")
+    assert contradicted(voluntary, {"scheme": {"tu-nguyen"}}, explicit) is None
+    assert contradicted({"scheme": "bat-buoc"}, {}, explicit) is None
+
+
+def test_a_value_is_explicit_only_when_the_lexicon_marks_it() -> None:
+    lexicon = parse_lexicon(
+        {
+            "situations": {
+                "scheme": {"tu-nguyen": {"cues": ["tự nguyện"], "explicit": True}, "bat-buoc": {"cues": ["công ty"]}}
+            }
+        }
+    )
+    assert lexicon.cues.explicit == {("scheme", "tu-nguyen")}
+
+
 def test_the_label_of_a_situation_is_what_the_citizen_is_told() -> None:
     assert CUES.label("scheme", "bat-buoc") == "BHXH bắt buộc"
 

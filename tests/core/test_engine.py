@@ -328,6 +328,11 @@ def test_a_worker_at_a_company_is_never_given_the_voluntary_scheme_s_maternity_a
     assert only_reply(outcome).text.startswith("Người đóng BHXH bắt buộc")
 
 
+def test_a_question_that_does_not_say_voluntary_is_not_answered_from_a_voluntary_only_entry(chat: Conversation) -> None:
+    outcome = chat.say("bà nội đang lãnh lương hưu thì mất, nhà được những khoản tiền gì")
+    assert log_of(outcome).matched_id == "bb.tu-tuat"
+
+
 def test_a_second_question_in_a_message_is_offered_as_the_first_button(chat: Conversation) -> None:
     reply = only_reply(chat.say("Mất sổ bảo hiểm xã hội thì xin lại ở đâu? Còn thẻ bhyt bị mất thì làm lại sao?"))
     assert labels(reply)[0] == chat.kb.entries["bhyt.mat-the"].title
