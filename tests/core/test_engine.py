@@ -329,7 +329,7 @@ def test_a_worker_at_a_company_is_never_given_the_voluntary_scheme_s_maternity_a
 
 
 def test_a_question_that_does_not_say_voluntary_is_not_answered_from_a_voluntary_only_entry(chat: Conversation) -> None:
-    outcome = chat.say("bà nội đang lãnh lương hưu thì mất, nhà được những khoản tiền gì")
+    outcome = chat.say("ba tôi về hưu được 8 năm vừa qua đời, gia đình được nhận tiền gì")
     assert log_of(outcome).matched_id == "bb.tu-tuat"
 
 
