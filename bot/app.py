@@ -42,6 +42,7 @@ def matcher_config(settings: Settings) -> MatcherConfig:
         tie_answer_threshold=settings.match_tie_threshold,
         clear_threshold=settings.match_clear_threshold,
         clear_margin=settings.match_clear_margin,
+        clear_min_words=settings.match_clear_min_words,
     )
 
 

@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     match_tie_threshold: float = Field(_MATCH.tie_answer_threshold, ge=0, le=1)
     match_clear_threshold: float = Field(_MATCH.clear_threshold, ge=0, le=1)
     match_clear_margin: float = Field(_MATCH.clear_margin, ge=0, le=1)
+    match_clear_min_words: int = Field(_MATCH.clear_min_words, ge=0)
 
     max_answer_chars: int = Field(900, ge=200)
     # A guided flow (calculator) left this long without an answer is dropped; the next message starts afresh.

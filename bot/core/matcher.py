@@ -56,6 +56,7 @@ class MatcherConfig:
     # when it scores this much and leads the second by the wider margin.
     clear_threshold: float = 0.25
     clear_margin: float = 0.05
+    clear_min_words: int = 8  # only a long message: a few stray words ("nguyễn thị lan") never clearly fit
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ class Signals:
     not_covered: str | None = None  # the label of a subject in the field that no entry answers
     ruled_out: Mapping[str, str] = field(default_factory=dict)  # entry id -> the question's situation label
     in_field: bool = False
+    words: int = 0  # content words in the question
 
 
 @dataclass
@@ -290,8 +292,9 @@ class Matcher:
             if best is None or not covers(self._index.words_of[best], phrase):
                 not_covered = subject.label
         # a question of a word or two ("bảo hiểm") is too vague to be called "not covered": it falls back
-        in_field = cues.in_field(words) and len(self.content_words(words)) >= MIN_PART_WORDS
-        return Signals(veto and " ".join(veto), not_covered, ruled_out, in_field)
+        content = len(self.content_words(words))
+        in_field = cues.in_field(words) and content >= MIN_PART_WORDS
+        return Signals(veto and " ".join(veto), not_covered, ruled_out, in_field, content)
 
     def _decide(self, all_words: list[str]) -> Decision:
         words = all_words[: self.config.max_query_tokens]
@@ -377,7 +380,8 @@ def apply_rule(
         return Decision("fallback", None, best.score, (), normalised, "nothing answerable")
     if confident:
         return Decision("answer", first.id, first.score, shown, normalised)
-    if first.score >= cfg.clear_threshold and first.score - second >= cfg.clear_margin:
+    long_enough = signals.words >= cfg.clear_min_words
+    if long_enough and first.score >= cfg.clear_threshold and first.score - second >= cfg.clear_margin:
         return Decision("answer", first.id, first.score, shown, normalised, "clear lead")
     if first.score >= max(cfg.answer_threshold, cfg.tie_answer_threshold) and len(answerable) > 1:
         return Decision("answer", first.id, first.score, shown, normalised, "tie", also=(answerable[1].id,))

@@ -290,10 +290,13 @@ def test_rule_answers_the_better_of_two_close_entries_when_both_are_strong_and_o
 
 def test_rule_answers_below_the_answer_threshold_when_one_entry_leads_clearly() -> None:
     clear = dataclasses.replace(CONFIG, clear_threshold=0.3, clear_margin=0.1)
-    decided = apply_rule([Scored("a", 0.4), Scored("b", 0.25)], KINDS, clear, "q", Signals())
-    close = apply_rule([Scored("a", 0.4), Scored("b", 0.35)], KINDS, clear, "q", Signals())
+    long = Signals(words=clear.clear_min_words)
+    decided = apply_rule([Scored("a", 0.4), Scored("b", 0.25)], KINDS, clear, "q", long)
+    close = apply_rule([Scored("a", 0.4), Scored("b", 0.35)], KINDS, clear, "q", long)
+    short = apply_rule([Scored("a", 0.4), Scored("b", 0.25)], KINDS, clear, "q", Signals(words=3))
     assert (decided.kind, decided.entry_id, decided.reason) == ("answer", "a", "clear lead")
     assert close.kind == "suggest"
+    assert short.kind == "suggest"  # a few stray words never clearly fit
 
 
 def test_rule_says_a_subject_listed_as_not_covered_is_not_covered_whatever_the_scores() -> None:
