@@ -346,8 +346,9 @@ def apply_rule(
 ) -> Decision:
     """The decision rule shared by the matcher and the benchmark's baselines.
 
-    Answer when the best answerable entry reaches the answer threshold with a margin over the second
-    (or, close to the second, reaches the tie threshold: the second is then offered beside it); suggest
+    Answer when the best answerable entry reaches the answer threshold with a margin over the second; in
+    a long message, also when it leads the second clearly from a lower score; close to the second, when it
+    reaches the tie threshold (the second is then offered beside it); suggest
     up to three choices above the suggest threshold; otherwise fall back, or say "not covered yet" when
     the question is in the field. A matched out-of-scope phrase, or an out-of-scope ("none") entry ranked
     first, falls back. A subject listed as not covered is said to be so. Entries the question's situation
