@@ -74,7 +74,14 @@ TARGET_CORE_PERCENT = 20.0  # of one core at TELEGRAM_CAP messages per second
 
 START_TIMEOUT = 60.0  # s for a bot process to start polling
 STALL_TIMEOUT = 30.0  # s without a new reply before the missing ones are counted lost
-CRASH_STALL_TIMEOUT = 10.0  # the same after a restart, where the bot has nothing left to do if it lost them
+# The same after a restart. The replies the killed bot had stored but not sent go out when its claim on them
+# ends (bot.durable_replies.DEFAULT_LEASE, 30 s), and its chats' next replies behind them: wait that long too.
+CRASH_STALL_TIMEOUT = 45.0
+# The Telegram-down scenario: from the moment the burst is enqueued every sendMessage is answered 500 for
+# DOWN_SECONDS, and every FLOOD_EVERY-th chat is answered 429 with retry_after FLOOD_SECONDS for that long.
+DOWN_SECONDS = 30.0
+FLOOD_SECONDS = 90
+FLOOD_EVERY = 20
 SETTLE = 1.0  # s of quiet after the last expected reply, so late doubles are still counted
 BURST_TIMEOUT = 240.0  # s for one burst at most
 STOP_TIMEOUT = 120.0  # s for a bot to drain its queue and exit after SIGTERM; then it is killed
@@ -587,6 +594,7 @@ class Scenario:
     paced: float | None = None  # messages per second, instead of all at once
     replay: bool = True
     crash_after: int | None = None  # replies after which the bot is killed (SIGKILL) and started again
+    telegram_down: bool = False  # sendMessage fails (5xx, long 429s) for a while: see DOWN_SECONDS
 
 
 SCENARIOS = (
@@ -597,6 +605,7 @@ SCENARIOS = (
     Scenario("sqlite-paced", "sqlite", paced=TELEGRAM_CAP, replay=False),
     Scenario("postgresql-paced", "postgresql", paced=TELEGRAM_CAP, replay=False),
     Scenario("sqlite-killed-mid-burst", "sqlite", replay=False, crash_after=200),
+    Scenario("sqlite-telegram-down", "sqlite", telegram_down=True),
 )
 CRASH_CHATS = 400  # the killed-and-restarted run uses the messages of this many chats
 
@@ -680,6 +689,15 @@ async def deliver_the_burst(
         ended = await replies_to_the_burst(fakes, expected, bots)
         await pacing
         return ended, bots, None
+    stall = STALL_TIMEOUT
+    if scenario.telegram_down:  # no reply can arrive before the 429s end: wait that long before calling it a stall
+        flooded = sorted(
+            {m.chat_id for share in shares for m in share if (m.chat_id - FIRST_CHAT_ID) % FLOOD_EVERY == 0}
+        )
+        for fake in fakes:
+            fake.fail_for("sendMessage", 500, DOWN_SECONDS)
+            fake.fail_for("sendMessage", 429, FLOOD_SECONDS, retry_after=FLOOD_SECONDS, chat_ids=flooded)
+        stall = FLOOD_SECONDS + STALL_TIMEOUT
     for fake, share in zip(fakes, shares, strict=True):
         fake.enqueue(*(message.update for message in share))
     if scenario.crash_after:
@@ -694,7 +712,26 @@ async def deliver_the_burst(
         bots = await start_bots()
         meter.start(bots)
         return await replies_to_the_burst(fakes, expected, bots, CRASH_STALL_TIMEOUT), bots, at_kill
-    return await replies_to_the_burst(fakes, expected, bots), bots, None
+    return await replies_to_the_burst(fakes, expected, bots, stall), bots, None
+
+
+def fault_summary(fakes: list[FakeTelegram], messages: list[Message], replies: Replies) -> dict[str, Any]:
+    """What Telegram answered during the Telegram-down scenario, and when the replies came (s after the burst
+    began, which is when the faults began)."""
+    began = min(moment for fake in fakes for moment in fake.handed_out_at.values())
+    sends = [call.status for fake in fakes for call in fake.calls_of("sendMessage")]
+    firsts = [sent[0].at - began for sent in replies.by_message.values() if sent]
+    flooded = {m.update_id for m in messages if (m.chat_id - FIRST_CHAT_ID) % FLOOD_EVERY == 0}
+    flooded_firsts = [replies.by_message[u][0].at - began for u in flooded if replies.by_message[u]]
+    return {
+        "answered_500": sends.count(500),
+        "answered_429": sends.count(429),
+        "flooded_messages": len(flooded),
+        "replies_before_fault_ended": sum(t < DOWN_SECONDS for t in firsts),
+        "first_reply_s": rounded(min(firsts), 1) if firsts else None,
+        "last_reply_s": rounded(max(firsts), 1) if firsts else None,
+        "first_flooded_reply_s": rounded(min(flooded_firsts), 1) if flooded_firsts else None,
+    }
 
 
 async def measure(
@@ -754,6 +791,8 @@ async def measure(
     if at_kill is not None:  # the CPU of two processes over a part of the burst each says little
         result |= {"mode": f"killed at {at_kill['replies']}", "at_kill": at_kill, "cpu_ms_per_msg": None}
         result["core_percent_at_30"] = None
+    if scenario.telegram_down:
+        result |= {"mode": "Telegram down", "fault": fault_summary(fakes, messages, replies)}
     if scenario.replay:
         replayed = shares[1:] + shares[:1]  # with two processes, each update goes to the other one
         for fake, share in zip(fakes, replayed, strict=True):
@@ -813,7 +852,16 @@ def verdicts(result: dict) -> list[str]:
             f"CPU: {result['cpu_ms_per_msg']} ms/msg = {result['core_percent_at_30']}% of one core at {TELEGRAM_CAP} "
             f"msg/s (target < {TARGET_CORE_PERCENT:g}%) {'ok' if cheap else 'MISSED'}"
         )
-    if result["database"] == "sqlite" and result["p99_ms"] is not None and "at_kill" not in result:
+    if "fault" in result:
+        fault = result["fault"]
+        lines.append(
+            f"Telegram down: every sendMessage answered 500 for {DOWN_SECONDS:g} s ({fault['answered_500']:,} "
+            f"answered), every {FLOOD_EVERY}th chat 429 with retry_after {FLOOD_SECONDS} for {FLOOD_SECONDS} s "
+            f"({fault['answered_429']:,} answered, {fault['flooded_messages']:,} messages); replies before the "
+            f"5xx ended: {fault['replies_before_fault_ended']}; first reply at {fault['first_reply_s']} s, first "
+            f"to a flooded chat at {fault['first_flooded_reply_s']} s, last at {fault['last_reply_s']} s"
+        )
+    elif result["database"] == "sqlite" and result["p99_ms"] is not None and "at_kill" not in result:
         verdict = "ok" if result["p99_ms"] <= TARGET_P99_MS else "MISSED"
         lines.append(f"p99 {result['p99_ms']} ms (target ≤ {TARGET_P99_MS:g} ms on SQLite) {verdict}")
         if result["mode"] == "burst":

@@ -37,9 +37,9 @@ from bot.core.calc.voluntary import voluntary_contribution
 from bot.core.evaluation import Example, evaluate, format_table
 from bot.core.knowledge import KnowledgeBase, KnowledgeError, required_topic_ids
 from bot.core.lead_export import HEADERS as LEAD_HEADERS
-from bot.core.lead_export import Cell, export_row
+from bot.core.lead_export import Cell, csv_cells, export_row
 from bot.core.lead_setup import LeadSetupError
-from bot.core.leads import STATUS_LABELS, ConsentTextError, LeadStatus
+from bot.core.leads import CLI, STATUS_LABELS, ConsentTextError, LeadStatus
 from bot.core.policy import PolicyError
 from bot.core.types import Inbound, InboundKind, Outcome, Reply, Session
 from bot.core.validate import Issue, validate
@@ -49,7 +49,7 @@ from bot.storage import leads as lead_store
 from bot.storage.agents import Agent, AgentExists
 from bot.storage.db import Database, DatabaseUrlError
 from bot.storage.knowledge_files import load_areas, load_consent_text, load_knowledge
-from bot.storage.leads import LeadContext
+from bot.storage.leads import LeadContext, LeadNotFound
 from bot.storage.migrations import migrate
 
 DEFAULT_TOPICS = PROJECT_ROOT.parent / "shared" / "knowledge"  # every topics*.tsv in it
@@ -159,8 +159,10 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         except (OSError, SQLAlchemyError) as exc:
             raise SystemExit(f"Không mở được cơ sở dữ liệu {app.database.describe()}: {type(exc).__name__}") from exc
         token = settings.telegram_bot_token.get_secret_value()
+        routing, ledger = app.telegram_replies()
+        handle = app.service(TELEGRAM, routing).handle
         application = build_application(
-            token, settings.telegram_api_base_url, app.service(TELEGRAM).handle, desk=app.desk(TELEGRAM)
+            token, settings.telegram_api_base_url, handle, desk=app.desk(TELEGRAM), replies=ledger
         )
         try:
             await serve(application, alongside=app.background(telegram_sender(application.bot)))
@@ -412,21 +414,25 @@ def cmd_areas_list(settings: Settings, _: argparse.Namespace) -> int:
 
 
 def _write_csv(path: Path | None, rows: list[tuple[Cell, ...]]) -> None:
+    """Every text cell inert (bot.core.lead_export); the csv module quotes the quotes and commas inside."""
+    cells = [LEAD_HEADERS, *(csv_cells(row) for row in rows)]
     if path is None:
-        writer = csv.writer(sys.stdout)
-        writer.writerows([LEAD_HEADERS, *rows])
+        csv.writer(sys.stdout).writerows(cells)
         return
     with path.open("w", encoding="utf-8-sig", newline="") as handle:  # the BOM makes Excel read UTF-8
-        csv.writer(handle).writerows([LEAD_HEADERS, *rows])
+        csv.writer(handle).writerows(cells)
 
 
 def _write_xlsx(path: Path, rows: list[tuple[Cell, ...]]) -> None:
+    """Text is written as text cells: openpyxl would store a string starting with "=" as a formula."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Yêu cầu tư vấn"
-    sheet.append(list(LEAD_HEADERS))
-    for row in rows:
-        sheet.append(list(row))
+    for values in [LEAD_HEADERS, *rows]:
+        sheet.append(list(values))
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
     sheet.freeze_panes = "A2"
     workbook.save(path)
 
@@ -480,6 +486,38 @@ def cmd_leads_purge(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+MAX_LEAD_ID = 2**63 - 1  # the id column is a 64-bit integer
+
+
+def cmd_leads_erase(settings: Settings, args: argparse.Namespace) -> int:
+    """Erase the personal data of the leads an agent registered orally (--agent CHAT_ID), or of given leads
+    (--lead N, repeatable), as /xoadulieu does; their agents are told not to call."""
+    if args.agent is None and not args.lead:
+        print("python -m bot leads erase: cần --agent CHAT_ID hoặc --lead N (xem --help)", file=sys.stderr)
+        return 2
+    context = _lead_context(settings, _areas(settings))
+    for lead_id in args.lead or ():
+        if not 1 <= lead_id <= MAX_LEAD_ID:
+            sys.exit(f"Không có yêu cầu #{lead_id}.")
+
+    async def erase(connection: AsyncConnection) -> list[int]:
+        chosen = list(args.lead or ())
+        if args.agent is not None:
+            chosen += await lead_store.oral_leads_taken_in(connection, args.agent)
+        return await lead_store.erase(connection, sorted(set(chosen)), CLI, context, _now())
+
+    try:
+        erased = _in_transaction(settings, erase)
+    except LeadNotFound as exc:
+        sys.exit(f"Lỗi: {exc}; không xóa gì. Xem: python -m bot leads export --since YYYY-MM-DD")
+    if not erased:
+        print("Không có yêu cầu nào còn dữ liệu cá nhân để xóa.")
+        return 0
+    listed = ", ".join(f"#{lead_id}" for lead_id in erased)
+    print(f"Đã xóa dữ liệu cá nhân của {len(erased)} yêu cầu: {listed}. Đại lý phụ trách được báo không liên hệ nữa.")
+    return 0
+
+
 def _area_issues(settings: Settings) -> list[Issue]:
     """areas.yaml and leads.yaml, for `kb validate`."""
     issues: list[Issue] = []
@@ -530,6 +568,11 @@ def leads_parsers(commands: argparse._SubParsersAction) -> None:
     purge = lead_commands.add_parser("purge", help="erase personal data older than the retention period")
     purge.add_argument("--older-than-days", type=int, help="default LEAD_RETENTION_DAYS")
     purge.set_defaults(func=cmd_leads_purge)
+    erase = lead_commands.add_parser("erase", help="erase the personal data of an agent's oral leads or of one lead")
+    chosen = erase.add_argument_group("which leads (one at least)")
+    chosen.add_argument("--agent", type=int, metavar="CHAT_ID", help="the leads this agent registered with /themlead")
+    chosen.add_argument("--lead", type=int, action="append", metavar="N", help="lead number N (repeatable)")
+    erase.set_defaults(func=cmd_leads_erase)
 
 
 def parser() -> argparse.ArgumentParser:

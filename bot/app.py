@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
+from bot.channels.telegram.application import telegram_chat_id
+from bot.channels.telegram.render import split_reply
 from bot.config import Settings
 from bot.core.areas import Area
 from bot.core.engine import decide
@@ -19,6 +22,7 @@ from bot.core.matcher import Matcher, MatcherConfig
 from bot.core.notifications import Sender
 from bot.core.types import Inbound, Outcome, Session
 from bot.desk import Desk
+from bot.durable_replies import ReplyLedger, ReplyRouting
 from bot.service import LeadRouting, Service
 from bot.storage import knowledge_files
 from bot.storage.db import Database
@@ -74,9 +78,10 @@ class App:
             inbound, session, self.kb, today or self.today(), self.matcher, now=self.now(), flow_idle=self.flow_idle
         )
 
-    def service(self, channel: str) -> Service:
+    def service(self, channel: str, replies: ReplyRouting | None = None) -> Service:
         """The service for one channel ("telegram", "console", …): persistent sessions, exactly-once updates,
-        call-back requests routed to the area's agent."""
+        call-back requests routed to the area's agent; with `replies` (see telegram_replies), the replies are
+        stored in the outbox in the message's transaction."""
         routing = LeadRouting(self.lead_context(), self.contact_due)
         return Service(
             self.database,
@@ -87,7 +92,15 @@ class App:
             now=self.now,
             flow_idle=self.flow_idle,
             leads=routing,
+            replies=replies,
         )
+
+    def telegram_replies(self) -> tuple[ReplyRouting, ReplyLedger]:
+        """Durable Telegram replies for this process: what the service stores them with, and the ledger the
+        channel records their delivery in (bot/durable_replies.py)."""
+        owner = uuid.uuid4().hex  # this process, in the rows it is sending
+        ledger = ReplyLedger(self.database, owner, now=self.now)
+        return ReplyRouting(telegram_chat_id, split_reply, owner, ledger.lease, ledger), ledger
 
     async def start(self) -> str:
         """Apply the database migrations; the revision the database is at.
@@ -139,12 +152,18 @@ class App:
             channel=channel,
             now=self.now,
             contact_due=self.contact_due,
+            themlead_per_hour=self.settings.themlead_per_hour,
         )
 
     def background(self, send: Sender) -> AbstractAsyncContextManager[None]:
         """The outbox, lead-deadline and retention workers, running while the returned context is entered."""
-        policy = OutboxPolicy(poll_seconds=self.settings.outbox_poll_seconds)
-        retention = Retention(self.settings.lead_retention_days, self.flow_idle)
+        policy = OutboxPolicy(
+            poll_seconds=self.settings.outbox_poll_seconds,
+            reply_max_age=timedelta(hours=self.settings.reply_retry_hours),
+        )
+        retention = Retention(
+            self.settings.lead_retention_days, self.flow_idle, self.settings.interaction_retention_days
+        )
         return background(self.database, send, self.lead_context(), policy=policy, retention=retention)
 
 
@@ -156,6 +175,7 @@ def lead_setup(settings: Settings) -> LeadSetup:
         consent=load_consent_text(directory),
         areas=load_areas(directory),
         retention_days=settings.lead_retention_days,
+        interaction_retention_days=settings.interaction_retention_days,
         rule=rule,
         signal_topics=load_signal_topics(directory),
     )

@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.core.interest import DEFAULT_THRESHOLD, DEFAULT_WEIGHTS
+from bot.core.leads import DEFAULT_INTERACTION_RETENTION_DAYS
 from bot.core.matcher import MatcherConfig
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -50,7 +51,12 @@ class Settings(BaseSettings):
     # How long a lead's personal data is kept (`leads purge`); the consent text promises it. A design choice:
     # the law sets no number (../shared/knowledge/facts.md §11.2 suggests 90-180 days).
     lead_retention_days: int = Field(180, ge=1)
+    # How long the interaction log keeps a question (a name may be typed in it), and how long an idle chat's
+    # session and a sent outbox row are kept; the consent text states it.
+    interaction_retention_days: int = Field(DEFAULT_INTERACTION_RETENTION_DAYS, ge=1)
     lead_contact_working_days: int = Field(2, ge=0)  # first contact due within this much office time
+    # Leads one agent (one chat) may register with /themlead in a sliding hour; counted in the database.
+    themlead_per_hour: int = Field(20, ge=1)
     office_opens: time = time(7, 30)
     office_closes: time = time(17, 0)
     # The call-back is offered once the chat's interest signals weigh this much (bot.core.interest).
@@ -59,6 +65,8 @@ class Settings(BaseSettings):
         default_factory=lambda: {k.value: w for k, w in DEFAULT_WEIGHTS.items()}
     )
     outbox_poll_seconds: float = Field(2.0, gt=0)
+    # A citizen's reply that Telegram keeps refusing (5xx, 429, network down) is retried this long, then given up.
+    reply_retry_hours: float = Field(24.0, gt=0)
 
     @field_validator("staff_chat_ids", mode="before")
     @classmethod

@@ -25,13 +25,14 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.areas import Area, MatchKind, match_area
+from bot.core.lead_fields import MAX_CALL_TIME, MAX_NAME, MAX_NOTE, call_time, person_name, tidy
 from bot.core.lead_messages import lead_details, lead_line
 from bot.core.leads import (
     ACTION_LABELS,
@@ -48,6 +49,7 @@ from bot.core.leads import (
     NewLead,
     lead_buttons,
     may_handle,
+    parse_id,
 )
 from bot.core.phone import Phone, PhoneError, parse_phone
 from bot.core.text import fold
@@ -70,8 +72,9 @@ OPEN, BACK, TO = "open", "back", "to"
 ORAL_CONSENT_VERSION = "oral"  # what /themlead stores as the consent's version: given orally to the agent
 MAX_LISTED = 50  # leads written out by /leads; the rest are counted
 MAX_LIST_BUTTONS = 20  # "#12 …" buttons under /leads, each opening one lead
-MAX_NOTE_CHARS = 1000
-MAX_NAME_CHARS = 200  # the leads.name column
+MAX_NOTE_CHARS = MAX_NOTE
+DEFAULT_THEMLEAD_PER_HOUR = 20  # THEMLEAD_PER_HOUR
+THEMLEAD_WINDOW = timedelta(hours=1)
 
 NOT_YOURS = "Yêu cầu này không phải của bạn: anh/chị chỉ xem và thao tác được các yêu cầu được giao cho mình."
 NOT_AN_AGENT = (
@@ -116,11 +119,13 @@ class DeskData:
 
 
 def parse_desk_data(data: str) -> DeskData | None:
+    """The button's data; None for anything else, such as a forged button whose id no database holds."""
     parts = data.split(":")
-    if len(parts) not in (3, 4) or parts[0] != ACTION_PREFIX or not parts[1].isdigit():
+    lead_id = parse_id(parts[1]) if len(parts) in (3, 4) and parts[0] == ACTION_PREFIX else None
+    if lead_id is None:
         return None
-    lead_id, operation = int(parts[1]), parts[2]
-    if operation == TO and len(parts) == 4 and (parts[3] == OFFICE or parts[3].isdigit()):
+    operation = parts[2]
+    if operation == TO and len(parts) == 4 and (parts[3] == OFFICE or parse_id(parts[3]) is not None):
         return DeskData(lead_id, TO, parts[3])
     if len(parts) == 3 and (operation in (OPEN, BACK) or operation in set(LeadAction)):
         return DeskData(lead_id, operation)
@@ -156,12 +161,12 @@ def parse_offline_lead(text: str, areas: Sequence[Area], own_area: Area | None =
     """`Họ tên, số điện thoại, xã/phường, quan tâm, giờ tiện gọi`: the last three may be left out, and an
     agent may leave out the area (`own_area` stands in) by going on with the interest. FormError saying
     what is wrong."""
-    parts = [part.strip() for part in text.split(",")]
+    parts = [tidy(part) for part in text.split(",")]
     if len(parts) < 2 or not parts[0] or not parts[1]:
         raise FormError(USAGE_OFFLINE)
-    name, typed_phone, rest = " ".join(parts[0].split()), parts[1], [part for part in parts[2:] if part]
-    if any(char.isdigit() for char in name) or len(name) > MAX_NAME_CHARS:
-        raise FormError(f"Họ tên chưa đúng (không có chữ số, tối đa {MAX_NAME_CHARS} ký tự).\n\n{USAGE_OFFLINE}")
+    name, typed_phone, rest = person_name(parts[0]), parts[1], [part for part in parts[2:] if part]
+    if name is None:
+        raise FormError(f"Họ tên chưa đúng (chỉ gồm chữ cái, tối đa {MAX_NAME} ký tự).\n\n{USAGE_OFFLINE}")
     try:
         phone = parse_phone(typed_phone)
     except PhoneError as exc:
@@ -174,7 +179,13 @@ def parse_offline_lead(text: str, areas: Sequence[Area], own_area: Area | None =
     interest = parse_interest(rest[0]) if rest else None
     if interest is not None:
         rest.pop(0)
-    return OfflineLead(name, phone, area, interest or Interest.BOTH, ", ".join(rest)[:200])
+    when = call_time(", ".join(rest)) if rest else ""
+    if when is None:
+        raise FormError(
+            f"Giờ tiện gọi chưa đúng: tối đa {MAX_CALL_TIME} ký tự, chỉ gồm chữ, số và dấu câu thông thường "
+            f"(ví dụ: sau 17h).\n\n{USAGE_OFFLINE}"
+        )
+    return OfflineLead(name, phone, area, interest or Interest.BOTH, when)
 
 
 def _area(text: str, areas: Sequence[Area]) -> Area:
@@ -214,6 +225,7 @@ class Desk:
         attempts: int = ATTEMPTS,
         first_pause: float = FIRST_PAUSE_SECONDS,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        themlead_per_hour: int = DEFAULT_THEMLEAD_PER_HOUR,
     ) -> None:
         self.database = database
         self.context = context
@@ -227,6 +239,12 @@ class Desk:
         self.attempts = attempts
         self.first_pause = first_pause
         self.sleep = sleep
+        self.themlead_per_hour = themlead_per_hour  # leads one chat may register with /themlead in an hour
+
+    def serves_group(self, chat_id: int) -> bool:
+        """Whether the desk answers in this group chat: only in the office's (OFFICE_CHAT_ID, STAFF_CHAT_IDS).
+        In any other group the channel says nothing, not even who may use the commands."""
+        return chat_id in self.staff_chat_ids
 
     # -- entry points ---------------------------------------------------------------------------------
 
@@ -393,7 +411,7 @@ class Desk:
     async def _note(self, connection: AsyncConnection, actor: Actor, argument: str) -> DeskAnswer:
         typed_id, _, note = argument.partition(" ")
         found = _LEAD_ID.match(typed_id)
-        note = note.strip()
+        note = tidy(note, keep_lines=True)  # no control characters, no invisible formatting
         if found is None or not note:
             return DeskAnswer((Reply(USAGE_NOTE),), summary="/ghichu: usage")
         if len(note) > MAX_NOTE_CHARS:
@@ -417,6 +435,9 @@ class Desk:
     async def _offline_lead(self, connection: AsyncConnection, actor: Actor, argument: str) -> DeskAnswer:
         if not argument:
             return DeskAnswer((Reply(USAGE_OFFLINE),), summary="/themlead: usage")
+        limited = await self._themlead_limit(connection, actor)
+        if limited is not None:
+            return limited
         agent = await agent_store.by_id(connection, actor.agent_id) if actor.agent_id is not None else None
         own_area = next((area for area in self.areas if agent and area.code == agent.area_code), None)
         try:
@@ -455,6 +476,24 @@ class Desk:
             routed = f"{head}\n{form.area.name} chưa có đại lý: yêu cầu vào hàng chờ văn phòng."
         buttons = lead_buttons(lead.id, lead.status) if may_handle(actor, lead) else ()
         return DeskAnswer((Reply(routed, buttons),), summary=f"/themlead -> lead {lead.id} routed")
+
+    async def _themlead_limit(self, connection: AsyncConnection, actor: Actor) -> DeskAnswer | None:
+        """The refusal once this chat registered THEMLEAD_PER_HOUR leads in the last hour, else None.
+
+        Counted from the leads table (every bot process shares it; an agent's row is locked while counting,
+        so two processes cannot both take the last place), over a sliding hour: a stolen or careless account
+        cannot fill the office's queue and the agents' phones with leads no citizen asked for."""
+        now = self.now()
+        recent = await lead_store.oral_leads_registered_since(connection, actor, now - THEMLEAD_WINDOW)
+        if len(recent) < self.themlead_per_hour:
+            return None
+        opens = (recent[-self.themlead_per_hour] + THEMLEAD_WINDOW).astimezone(self.context.timezone)
+        text = (
+            f"Anh/chị đã ghi nhận {self.themlead_per_hour} yêu cầu trong một giờ qua, mức tối đa cho mỗi người. "
+            f"Anh/chị ghi tiếp được từ {opens:%H:%M}; cần ghi nhiều hơn, xin gửi danh sách cho văn phòng BHXH."
+        )
+        log.info("desk: /themlead refused, %s leads in the last hour", len(recent))
+        return DeskAnswer((Reply(text),), summary="/themlead: limit reached")
 
     # -- what the agent sees --------------------------------------------------------------------------
 

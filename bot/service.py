@@ -28,7 +28,8 @@ from bot.core.knowledge import KnowledgeBase
 from bot.core.leads import CITIZEN, Consent, ConsentChannel, Interest, NewLead
 from bot.core.matcher import Matcher
 from bot.core.types import CreateLead, Effect, EraseMyData, Inbound, LogInteraction, Outcome, RecordInterest, Reply
-from bot.storage import interactions, leads, sessions, signals, updates
+from bot.durable_replies import ReplyRouting, forget_replies, queue_replies, sent_marks
+from bot.storage import install_keys, interactions, leads, sessions, signals, updates
 from bot.storage.db import Database
 from bot.storage.leads import LeadContext
 
@@ -90,8 +91,10 @@ class Service:
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         flow_idle: timedelta = DEFAULT_FLOW_IDLE,
         leads: LeadRouting | None = None,
+        replies: ReplyRouting | None = None,
     ) -> None:
         self.leads = leads  # where call-back requests go; None: CreateLead effects are refused
+        self.replies = replies  # None: replies are returned only; else also stored (bot.durable_replies)
         self.now = now  # the time, to drop guided flows left idle longer than flow_idle
         self.flow_idle = flow_idle
         self.database = database
@@ -102,6 +105,7 @@ class Service:
         self.attempts = attempts
         self.first_pause = first_pause
         self.sleep = sleep
+        self._interactions_key: str | None = None  # links logged questions to their chat: see _chat_digest
 
     async def handle(self, inbound: Inbound, update_id: int | None = None) -> Outcome | None:
         """The outcome to send, or None if this update was handled before (send nothing).
@@ -139,7 +143,12 @@ class Service:
                 attempt += 1
 
     async def _handle_once(self, inbound: Inbound, update_id: int | None) -> Outcome | None:
-        async with self.database.transaction(short=True) as connection:  # each statement: a few rows by key
+        if self._interactions_key is None:  # once per process, in a transaction of its own (committed before use)
+            async with self.database.transaction() as connection:
+                self._interactions_key = await install_keys.get_or_create(connection, install_keys.INTERACTIONS)
+        marks = sent_marks(self.replies, self.now)  # replies sent since the last commit (durable_replies.py)
+        async with marks as sent, self.database.transaction(short=True) as connection:  # statements: a few rows by key
+            await sent.record(connection)
             if update_id is not None and not await updates.record(connection, self.channel, update_id):
                 log.info("update already handled (channel %s, update %s)", self.channel, update_id)
                 return None
@@ -152,23 +161,39 @@ class Service:
             added: list[Reply] = []
             for effect in outcome.effects:
                 added.extend(await self._apply(connection, effect, inbound.chat))
-            return replace(outcome, replies=(*outcome.replies, *added)) if added else outcome
+            outcome = replace(outcome, replies=(*outcome.replies, *added)) if added else outcome
+            if self.replies is not None and update_id is not None:  # in this transaction: see durable_replies.py
+                key = f"{self.channel}:{update_id}"
+                return await queue_replies(connection, outcome, inbound.chat, key, self.replies, self.now())
+            return outcome
 
     async def _apply(self, connection: AsyncConnection, effect: Effect, chat: str) -> tuple[Reply, ...]:
         """Carry out one effect in the message's transaction; replies it adds (a lead's confirmation)."""
         if isinstance(effect, LogInteraction):
-            await interactions.log(connection, self.channel, effect)
+            await interactions.log(connection, self.channel, effect, self._chat_digest(chat))
         elif isinstance(effect, RecordInterest):
             await signals.record(connection, chat, SignalKind(effect.kind), effect.topic, self.now())
         elif isinstance(effect, CreateLead):
             return (await self._create_lead(connection, effect, chat),)
         elif isinstance(effect, EraseMyData):
-            if self.leads is not None:
-                withdrawn = await leads.withdraw(connection, chat, self.leads.context, self.now())
-                log.info("personal data erased (channel %s): %d lead(s) withdrawn", self.channel, len(withdrawn))
+            questions = await interactions.forget_chat(connection, self._chat_digest(chat))
+            withdrawn = await leads.withdraw(connection, chat, self.leads.context, self.now()) if self.leads else []
+            if self.replies is not None:  # what the bot told the chat may repeat a name or a phone number
+                await forget_replies(connection, chat, self.replies)
+            log.info(
+                "personal data erased (channel %s): %d lead(s) withdrawn, %d question(s) deleted",
+                self.channel,
+                len(withdrawn),
+                questions,
+            )
         else:
             raise TypeError(f"no handler for effect {type(effect).__name__}")
         return ()
+
+    def _chat_digest(self, chat: str) -> str:
+        """The chat's link in the interaction log: a keyed hash, never the chat id (bot.storage.interactions)."""
+        assert self._interactions_key is not None, "loaded by _handle_once before the message's transaction"
+        return interactions.chat_digest(self._interactions_key, chat)
 
     async def _create_lead(self, connection: AsyncConnection, effect: CreateLead, chat: str) -> Reply:
         """Store the lead with its proof of consent, route it and queue the agent's notification (outbox)."""
@@ -184,7 +209,7 @@ class Service:
             name=effect.name,
             phone_e164=effect.phone_e164,
             interest=Interest(effect.interest),
-            consent=Consent(setup.consent.proof_version(setup.retention_days), consent_at, channel),
+            consent=Consent(setup.consent_proof(), consent_at, channel),
             call_time=effect.call_time,
             calculator={"summary": effect.calculation} if effect.calculation else None,
         )

@@ -196,6 +196,27 @@ async def test_an_unknown_lead_is_answered_politely(office: Office) -> None:
     assert [reply.text for reply in answer.replies] == ["Không tìm thấy yêu cầu #4242."]
 
 
+@pytest.mark.parametrize(
+    "data",
+    [
+        f"lead:{'9' * 30}:claim",
+        f"lead:{2**63}:claim",
+        f"lead:{2**63}:to:office",
+        "lead:1:to:" + "9" * 30,
+        "lead:²:claim",
+    ],
+)
+async def test_a_forged_lead_button_with_a_huge_id_gets_a_polite_answer(office: Office, data: str) -> None:
+    answer = await office.press(AGENT_A, data)
+    assert [reply.text for reply in answer.replies] == ["Nút này không còn dùng được."]
+    assert (await office.lead_now()).status == LeadStatus.NEW
+
+
+async def test_the_largest_id_a_database_keeps_is_an_unknown_lead(office: Office) -> None:
+    answer = await office.press(AGENT_A, f"lead:{2**63 - 1}:claim")
+    assert [reply.text for reply in answer.replies] == [f"Không tìm thấy yêu cầu #{2**63 - 1}."]
+
+
 async def test_the_same_update_delivered_twice_is_applied_and_answered_once(office: Office) -> None:
     assert await office.desk.press(AGENT_A, f"lead:{office.lead.id}:claim", 7) is not None
     assert await office.desk.press(AGENT_A, f"lead:{office.lead.id}:claim", 7) is None

@@ -143,7 +143,7 @@ async def test_a_lead_is_stored_with_its_consent_and_the_agent_is_notified_in_th
     assert (lead.name, lead.phone_e164, lead.area_code) == ("Nguyễn Thị Lan", PHONE, "qn-tien-yen")
     assert lead.interest is Interest.VOLUNTARY_BHXH and lead.call_time == "buổi sáng"
     assert lead.consent_channel is ConsentChannel.TELEGRAM and not lead.consent_oral
-    assert lead.consent_version == "2026-01/180d"
+    assert lead.consent_version == "2026-02/180d/90d"
     assert lead.consent_at == NOW
     assert lead.status is LeadStatus.NEW and lead.due_at is not None
     assert [row.chat_id for row in queued] == [AGENT_CHAT]

@@ -9,6 +9,7 @@ screen shows beside it, and a number never means two things on the same screen.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from string import ascii_lowercase
 from typing import TextIO
@@ -65,8 +66,9 @@ def render(reply: Reply) -> str:
 
 
 def to_inbound(chat: str, line: str, buttons: tuple[Button, ...]) -> Inbound:
-    """A typed line: a command, the key of a button shown last, or free text."""
-    text = line.strip()
+    """A typed line: a command, the key of a button shown last, or free text (in NFC, whatever the terminal's
+    input method sent: a name typed in decomposed Unicode reads as typed)."""
+    text = unicodedata.normalize("NFC", line.strip())
     if text.lower() in COMMANDS:
         return Inbound(chat, COMMANDS[text.lower()])
     typed = str(int(text)) if text.isascii() and text.isdigit() else text.lower()

@@ -93,6 +93,15 @@ def withdrawn_notification(chat_id: int, lead_id: int, area_name: str) -> Notifi
     return Notification(chat_id, text)
 
 
+def erased_notification(chat_id: int, lead_id: int, area_name: str) -> Notification:
+    """Staff erased the lead's personal data (`python -m bot leads erase`)."""
+    text = (
+        f"Yêu cầu #{lead_id} ({area_name}): văn phòng BHXH đã xóa dữ liệu cá nhân của yêu cầu này; anh/chị "
+        "vui lòng xóa họ tên, số điện thoại đã ghi lại (nếu có) và không liên hệ nữa."
+    )
+    return Notification(chat_id, text)
+
+
 def lead_line(lead: LeadRecord, area_name: str, timezone: tzinfo) -> str:
     """One line of /leads."""
     parts = [f"#{lead.id}", area_name, lead.name or "(đã xóa)", phone_text(lead.phone_e164), STATUS_LABELS[lead.status]]

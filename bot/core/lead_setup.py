@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.core.areas import Area
 from bot.core.interest import InterestRule, SignalKind
-from bot.core.leads import ConsentText
+from bot.core.leads import DEFAULT_INTERACTION_RETENTION_DAYS, ConsentText
 
 # Signals an answer can give (the explicit request and the offer are recorded by the engine itself).
 TOPIC_KINDS = (SignalKind.ASKED_HOW_TO_REGISTER, SignalKind.ASKED_CONTRIBUTION, SignalKind.ASKED_HOUSEHOLD_BHYT)
@@ -31,6 +31,15 @@ class LeadSetup:
     retention_days: int
     rule: InterestRule = field(default_factory=InterestRule)
     signal_topics: Mapping[str, SignalKind] = field(default_factory=dict)  # entry id -> the signal its answer gives
+    interaction_retention_days: int = DEFAULT_INTERACTION_RETENTION_DAYS  # how long a question is logged
+
+    def consent_text(self) -> str:
+        """The consent text with the retention periods the bot runs with."""
+        return self.consent.render(self.retention_days, self.interaction_retention_days)
+
+    def consent_proof(self) -> str:
+        """The version stored with a lead as proof of the text accepted (ConsentText.proof_version)."""
+        return self.consent.proof_version(self.retention_days, self.interaction_retention_days)
 
     def area(self, code: str) -> Area | None:
         return next((area for area in self.areas if area.code == code), None)

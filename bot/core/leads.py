@@ -90,6 +90,7 @@ CONTACT_ACTIONS = frozenset(
     {LeadAction.CALLED, LeadAction.CALLBACK, LeadAction.ENROLLED, LeadAction.DECLINED, LeadAction.UNREACHABLE}
 )
 ACTION_PREFIX = "lead"  # callback data: "lead:<id>:<action>"
+MAX_ID = 2**63 - 1  # the largest id a database keeps (SQLite INTEGER, PostgreSQL BIGINT)
 
 
 class TransitionError(ValueError):
@@ -108,14 +109,24 @@ def lead_action_data(lead_id: int, action: LeadAction) -> str:
     return data
 
 
+def parse_id(text: str) -> int | None:
+    """A lead's or an agent's id as a button carries it (ASCII digits); None for anything a database cannot
+    hold as one: a forged button with a huge number, a superscript digit, a sign."""
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_ID)):
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_ID else None
+
+
 def parse_lead_action(data: str) -> tuple[int, LeadAction] | None:
     """(lead id, action) from callback data made by `lead_action_data`; None for anything else."""
     prefix, _, rest = data.partition(":")
     lead_id, _, action = rest.partition(":")
-    if prefix != ACTION_PREFIX or not lead_id.isdigit():
+    number = parse_id(lead_id)
+    if prefix != ACTION_PREFIX or number is None:
         return None
     try:
-        return int(lead_id), LeadAction(action)
+        return number, LeadAction(action)
     except ValueError:
         return None
 
@@ -146,22 +157,31 @@ class ConsentChannel(StrEnum):
     ORAL = "oral"  # taken by an agent on the phone or in person (/themlead)
 
 
+# How long the interaction log keeps a question (INTERACTION_RETENTION_DAYS); the consent text may state it.
+DEFAULT_INTERACTION_RETENTION_DAYS = 90
+INTERACTION_DAYS_PLACEHOLDER = "{interaction_days}"
+
+
 @dataclass(frozen=True)
 class ConsentText:
     """The consent text of knowledge/leads.yaml; its version changes with every edit of the wording."""
 
     version: str
-    template: str  # with {retention_days} and {office}
+    template: str  # with {retention_days}, {office} and optionally {interaction_days}
     office: str
     agree: str = "Đồng ý"
     decline: str = "Không, cảm ơn"
 
-    def render(self, retention_days: int) -> str:
-        return self.template.format(retention_days=retention_days, office=self.office)
+    def render(self, retention_days: int, interaction_days: int = DEFAULT_INTERACTION_RETENTION_DAYS) -> str:
+        return self.template.format(
+            retention_days=retention_days, office=self.office, interaction_days=interaction_days
+        )
 
-    def proof_version(self, retention_days: int) -> str:
-        """What is stored with a lead: the text version and the retention period it promised."""
-        return f"{self.version}/{retention_days}d"
+    def proof_version(self, retention_days: int, interaction_days: int = DEFAULT_INTERACTION_RETENTION_DAYS) -> str:
+        """What is stored with a lead: the text version and the retention periods it promised ("2026-02/180d",
+        and "/90d" for the questions when the text states that period too)."""
+        stated = f"/{interaction_days}d" if INTERACTION_DAYS_PLACEHOLDER in self.template else ""
+        return f"{self.version}/{retention_days}d{stated}"
 
 
 class ConsentTextError(ValueError):
@@ -186,7 +206,9 @@ def parse_consent_text(document: Mapping[str, Any] | None) -> ConsentText:
     try:
         text.render(0)
     except (KeyError, IndexError, ValueError) as exc:
-        raise ConsentTextError(f"leads.yaml: consent.text chỉ dùng {{retention_days}} và {{office}} ({exc})") from None
+        raise ConsentTextError(
+            f"leads.yaml: consent.text chỉ dùng {{retention_days}}, {{interaction_days}} và {{office}} ({exc})"
+        ) from None
     return text
 
 

@@ -29,7 +29,9 @@ class Undeliverable(Exception):
 
 
 class Sender(Protocol):
-    def __call__(self, chat_id: int, text: str, buttons: tuple[Button, ...]) -> Awaitable[None]: ...
+    """`options` are Notification.options(): passed only when set, so a sender for agents may ignore them."""
+
+    def __call__(self, chat_id: int, text: str, buttons: tuple[Button, ...], **options: Any) -> Awaitable[None]: ...
 
 
 @dataclass(frozen=True)
@@ -37,12 +39,27 @@ class Notification:
     chat_id: int
     text: str
     buttons: tuple[Button, ...] = ()
+    # A citizen's reply may also carry these (bot.core.types.Reply): the button that shares the phone number,
+    # or the removal of that button.
+    contact_request: str = ""
+    clear_keyboard: bool = False
 
     def payload(self) -> dict[str, Any]:
         """As stored in the outbox (JSON)."""
-        return {"text": self.text, "buttons": [[b.label, b.action] for b in self.buttons]}
+        return {"text": self.text, "buttons": [[b.label, b.action] for b in self.buttons], **self.options()}
+
+    def options(self) -> dict[str, Any]:
+        """The keyboard options that are set, as keyword arguments for a Sender (none for most messages)."""
+        options: dict[str, Any] = {}
+        if self.contact_request:
+            options["contact_request"] = self.contact_request
+        if self.clear_keyboard:
+            options["clear_keyboard"] = True
+        return options
 
     @classmethod
     def from_payload(cls, chat_id: int, payload: dict[str, Any]) -> Notification:
         buttons = tuple(Button(str(label), str(action)) for label, action in payload.get("buttons", ()))
-        return cls(chat_id, str(payload.get("text", "")), buttons)
+        contact_request = str(payload.get("contact_request", ""))
+        clear_keyboard = bool(payload.get("clear_keyboard", False))
+        return cls(chat_id, str(payload.get("text", "")), buttons, contact_request, clear_keyboard)

@@ -21,8 +21,9 @@ UNCERTAIN_MARK = "(*)"
 
 
 def to_dong(value: Decimal | int) -> int:
-    """Round an amount to whole đồng, halves up: the only rounding rule for money."""
-    return int(Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    """Round an amount to whole đồng, halves up: the only rounding rule for money. Any size is rounded
+    (`quantize` would refuse an amount of more digits than the decimal context's precision)."""
+    return int(Decimal(value).to_integral_value(rounding=ROUND_HALF_UP))
 
 
 def group_thousands(number: int) -> str:

@@ -14,7 +14,10 @@ class InboundKind(StrEnum):
     MENU = "menu"  # /menu
     HELP = "help"  # /help
     UNSUPPORTED = "unsupported"  # sticker, photo, voice, location, ...
-    CONTACT = "contact"  # a shared contact card: `text` holds its phone number
+    CONTACT = "contact"  # the citizen's own contact card ("share my number"): `text` holds their phone number
+    # Someone else's contact card, or one its channel does not tie to the sender: `text` holds its number,
+    # which is only the citizen's once they confirm it (as a typed number would be).
+    OTHER_CONTACT = "other-contact"
     ERASE = "erase"  # /xoadulieu: erase my personal data
 
 

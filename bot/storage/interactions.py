@@ -1,11 +1,18 @@
 """The interaction log: what the bot decided for each question, for staff to see what it could not answer.
 
 A row holds the channel, never the chat: no names, phone numbers or chat ids. Long digit runs in the
-question (phone numbers, citizen ids, social-insurance numbers) are masked before they are stored.
+question (phone numbers, citizen ids, social-insurance numbers) are masked before they are stored. A name
+typed inside a question cannot be masked, so the question is personal data: each row keeps `chat_digest`, a
+keyed hash of its chat (HMAC-SHA256 with the installation's random key, bot.storage.install_keys), by which
+/xoadulieu deletes the chat's rows (`forget_chat`), and rows older than INTERACTION_RETENTION_DAYS are
+deleted by the retention worker (`forget_before`). Without the key the hash cannot be traced back to a chat
+id by trying every id.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import re
 from dataclasses import dataclass
@@ -15,12 +22,15 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.types import Alternative, LogInteraction
+from bot.storage.pruning import delete_oldest
 from bot.storage.tables import interactions, utc_now
+from bot.storage.times import utc
 
 MAX_STORED_CHARS = 1000
 # Seven digits or more, possibly grouped by spaces, dots or dashes: "0912 345 678", "079.123.456.789".
 LONG_NUMBER = re.compile(r"\d(?:[ .\-]?\d){6,}")
 NUMBER_MASK = "#"
+DIGEST_CHARS = 32  # 128 bits of the HMAC-SHA256, in hex
 
 
 @dataclass(frozen=True)
@@ -32,16 +42,25 @@ class InteractionRecord:
     top: tuple[Alternative, ...]
     created_at: datetime
     topic: str = ""
+    chat_digest: str | None = None  # None: logged before chats were linked (revision 0004)
 
 
 def mask_numbers(text: str) -> str:
     return LONG_NUMBER.sub(NUMBER_MASK, text)
 
 
+def chat_digest(key: str, chat: str) -> str:
+    """The chat's link in the log: HMAC-SHA256 of its session key ("telegram:123") under the installation's
+    key (install_keys.INTERACTIONS), shortened."""
+    return hmac.new(key.encode("ascii"), chat.encode("utf-8"), hashlib.sha256).hexdigest()[:DIGEST_CHARS]
+
+
 LOG = insert(interactions)  # built once; the values come with each execution
 
 
-async def log(connection: AsyncConnection, channel: str, effect: LogInteraction) -> None:
+async def log(
+    connection: AsyncConnection, channel: str, effect: LogInteraction, chat_digest: str | None = None
+) -> None:
     top = [{"id": alternative.id, "score": alternative.score} for alternative in effect.top]
     await connection.execute(
         LOG,
@@ -53,8 +72,20 @@ async def log(connection: AsyncConnection, channel: str, effect: LogInteraction)
             "top": json.dumps(top, ensure_ascii=False),
             "created_at": utc_now(),
             "topic": effect.topic or None,
+            "chat_digest": chat_digest,
         },
     )
+
+
+async def forget_chat(connection: AsyncConnection, chat_digest: str) -> int:
+    """/xoadulieu: delete every question of the chat with this digest; how many were deleted."""
+    return await delete_oldest(connection, interactions, interactions.c.id, interactions.c.chat_digest == chat_digest)
+
+
+async def forget_before(connection: AsyncConnection, cutoff: datetime, limit: int | None = None) -> int:
+    """Delete the interactions logged before `cutoff` (at most `limit`, the oldest); how many were deleted."""
+    old = interactions.c.created_at < utc(cutoff)
+    return await delete_oldest(connection, interactions, interactions.c.id, old, limit)
 
 
 async def recent(connection: AsyncConnection, limit: int = 100) -> list[InteractionRecord]:
@@ -69,6 +100,7 @@ async def recent(connection: AsyncConnection, limit: int = 100) -> list[Interact
             tuple(Alternative(item["id"], item["score"]) for item in json.loads(row.top)),
             row.created_at,
             row.topic or "",
+            row.chat_digest,
         )
         for row in rows
     ]

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.lead_messages import (
+    erased_notification,
     escalation_notification,
     new_lead_notification,
     reminder_notification,
@@ -366,6 +367,68 @@ async def withdraw(connection: AsyncConnection, session_key: str, context: LeadC
             await _notify(connection, notification, "lead-withdrawn", f"lead:{lead.id}:withdrawn", lead.id, now)
     await signals.forget_session(connection, session_key)
     return [lead.id for lead in found]
+
+
+async def oral_leads_registered_since(connection: AsyncConnection, actor: Actor, since: datetime) -> list[datetime]:
+    """When the leads this actor registered with oral consent (/themlead) after `since` were created, oldest
+    first. An agent's row is locked first (PostgreSQL; SQLite runs one writer at a time anyway), so two
+    processes counting the same agent's leads at once take turns."""
+    if actor.agent_id is not None:
+        await connection.execute(select(agents.c.id).where(agents.c.id == actor.agent_id).with_for_update())
+    query = (
+        select(leads.c.created_at)
+        .join(lead_history, lead_history.c.lead_id == leads.c.id)
+        .where(
+            leads.c.created_at > utc(since),
+            leads.c.consent_oral.is_(True),
+            lead_history.c.from_status.is_(None),  # the row that created the lead
+            lead_history.c.actor == actor.label,
+        )
+        .order_by(leads.c.created_at)
+    )
+    return [aware(row.created_at) for row in await connection.execute(query)]
+
+
+async def oral_leads_taken_in(connection: AsyncConnection, chat_id: int) -> list[int]:
+    """The leads registered with oral consent from this chat (/themlead, by the agent or staff using it)
+    whose personal data is still kept; oldest first."""
+    labels = (f"agent:{chat_id}", f"staff:{chat_id}")
+    query = (
+        select(leads.c.id)
+        .join(lead_history, lead_history.c.lead_id == leads.c.id)
+        .where(
+            leads.c.consent_oral.is_(True),
+            leads.c.anonymised_at.is_(None),
+            lead_history.c.from_status.is_(None),  # the row that created the lead
+            lead_history.c.actor.in_(labels),
+        )
+        .order_by(leads.c.id)
+    )
+    return [row.id for row in await connection.execute(query)]
+
+
+async def erase(
+    connection: AsyncConnection, lead_ids: list[int], actor: Actor, context: LeadContext, now: datetime
+) -> list[int]:
+    """Staff erase these leads' personal data (`python -m bot leads erase`), as /xoadulieu does: an open one
+    is withdrawn, the history keeps who erased it, the agent (or the office chat) is told not to call.
+    LeadNotFound for an id that is no lead; the ids erased now (one erased before is left as it is)."""
+    erased = []
+    for lead_id in lead_ids:
+        lead = await get(connection, lead_id, lock=True)
+        if lead.anonymised_at is not None:
+            continue
+        after = LeadStatus.WITHDRAWN if lead.open else lead.status
+        await _anonymise(connection, lead.id, now)
+        await connection.execute(update(leads).where(leads.c.id == lead.id).values(status=after.value))
+        await _history(connection, lead.id, actor, now, lead.status, after, "văn phòng xóa dữ liệu cá nhân")
+        agent = await agent_store.by_id(connection, lead.agent_id) if lead.agent_id else None
+        chat_id = agent.chat_id if agent and agent.active else context.office_chat_id
+        if chat_id is not None:
+            notification = erased_notification(chat_id, lead.id, context.area_name(lead.area_code))
+            await _notify(connection, notification, "lead-erased", f"lead:{lead.id}:erased", lead.id, now)
+        erased.append(lead.id)
+    return erased
 
 
 async def purge(connection: AsyncConnection, cutoff: datetime, now: datetime) -> PurgeReport:

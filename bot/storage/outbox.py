@@ -1,4 +1,5 @@
-"""The outbox: messages to agents and the office chat, written in the transaction that decided them.
+"""The outbox: messages to agents and the office chat, and citizens' replies, written in the transaction
+that decided them.
 
 A worker (bot/workers/outbox.py) claims due rows, sends them, then marks them sent. Claiming sets
 `next_attempt_at` to the end of a lease and adds one to `attempts`, in one short transaction:
@@ -8,25 +9,34 @@ A worker that dies after claiming leaves the row to come due again when the leas
 never lost. `attempts` doubles as a fencing token: a worker only marks the row it claimed with that attempt
 number, so a row re-claimed after its lease ran out is not marked twice.
 Each row has a unique `dedupe_key`, so the same notification enqueued twice is stored once.
+
+A chat's rows leave in the order written: only the first unsent row of a chat is ever claimed (a later one
+waits while an earlier one waits out a 429 or a backoff), and after sending it the worker claims the chat's
+next row at once (`claim_next`). A citizen's reply (`enqueue_replies`) is written already leased to the
+process that handled the message (`claimed_by`), which sends it right after the commit: the worker sees it
+only if that process hands it over (Telegram is failing) or dies and the lease runs out.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, exists, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.notifications import Notification
 from bot.storage.db import POSTGRESQL
+from bot.storage.pruning import delete_oldest
 from bot.storage.tables import outbox
 from bot.storage.times import aware, utc
 
 MAX_ERROR_CHARS = 500
+REPLY = "reply"  # the kind of a citizen's reply
 SCRUBBED = {"text": "(đã xóa)", "buttons": []}
 
 
@@ -36,6 +46,17 @@ class Claimed:
     kind: str
     attempt: int  # the attempt this claim is (1 for the first); pass it back to mark the row
     notification: Notification
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class QueuedReplies:
+    """Replies written by `enqueue_replies`, in order. `attempt` is 1 when they are leased to the writer, which
+    should send them now (`inline`), and 0 when they wait for the worker behind an earlier reply of the chat."""
+
+    ids: tuple[int, ...]
+    attempt: int
+    inline: bool
 
 
 @dataclass(frozen=True)
@@ -82,28 +103,104 @@ async def enqueue(
     return inserted.first() is not None
 
 
+def _pending(table: Any = outbox) -> Any:
+    return table.c.sent_at.is_(None) & table.c.failed_at.is_(None)
+
+
 def _due(now: datetime) -> Any:
-    return (outbox.c.sent_at.is_(None)) & (outbox.c.failed_at.is_(None)) & (outbox.c.next_attempt_at <= utc(now))
+    return _pending() & (outbox.c.next_attempt_at <= utc(now))
 
 
-async def claim_due(connection: AsyncConnection, now: datetime, limit: int, lease: timedelta) -> list[Claimed]:
-    """Up to `limit` due rows, oldest due first, leased to the caller until `now + lease`.
+def _first_of_its_chat() -> Any:
+    """No earlier row of the same chat is waiting: the chat's messages leave in order."""
+    earlier = outbox.alias("earlier")
+    return ~exists().where(earlier.c.chat_id == outbox.c.chat_id, earlier.c.id < outbox.c.id, _pending(earlier))
 
-    Call it in a transaction of its own and commit before sending, so the claim is visible to others.
-    """
-    query = select(outbox).where(_due(now)).order_by(outbox.c.next_attempt_at, outbox.c.id).limit(limit)
-    if connection.dialect.name == POSTGRESQL:
-        query = query.with_for_update(skip_locked=True)
-    rows = (await connection.execute(query)).all()
+
+async def _claim(connection: AsyncConnection, rows: Sequence[Any], now: datetime, lease: timedelta) -> list[Claimed]:
     claimed: list[Claimed] = []
     for row in rows:
         attempt = row.attempts + 1
         await connection.execute(
-            update(outbox).where(outbox.c.id == row.id).values(attempts=attempt, next_attempt_at=utc(now + lease))
+            update(outbox)
+            .where(outbox.c.id == row.id)
+            .values(attempts=attempt, next_attempt_at=utc(now + lease), claimed_by=None)
         )
         notification = Notification.from_payload(row.chat_id, json.loads(row.payload))
-        claimed.append(Claimed(row.id, row.kind, attempt, notification))
+        claimed.append(Claimed(row.id, row.kind, attempt, notification, aware(row.created_at)))
     return claimed
+
+
+async def claim_due(connection: AsyncConnection, now: datetime, limit: int, lease: timedelta) -> list[Claimed]:
+    """Up to `limit` due rows, oldest due first, each the first unsent row of its chat, leased to the caller
+    until `now + lease`.
+
+    Call it in a transaction of its own and commit before sending, so the claim is visible to others.
+    """
+    query = (
+        select(outbox)
+        .where(_due(now), _first_of_its_chat())
+        .order_by(outbox.c.next_attempt_at, outbox.c.id)
+        .limit(limit)
+    )
+    if connection.dialect.name == POSTGRESQL:
+        query = query.with_for_update(skip_locked=True, of=outbox)
+    return await _claim(connection, (await connection.execute(query)).all(), now, lease)
+
+
+async def claim_next(connection: AsyncConnection, chat_id: int, now: datetime, lease: timedelta) -> Claimed | None:
+    """The chat's first unsent row if it is due, leased to the caller: a worker that has just sent a chat's
+    row goes on with the chat's next one without waiting for another pass."""
+    query = select(outbox).where(outbox.c.chat_id == chat_id, _pending()).order_by(outbox.c.id).limit(1)
+    if connection.dialect.name == POSTGRESQL:
+        query = query.with_for_update(skip_locked=True)
+    row = (await connection.execute(query)).first()
+    if row is None or aware(row.next_attempt_at) > utc(now):  # type: ignore[operator]
+        return None
+    [claimed] = await _claim(connection, [row], now, lease)
+    return claimed
+
+
+async def enqueue_replies(
+    connection: AsyncConnection,
+    replies: Sequence[Notification],
+    *,
+    key: str,
+    owner: str,
+    now: datetime,
+    lease: timedelta,
+) -> QueuedReplies:
+    """Store a citizen's replies (one row per message, all to one chat) in the caller's transaction.
+
+    They are leased to `owner` (attempt 1, until `now + lease`) when every earlier unsent row of the chat is
+    leased to `owner` too: the caller sends them after those, right after its commit. Otherwise (an earlier
+    reply waits for the worker, or another process is sending one) they are left due now, for the worker,
+    which sends them after the earlier ones. `key` makes the dedupe keys (`key:0`, `key:1`, …).
+    """
+    chat_id = replies[0].chat_id
+    someone_else = or_(
+        outbox.c.claimed_by.is_(None), outbox.c.claimed_by != owner, outbox.c.next_attempt_at <= utc(now)
+    )
+    waiting = select(outbox.c.id).where(outbox.c.chat_id == chat_id, _pending(), someone_else).limit(1)
+    inline = (await connection.scalar(waiting)) is None
+    ids: list[int] = []
+    for number, reply in enumerate(replies):
+        inserted = await connection.execute(
+            insert(outbox)
+            .values(
+                dedupe_key=f"{key}:{number}",
+                chat_id=reply.chat_id,
+                kind=REPLY,
+                payload=json.dumps(reply.payload(), ensure_ascii=False),
+                created_at=utc(now),
+                attempts=1 if inline else 0,
+                next_attempt_at=utc(now + lease if inline else now),
+                claimed_by=owner if inline else None,
+            )
+            .returning(outbox.c.id)
+        )
+        ids.append(inserted.scalar_one())
+    return QueuedReplies(tuple(ids), 1 if inline else 0, inline)
 
 
 def _claimed_by(row_id: int, attempt: int) -> Any:
@@ -118,14 +215,39 @@ async def mark_sent(connection: AsyncConnection, row_id: int, attempt: int, now:
     return done.rowcount == 1
 
 
+async def mark_many_sent(connection: AsyncConnection, claims: Sequence[tuple[int, int]], now: datetime) -> None:
+    """mark_sent for several (row id, attempt) claims in one statement (executemany)."""
+    query = (
+        update(outbox)
+        .where(
+            outbox.c.id == bindparam("row_id"), outbox.c.attempts == bindparam("attempt"), outbox.c.sent_at.is_(None)
+        )
+        .values(sent_at=bindparam("at"), last_error=None)
+    )
+    at = utc(now)
+    await connection.execute(query, [{"row_id": row_id, "attempt": attempt, "at": at} for row_id, attempt in claims])
+
+
 async def reschedule(connection: AsyncConnection, row_id: int, attempt: int, at: datetime, error: str) -> bool:
-    """Try a claimed row again at `at`."""
+    """Try a claimed row again at `at` (the worker's from then on)."""
     done = await connection.execute(
         update(outbox)
         .where(_claimed_by(row_id, attempt))
-        .values(next_attempt_at=utc(at), last_error=error[:MAX_ERROR_CHARS])
+        .values(next_attempt_at=utc(at), last_error=error[:MAX_ERROR_CHARS], claimed_by=None)
     )
     return done.rowcount == 1
+
+
+async def renew(
+    connection: AsyncConnection, row_id: int, attempt: int, owner: str, now: datetime, lease: timedelta
+) -> int | None:
+    """Extend a claim about to run out: the new attempt number, or None if the claim was lost already."""
+    done = await connection.execute(
+        update(outbox)
+        .where(_claimed_by(row_id, attempt), outbox.c.failed_at.is_(None), outbox.c.next_attempt_at > utc(now))
+        .values(attempts=attempt + 1, next_attempt_at=utc(now + lease), claimed_by=owner)
+    )
+    return attempt + 1 if done.rowcount == 1 else None
 
 
 async def mark_failed(connection: AsyncConnection, row_id: int, attempt: int, now: datetime, error: str) -> bool:
@@ -174,3 +296,19 @@ async def pending_count(connection: AsyncConnection) -> int:
     """Rows neither sent nor given up."""
     query = select(func.count()).select_from(outbox).where(outbox.c.sent_at.is_(None), outbox.c.failed_at.is_(None))
     return int(await connection.scalar(query) or 0)
+
+
+async def forget_replies(connection: AsyncConnection, chat_id: int) -> int:
+    """Delete a chat's replies that are sent or given up (/xoadulieu: they may repeat a name or a phone number);
+    how many. Replies still waiting are kept: they are delivered, then go with the retention period."""
+    done = await connection.execute(
+        delete(outbox).where(outbox.c.chat_id == chat_id, outbox.c.kind == REPLY, ~_pending())
+    )
+    return done.rowcount
+
+
+async def forget_sent_before(connection: AsyncConnection, cutoff: datetime, limit: int | None = None) -> int:
+    """Delete the rows sent before `cutoff` (at most `limit`, the oldest sent first): the retention period of
+    what they said (a name, a phone number); how many were deleted."""
+    old = outbox.c.sent_at < utc(cutoff)
+    return await delete_oldest(connection, outbox, outbox.c.id, old, limit, outbox.c.sent_at)

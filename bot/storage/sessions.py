@@ -12,7 +12,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.types import FlowState, Session
+from bot.storage.pruning import delete_oldest
 from bot.storage.tables import chat_sessions, utc_now
+from bot.storage.times import utc
 
 STATE_FIELDS = tuple(f.name for f in dataclasses.fields(Session) if f.name != "chat")
 
@@ -113,3 +115,11 @@ async def load(connection: AsyncConnection, chat: str) -> Session | None:
     """The chat's session without locking it, or None if the chat never wrote."""
     state = await connection.scalar(LOAD, {"chat": chat})
     return None if state is None else from_json(chat, state)
+
+
+async def forget_idle(connection: AsyncConnection, quiet_since: datetime, limit: int | None = None) -> int:
+    """Delete the sessions of chats that have not written since `quiet_since` (at most `limit`, the quietest
+    first); how many were deleted. A chat that writes again starts afresh. A chat writing at this moment keeps
+    its session: on PostgreSQL its row is locked, and re-checked once the message's transaction ends."""
+    idle = chat_sessions.c.updated_at < utc(quiet_since)
+    return await delete_oldest(connection, chat_sessions, chat_sessions.c.key, idle, limit, chat_sessions.c.updated_at)

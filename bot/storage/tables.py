@@ -10,6 +10,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -39,7 +40,7 @@ chat_sessions = Table(
     Column("key", String(255), primary_key=True),  # Inbound.chat, e.g. "telegram:123456" or "console"
     Column("state", Text, nullable=False),  # JSON, see sessions.to_json
     Column("turns", Integer, nullable=False, default=0),
-    Column("updated_at", DateTime(timezone=True), nullable=False, default=utc_now),
+    Column("updated_at", DateTime(timezone=True), nullable=False, default=utc_now, index=True),
 )
 
 # Every update handled, so a replayed or duplicated update gets no second reply.
@@ -51,7 +52,9 @@ processed_updates = Table(
     Column("processed_at", DateTime(timezone=True), nullable=False, default=utc_now, index=True),
 )
 
-# What the bot decided for each question. No names, phone numbers or chat ids: only the channel.
+# What the bot decided for each question. No names, phone numbers or chat ids: only the channel, and a keyed
+# hash of the chat (bot.storage.interactions.chat_digest) so that /xoadulieu can delete the chat's rows.
+# Rows older than INTERACTION_RETENTION_DAYS are deleted (bot.workers.retention).
 interactions = Table(
     "interactions",
     metadata,
@@ -63,6 +66,16 @@ interactions = Table(
     Column("top", Text, nullable=False),  # JSON: [{"id": ..., "score": ...}, ...] best first
     Column("created_at", DateTime(timezone=True), nullable=False, default=utc_now, index=True),
     Column("topic", String(200), nullable=True),  # "uncovered": what the question was about, when known
+    Column("chat_digest", String(32), nullable=True, index=True),  # None: logged before 0004
+)
+
+# Random values made once per installation (bot.storage.install_keys): the key of interactions.chat_digest.
+install_keys = Table(
+    "install_keys",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", String(128), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, default=utc_now),
 )
 
 
@@ -148,7 +161,15 @@ outbox = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, default=utc_now),
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_attempt_at", DateTime(timezone=True), nullable=False, default=utc_now, index=True),
-    Column("sent_at", DateTime(timezone=True), nullable=True),
+    Column("sent_at", DateTime(timezone=True), nullable=True, index=True),  # pruned after INTERACTION_RETENTION_DAYS
     Column("failed_at", DateTime(timezone=True), nullable=True),
     Column("last_error", Text, nullable=True),
+    # The process whose handler is sending a citizen's reply right after its commit (bot.durable_replies),
+    # until next_attempt_at; None for rows the worker sends. Added by 0005.
+    Column("claimed_by", String(64), nullable=True),
 )
+# Rows not yet sent nor given up (0005): the worker's due rows, and a chat's earlier replies still waiting
+# (a chat's messages leave in the order written). Partial, so the sent rows kept for a while cost nothing.
+_OUTBOX_PENDING = outbox.c.sent_at.is_(None) & outbox.c.failed_at.is_(None)
+for _name, _first in (("ix_outbox_due", outbox.c.next_attempt_at), ("ix_outbox_chat_pending", outbox.c.chat_id)):
+    Index(_name, _first, outbox.c.id, sqlite_where=_OUTBOX_PENDING, postgresql_where=_OUTBOX_PENDING)

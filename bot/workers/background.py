@@ -1,5 +1,6 @@
 """The background workers of a running bot: outbox delivery, the lead deadlines, the pruning of processed
-updates and the retention sweep (bot.workers.retention), started and stopped together.
+updates, the retention sweep and the sweep of abandoned call-back requests (bot.workers.retention), started
+and stopped together.
 
     async with background(database, send, context):      # both run while the block does
         await serve(...)
@@ -24,7 +25,7 @@ from bot.storage.leads import LeadContext
 from bot.workers.lead_deadlines import CHECK_EVERY_SECONDS, run_deadlines
 from bot.workers.outbox import Clock, OutboxPolicy, run_outbox, utc_clock
 from bot.workers.pruning import run_pruning
-from bot.workers.retention import Retention, run_retention
+from bot.workers.retention import ABANDONED_FLOWS_EVERY_SECONDS, Retention, run_abandoned_flows, run_retention
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,7 @@ async def background(
     deadline_every_seconds: float = CHECK_EVERY_SECONDS,
     grace: float = GRACE_SECONDS,
     retention: Retention | None = None,
+    abandoned_flows_every_seconds: float = ABANDONED_FLOWS_EVERY_SECONDS,
 ) -> AsyncIterator[None]:
     stop = asyncio.Event()
     policy = policy or OutboxPolicy()
@@ -78,6 +80,12 @@ async def background(
             supervised("retention", lambda: run_retention(database, retention, stop, clock), stop), name="retention"
         )
         workers.append(sweep)
+        flow_idle, period = retention.flow_idle, abandoned_flows_every_seconds
+        abandoned = asyncio.create_task(
+            supervised("abandoned-flows", lambda: run_abandoned_flows(database, flow_idle, stop, clock, period), stop),
+            name="abandoned-flows",
+        )
+        workers.append(abandoned)
     log.info("background workers started: %s", ", ".join(task.get_name() for task in workers))
     try:
         yield

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.storage import updates
 from bot.storage.db import Database
@@ -26,6 +29,21 @@ CHECK_EVERY_SECONDS = 3600.0
 ROWS_PER_TRANSACTION = 5000
 
 
+async def in_batches(
+    database: Database, delete: Callable[[AsyncConnection, int], Awaitable[int]], chunk: int = ROWS_PER_TRANSACTION
+) -> int:
+    """`delete(connection, chunk)` in one transaction after another until it deletes fewer than `chunk` rows;
+    the number deleted in all."""
+    total = 0
+    while True:
+        async with database.transaction() as connection:
+            deleted = await delete(connection, chunk)
+        total += deleted
+        if deleted < chunk:
+            return total
+        await asyncio.sleep(0)  # let the messages waiting for the database go first
+
+
 async def prune_once(
     database: Database, clock: Clock = utc_clock, keep: timedelta = KEEP, chunk: int = ROWS_PER_TRANSACTION
 ) -> int:
@@ -33,14 +51,7 @@ async def prune_once(
     if keep < timedelta(days=1):
         raise ValueError("records younger than a day answer Telegram's re-deliveries: keep at least one day")
     cutoff = clock() - keep
-    total = 0
-    while True:
-        async with database.transaction() as connection:
-            deleted = await updates.forget_before(connection, cutoff, limit=chunk)
-        total += deleted
-        if deleted < chunk:
-            break
-        await asyncio.sleep(0)  # let the messages waiting for the database go first
+    total = await in_batches(database, lambda c, n: updates.forget_before(c, cutoff, n), chunk)
     if total:
         log.info("processed updates: %d record(s) older than %s deleted", total, keep)
     return total

@@ -4,6 +4,7 @@ question are its answer, not a button."""
 from __future__ import annotations
 
 import io
+import unicodedata
 
 from bot.channels.console import INTRO, chat_loop, keys, render, to_inbound
 from bot.core.types import Button, Inbound, InboundKind, Outcome, Reply
@@ -98,3 +99,8 @@ def test_the_loop_starts_with_start_keeps_the_last_buttons_and_stops_at_quit() -
     assert out.getvalue().startswith(INTRO)
     assert out.getvalue().endswith("Tạm biệt!\n")
     assert "trả lời 3" in out.getvalue()
+
+
+def test_text_typed_in_decomposed_unicode_reaches_the_core_composed() -> None:
+    typed = unicodedata.normalize("NFD", "Nguyễn Thị Lan")
+    assert to_inbound("c", typed, BUTTONS) == Inbound("c", InboundKind.TEXT, text="Nguyễn Thị Lan")

@@ -254,6 +254,17 @@ async def test_a_button_pressed_by_another_areas_agent_does_nothing_but_say_so(
     assert len(await office.history()) == 1
 
 
+async def test_a_forged_lead_button_with_a_huge_id_gets_a_polite_answer_not_busy(
+    office: Office, real_kb: KnowledgeBase, real_matcher: Matcher
+) -> None:
+    async with FakeTelegram() as api, bot_with_workers(api, office, real_kb, real_matcher):
+        await api.wait_for_replies(AGENT_A, 1)
+        api.enqueue(callback_query(1, AGENT_A, f"lead:{'9' * 30}:claim", message_id=77))
+        [_, reply] = await api.wait_for_replies(AGENT_A, 2)
+    assert reply.text == "Nút này không còn dùng được."
+    assert (await office.lead_now()).status == LeadStatus.NEW
+
+
 # -- commands -----------------------------------------------------------------------------------------
 
 

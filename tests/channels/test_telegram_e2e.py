@@ -204,14 +204,11 @@ async def test_a_stale_button_gets_the_stale_reply_and_the_menu(telegram: FakeTe
     await telegram.wait_for_calls("answerCallbackQuery", 1)
 
 
-async def test_an_edited_question_is_answered_as_it_now_reads(
-    telegram: FakeTelegram, real_kb: KnowledgeBase, real_matcher: Matcher
-) -> None:
-    decision = real_matcher.match("mất thẻ bhyt")
-    assert decision.entry_id is not None
-    telegram.enqueue(edited_message(1, CHAT_A, "mất thẻ bhyt"))
-    [reply] = await telegram.wait_for_replies(CHAT_A, 1)
-    assert reply.text == answer_reply(real_kb.entries[decision.entry_id], real_kb, TODAY).text
+async def test_an_edited_message_gets_no_reply(telegram: FakeTelegram, real_kb: KnowledgeBase) -> None:
+    """An edit drives nothing (an old message edited into "đồng ý" is no consent): the citizen sends anew."""
+    telegram.enqueue(edited_message(1, CHAT_A, "mất thẻ bhyt"), command(2, CHAT_A, "help"))
+    replies = await telegram.wait_for_replies(CHAT_A, 1)
+    assert [reply.text for reply in replies] == [real_kb.message("help")]
 
 
 async def test_a_live_location_moving_gets_no_reply(telegram: FakeTelegram, real_kb: KnowledgeBase) -> None:

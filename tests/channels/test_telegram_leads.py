@@ -24,7 +24,7 @@ from tests.channels.logs import clean_logs
 from tests.databases import Store
 from tests.factories import KNOWLEDGE_DIR
 from tests.fakes.telegram_api import FakeTelegram, Sent
-from tests.fakes.telegram_updates import callback_query, contact_message, text_message
+from tests.fakes.telegram_updates import callback_query, contact_message, shared_contact_message, text_message
 
 pytestmark = pytest.mark.anyio
 
@@ -162,3 +162,27 @@ def agent_press(update_id: int, message: Sent, label: str) -> dict:
 def shown(api: FakeTelegram, status: str) -> Sent | None:
     """The agent's notification once it shows the status."""
     return next((m for m in api.sent(AGENT) if status in m.text), None)
+
+
+async def test_someone_elses_contact_card_is_not_taken_as_the_citizens_number(
+    fake_api: FakeTelegram, store: Store
+) -> None:
+    talk = Conversation(fake_api)
+    async with bot_process(fake_api, store):
+        consent = await talk.say("nhờ cán bộ gọi lại cho tôi")
+        await talk.press(consent[-1], "Đồng ý")
+        phone = await talk.say("Lê Thị Mai")
+        assert phone[-1].asks_for_contact
+
+        confirm = await talk.send(shared_contact_message, CITIZEN, "+84 987 654 321", CITIZEN + 1)
+        assert "0987 654 321" in confirm[-1].text and not confirm[-1].asks_for_contact
+        assert [label for label, _ in confirm[-1].buttons][:2] == ["Đúng, đây là số của tôi", "Không, tôi nhập số khác"]
+        again = await talk.press(confirm[-1], "Không, tôi nhập số khác")
+        assert again[-1].asks_for_contact  # the citizen's own number is asked for again
+
+        area = await talk.send(contact_message, CITIZEN, "+84 912 345 678")
+        assert "xã, phường" in area[-1].text
+        interest = await talk.say("x tien yen")
+        time_to_call = await talk.press(interest[-1], "BHYT hộ gia đình")
+        done = "\n".join(message.text for message in await talk.press(time_to_call[-1], "Buổi sáng"))
+    assert "0912 345 678" in done and "0987 654 321" not in done

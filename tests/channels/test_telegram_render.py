@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 import pytest
@@ -13,7 +14,15 @@ from bot.channels.telegram import chat_key, render, split_text, to_inbound
 from bot.channels.telegram.render import MAX_TEXT, size
 from bot.core.types import Button, Inbound, InboundKind, Reply
 from tests.factories import PHONE_KEYBOARD
-from tests.fakes.telegram_updates import callback_query, command, edited_message, media_message, text_message
+from tests.fakes.telegram_updates import (
+    callback_query,
+    command,
+    contact_message,
+    edited_message,
+    media_message,
+    shared_contact_message,
+    text_message,
+)
 
 CHAT = 1001
 
@@ -92,14 +101,38 @@ def inbound(data: dict[str, Any]) -> Inbound | None:
         (text_message(1, CHAT, "mất thẻ bhyt"), Inbound(chat_key(CHAT), InboundKind.TEXT, text="mất thẻ bhyt")),
         (callback_query(1, CHAT, "a:bhyt.the"), Inbound(chat_key(CHAT), InboundKind.ACTION, action="a:bhyt.the")),
         (media_message(1, CHAT, "sticker"), Inbound(chat_key(CHAT), InboundKind.UNSUPPORTED)),
-        (edited_message(1, CHAT, "sửa lại"), Inbound(chat_key(CHAT), InboundKind.TEXT, text="sửa lại")),
+        (edited_message(1, CHAT, "sửa lại"), None),  # an edit drives nothing: "đồng ý" edited in is no consent
         (edited_message(1, CHAT, None), None),
         (text_message(1, -100200, "chào cả nhóm", chat_type="group"), None),
+        (
+            text_message(1, CHAT, unicodedata.normalize("NFD", "Nguyễn Thị Lan")),  # Unikey's "tổ hợp"
+            Inbound(chat_key(CHAT), InboundKind.TEXT, text="Nguyễn Thị Lan"),
+        ),
     ],
-    ids=["start", "menu", "help", "unknown-command", "text", "button", "sticker", "edited", "live-location", "group"],
+    ids=[
+        "start",
+        "menu",
+        "help",
+        "unknown-command",
+        "text",
+        "button",
+        "sticker",
+        "edited",
+        "live-location",
+        "group",
+        "decomposed",
+    ],
 )
 def test_an_update_becomes_the_inbound_the_core_expects(update: dict[str, Any], expected: Inbound | None) -> None:
     assert inbound(update) == expected
+
+
+def test_only_the_citizens_own_contact_card_is_their_own_number() -> None:
+    own = inbound(contact_message(1, CHAT, "+84912345678"))
+    assert own == Inbound(chat_key(CHAT), InboundKind.CONTACT, text="+84912345678")
+    for user_id in (CHAT + 1, None):
+        other = inbound(shared_contact_message(1, CHAT, "+84987654321", user_id))
+        assert other == Inbound(chat_key(CHAT), InboundKind.OTHER_CONTACT, text="+84987654321")
 
 
 def test_the_session_key_names_the_channel_and_the_chat() -> None:

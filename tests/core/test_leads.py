@@ -67,7 +67,10 @@ def test_every_button_fits_in_telegram_callback_data_and_reads_back() -> None:
         assert ACTION_LABELS[action]
 
 
-@pytest.mark.parametrize("data", ["m", "lead:x:claim", "lead:1:fly", "entry:lead:1", ""])
+@pytest.mark.parametrize(
+    "data",
+    ["m", "lead:x:claim", "lead:1:fly", "entry:lead:1", "", f"lead:{2**63}:claim", "lead:0:claim", "lead:³:claim"],
+)
 def test_other_callback_data_is_not_a_lead_action(data: str) -> None:
     assert parse_lead_action(data) is None
 
@@ -88,7 +91,7 @@ def test_the_consent_text_says_what_why_who_how_long_and_how_to_withdraw() -> No
                  "91/2025/QH15", "356/2025/NĐ-CP"):  # fmt: skip
         assert must in text
     assert consent.agree == "Đồng ý"
-    assert consent.proof_version(180) == f"{consent.version}/180d"
+    assert consent.proof_version(180) == f"{consent.version}/180d/90d"  # the text states both periods
 
 
 @pytest.mark.parametrize(

@@ -389,3 +389,8 @@ def test_money_text_reads_back_as_the_same_amount(amount: int) -> None:
     text = money(amount)
     assert text.endswith(" đồng")
     assert int(text.removesuffix(" đồng").replace(".", "")) == amount
+
+
+@pytest.mark.parametrize("amount", [10**28, 10**29 - 1, 10**40, Decimal("1E+40") + Decimal("0.5")])
+def test_money_renders_an_amount_of_any_size(amount: int | Decimal) -> None:
+    assert money(amount).endswith(" đồng") and to_dong(amount) >= 10**28

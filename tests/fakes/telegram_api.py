@@ -13,7 +13,8 @@ with []. An update stays queued until a later getUpdates confirms it with a high
 bot gets back what it fetched but did not confirm; enqueueing an update a second time delivers it again (a
 duplicate). sendMessage checks what Telegram checks (HTML that parses, the length limit, callback data
 within 64 bytes) and records what the citizen would see. Faults are injected per method, optionally for
-one chat: 429 with retry_after, 500, or a connection dropped without an answer.
+one chat: 429 with retry_after, 500, or a connection dropped without an answer; for a number of calls
+(`fail`) or for a while (`fail_for`: Telegram down for 30 s, or some chats told to wait 90 s).
 
 For benchmarks (bench/bench_e2e.py) the bookkeeping stays cheap at tens of thousands of updates: getUpdates
 costs what its batch costs, `sent(chat_id)` what that chat's messages cost, and the fake notes when it
@@ -31,7 +32,7 @@ import json
 import re
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any, TypeVar
@@ -94,12 +95,18 @@ class Fault:
     status: int  # 429, 500, ... or 0 to drop the connection without an answer
     retry_after: float = 1
     chat_id: int | None = None
+    until: float | None = None  # time.perf_counter() when a fault for a while ends
+    chat_ids: frozenset[int] | None = None
 
     def matches(self, method: str, params: dict[str, Any]) -> bool:
+        if self.until is not None and time.perf_counter() >= self.until:
+            return False
+        chat_id = params.get("chat_id")
         return (
             self.times > 0
             and self.method.lower() == method.lower()
-            and (self.chat_id is None or params.get("chat_id") == self.chat_id)
+            and (self.chat_id is None or chat_id == self.chat_id)
+            and (self.chat_ids is None or chat_id in self.chat_ids)
         )
 
 
@@ -197,6 +204,24 @@ class FakeTelegram:
         """Answer the next `times` calls of `method` (only those for `chat_id`, if given) with `status`:
         429 (with parameters.retry_after), 500, ..., or 0 to drop the connection without an answer."""
         self._faults.append(Fault(method, times, status, retry_after, chat_id))
+
+    def fail_for(
+        self,
+        method: str,
+        status: int,
+        seconds: float,
+        retry_after: float = 1,
+        chat_ids: Iterable[int] | None = None,
+    ) -> None:
+        """Answer every call of `method` (only those for `chat_ids`, if given) with `status` for the next
+        `seconds`: Telegram down (500) or flood control (429 with `retry_after`) that lasts."""
+        chats = frozenset(chat_ids) if chat_ids is not None else None
+        until = time.perf_counter() + seconds
+        self._faults.append(Fault(method, 1 << 62, status, retry_after, until=until, chat_ids=chats))
+
+    def recover(self) -> None:
+        """Every fault injected so far ends now."""
+        self._faults.clear()
 
     def sent(self, chat_id: int) -> list[Sent]:
         return list(self._sent_by_chat.get(chat_id, ()))

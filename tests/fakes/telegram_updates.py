@@ -64,6 +64,13 @@ def contact_message(update_id: int, chat_id: int, phone: str) -> dict[str, Any]:
     return {"update_id": update_id, "message": _message(chat_id, update_id, contact=contact)}
 
 
+def shared_contact_message(update_id: int, chat_id: int, phone: str, user_id: int | None = None) -> dict[str, Any]:
+    """A contact card the citizen sent from their address book: someone else's (`user_id` is that person's
+    Telegram id, None when they are not on Telegram)."""
+    contact = {"phone_number": phone, "first_name": "Người quen"} | ({"user_id": user_id} if user_id else {})
+    return {"update_id": update_id, "message": _message(chat_id, update_id, contact=contact)}
+
+
 def edited_message(update_id: int, chat_id: int, text: str | None = None, message_id: int = 1) -> dict[str, Any]:
     """A message edited by the citizen: new text, or (text None) a live location that moved."""
     content = {"text": text} if text is not None else MEDIA["location"]

@@ -1,14 +1,18 @@
-"""The interaction log: what was asked (normalised) and decided, per channel, with no personal data."""
+"""The interaction log: what was asked (normalised) and decided, per channel, with no personal data; a chat's
+questions are reachable for /xoadulieu through a keyed hash of the chat."""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import secrets
 
 import pytest
 
 from bot.core.types import Alternative, LogInteraction
-from bot.storage import interactions
-from bot.storage.interactions import InteractionRecord, mask_numbers
+from bot.storage import install_keys, interactions
+from bot.storage.db import Database
+from bot.storage.interactions import InteractionRecord, chat_digest, mask_numbers
 from bot.storage.migrations import migrate
 from tests.databases import Store
 
@@ -74,3 +78,67 @@ def test_phone_and_id_numbers_typed_in_a_question_are_not_stored(store: Store) -
 )
 def test_runs_of_seven_digits_or_more_are_masked(text: str, masked: str) -> None:
     assert mask_numbers(text) == masked
+
+
+# -- issue 12: /xoadulieu reaches a chat's questions through a keyed hash of the chat, never its id ------------
+
+
+async def _log_for_chats(store: Store, *chats: str) -> tuple[str, list[InteractionRecord]]:
+    """Each chat asks once; the installation's key and the log as stored."""
+    async with store.open() as database:
+        await migrate(database)
+        async with database.transaction() as connection:
+            key = await install_keys.get_or_create(connection, install_keys.INTERACTIONS)
+            for chat in chats:
+                await interactions.log(connection, "telegram", ANSWERED, chat_digest(key, chat))
+        async with database.transaction() as connection:
+            return key, await interactions.recent(connection)
+
+
+def test_a_logged_question_is_linked_to_its_chat_by_a_keyed_hash_not_by_the_chat_id(store: Store) -> None:
+    key, [record] = asyncio.run(_log_for_chats(store, "telegram:987654321"))
+    assert record.chat_digest == chat_digest(key, "telegram:987654321")
+    assert "987654321" not in record.chat_digest
+    assert record.chat_digest != hashlib.sha256(b"telegram:987654321").hexdigest()[: len(record.chat_digest)]
+
+
+def test_the_hash_of_a_chat_depends_on_the_installations_key() -> None:
+    one, two = secrets.token_hex(32), secrets.token_hex(32)
+    assert chat_digest(one, "telegram:1") == chat_digest(one, "telegram:1")
+    assert chat_digest(one, "telegram:1") != chat_digest(one, "telegram:2")
+    assert chat_digest(one, "telegram:1") != chat_digest(two, "telegram:1")
+
+
+def test_the_installations_key_is_made_once_and_shared_by_every_process(store: Store) -> None:
+    async def scenario() -> list[str]:
+        async with store.open() as first, store.open() as second:
+            await migrate(first)
+
+            async def key_of(database: Database) -> str:
+                async with database.transaction() as connection:
+                    return await install_keys.get_or_create(connection, install_keys.INTERACTIONS)
+
+            made = await asyncio.gather(key_of(first), key_of(second))
+            return [*made, await key_of(first)]
+
+    keys = asyncio.run(scenario())
+    assert len(set(keys)) == 1 and len(keys[0]) == 64
+
+
+def test_forgetting_a_chat_deletes_its_questions_and_no_other_chats(store: Store) -> None:
+    async def scenario() -> tuple[int, list[str | None]]:
+        async with store.open() as database:
+            await migrate(database)
+            async with database.transaction() as connection:
+                key = await install_keys.get_or_create(connection, install_keys.INTERACTIONS)
+                for chat in ("telegram:1", "telegram:2", "telegram:1"):
+                    await interactions.log(connection, "telegram", ANSWERED, chat_digest(key, chat))
+                await interactions.log(connection, "telegram", ANSWERED)  # logged before chats were linked
+            async with database.transaction() as connection:
+                deleted = await interactions.forget_chat(connection, chat_digest(key, "telegram:1"))
+            async with database.transaction() as connection:
+                left = [record.chat_digest for record in await interactions.recent(connection)]
+            names = {chat_digest(key, "telegram:2"): "telegram:2", None: "before the link"}
+            return deleted, [names[digest] for digest in left]
+
+    assert asyncio.run(scenario()) == (2, ["before the link", "telegram:2"])

@@ -4,6 +4,7 @@ crash."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import timedelta
 
 from bot.core.notifications import Notification
@@ -18,9 +19,11 @@ HELLO = Notification(111, "Yêu cầu mới #1", (Button("Nhận", "lead:1:claim
 
 
 async def fill(database: Database, count: int) -> None:
+    """`count` notifications, each to a chat of its own (a chat's rows are claimed one after another)."""
     async with database.transaction() as connection:
         for number in range(count):
-            await outbox.enqueue(connection, HELLO, kind="test", dedupe_key=f"k{number}", now=NOW)
+            notification = replace(HELLO, chat_id=HELLO.chat_id + number)
+            await outbox.enqueue(connection, notification, kind="test", dedupe_key=f"k{number}", now=NOW)
 
 
 def test_the_same_notification_key_is_stored_once(store: Store) -> None:

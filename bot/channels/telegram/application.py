@@ -6,6 +6,7 @@ Everything here is thin on purpose; the dialogue lives in the core and its state
 from __future__ import annotations
 
 import logging
+import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from functools import partial
@@ -17,6 +18,7 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 from bot.channels.telegram.delivery import ChatLocks, ChatSenders, RetryPolicy, deliver
 from bot.channels.telegram.desk import Desk, DeskRequest, bot_command, desk_request
 from bot.channels.telegram.render import Outgoing, escape, render
+from bot.channels.telegram.stored_replies import Ledger, StoredReplies, StoredReply
 from bot.core.types import Inbound, InboundKind, LogInteraction, Outcome, Reply
 
 log = logging.getLogger(__name__)
@@ -38,12 +40,20 @@ COMMAND_KINDS = {
     "help": InboundKind.HELP,
     "xoadulieu": InboundKind.ERASE,
 }
-ALLOWED_UPDATES = (Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY)
+# No edited messages: an old message edited into "đồng ý" must never count as consent, nor an edit drive any
+# flow; the citizen sends a new message instead. One delivered anyway (a webhook set up by hand) is not answered.
+ALLOWED_UPDATES = (Update.MESSAGE, Update.CALLBACK_QUERY)
 
 
 def chat_key(chat_id: int) -> str:
     """The session key of a Telegram chat."""
     return f"{CHANNEL}:{chat_id}"
+
+
+def telegram_chat_id(key: str) -> int | None:
+    """The chat of a session key made by chat_key; None for another channel's key."""
+    channel, _, chat_id = key.partition(":")
+    return int(chat_id) if channel == CHANNEL and chat_id.lstrip("-").isdecimal() else None
 
 
 def _command(message: Message) -> InboundKind | None:
@@ -54,8 +64,8 @@ def _command(message: Message) -> InboundKind | None:
 def to_inbound(update: Update) -> Inbound | None:
     """The Inbound an update stands for, or None when the bot does not answer it.
 
-    Only private chats are answered. An edited text is answered as the question it now asks; other edits
-    (a live location moving, a caption changed) get no reply.
+    Only private chats are answered, and only new messages: an edit gets no reply (see ALLOWED_UPDATES).
+    Text is passed on in NFC, so a name typed in decomposed Unicode (Unikey's "tổ hợp") reads as typed.
     """
     chat = update.effective_chat
     if chat is None or chat.type != ChatType.PRIVATE:
@@ -67,14 +77,25 @@ def to_inbound(update: Update) -> Inbound | None:
     if update.message is not None:
         message = update.message
         if message.contact is not None and message.contact.phone_number:
-            return Inbound(key, InboundKind.CONTACT, text=message.contact.phone_number)
+            return Inbound(key, _contact_kind(message), text=message.contact.phone_number)
         if message.text is None:
             return Inbound(key, InboundKind.UNSUPPORTED)
         kind = _command(message)
-        return Inbound(key, kind) if kind else Inbound(key, InboundKind.TEXT, text=message.text)
-    if update.edited_message is not None and update.edited_message.text is not None:
-        return Inbound(key, InboundKind.TEXT, text=update.edited_message.text)
+        return Inbound(key, kind) if kind else Inbound(key, InboundKind.TEXT, text=nfc(message.text))
     return None
+
+
+def nfc(text: str) -> str:
+    """Inbound text in one Unicode form (NFC), whatever the keyboard sent: "ê" + U+0301 becomes "ế"."""
+    return unicodedata.normalize("NFC", text)
+
+
+def _contact_kind(message: Message) -> InboundKind:
+    """The citizen's own number only when the card is the sender's own Telegram account (what the "share my
+    number" button sends); a card from the address book is someone else's, or at least not verified."""
+    contact, sender = message.contact, message.from_user
+    own = contact is not None and sender is not None and contact.user_id == sender.id
+    return InboundKind.CONTACT if own else InboundKind.OTHER_CONTACT
 
 
 def _decisions(outcome: Outcome) -> str:
@@ -92,6 +113,7 @@ class TelegramChannel:
         unavailable: tuple[type[Exception], ...],
         policy: RetryPolicy,
         desk: Desk | None = None,
+        ledger: Ledger | None = None,
     ) -> None:
         self.handle = handle
         self.desk = desk  # the agents' side (lead buttons, /leads, /ghichu, /themlead); None: citizens only
@@ -99,6 +121,8 @@ class TelegramChannel:
         self.policy = policy
         self.locks = ChatLocks()  # a chat's messages are handled (decided and committed) one at a time, in order
         self.senders = ChatSenders()  # and answered in that order, without holding up the handling
+        # The replies the service stored in the outbox (see stored_replies.py); None: it stores none.
+        self.stored = StoredReplies(ledger, policy, self.locks, self.senders) if ledger is not None else None
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Handle the update and queue its replies; returns once the service has committed it."""
@@ -124,6 +148,13 @@ class TelegramChannel:
                 log.info("update %s: already handled, nothing sent", update.update_id)
                 return
             log.info("update %s: %s %s", update.update_id, inbound.kind, _decisions(outcome))
+            stored: tuple[StoredReply, ...] = getattr(outcome, "queued", ())  # bot.durable_replies.Handled
+            if stored and self.stored is not None:
+                if getattr(outcome, "inline", True):
+                    self.stored.submit(context.bot, chat_id, stored, update.update_id, context.application.create_task)
+                else:
+                    log.info("update %s: replies wait in the outbox behind an earlier one", update.update_id)
+                return
             parts = [part for reply in outcome.replies for part in render(reply)]
             self.queue(context, chat_id, parts, update.update_id)
 
@@ -151,6 +182,9 @@ class TelegramChannel:
         assert self.desk is not None
         if request.edited:
             log.info("update %s: edited desk command, not carried out again", update_id)
+            return
+        if request.group and not self.desk.serves_group(request.chat_id):
+            log.info("update %s: desk request in a group that is no staff chat, not answered", update_id)
             return
         chat_id = request.chat_id
         async with self.locks.hold(chat_id):
@@ -221,7 +255,7 @@ def _update_kind(update: Update) -> str:
     chat = update.effective_chat
     if chat is not None and chat.type != ChatType.PRIVATE:
         return f"{chat.type} chat"
-    return "edited non-text" if update.edited_message is not None else "other"
+    return "edited" if update.edited_message is not None else "other"
 
 
 def quiet_loggers() -> None:
@@ -239,6 +273,7 @@ def build_application(
     unavailable: tuple[type[Exception], ...] | None = None,
     policy: RetryPolicy | None = None,
     desk: Desk | None = None,
+    replies: Ledger | None = None,
 ) -> Application:
     """An Application answering private chats through `handle`.
 
@@ -247,13 +282,15 @@ def build_application(
     is asked to try again in a few minutes. Updates are handled concurrently; each chat's one at a time, in order.
     The Application has no Updater: polling.running fetches the updates (and confirms them only once handled).
     `desk` (bot.desk.Desk in production) takes the lead buttons and the agents' commands (see desk.py here).
+    `replies` (bot.durable_replies.ReplyLedger) is given when `handle` stores the replies in the outbox: they
+    are sent at once and recorded there (see stored_replies.py).
     """
     if unavailable is None:
         from bot.service import StorageUnavailable  # here, so importing the channel does not load storage
 
         unavailable = (StorageUnavailable,)
     quiet_loggers()
-    channel = TelegramChannel(handle, unavailable, policy or RetryPolicy(), desk)
+    channel = TelegramChannel(handle, unavailable, policy or RetryPolicy(), desk, replies)
     application = (
         Application.builder()
         .token(token)

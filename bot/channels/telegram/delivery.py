@@ -118,9 +118,18 @@ class ChatSenders:
 
     def __init__(self) -> None:
         self._queues: dict[int, deque[tuple[Callable[[], Awaitable[object]], int | None]]] = {}
+        self._held_back: set[int] = set()  # chats whose stored replies wait for the outbox worker
 
     def __len__(self) -> int:
         return len(self._queues)
+
+    def hold_back(self, chat_id: int) -> None:
+        """A stored reply of this chat went to the outbox worker: the chat's replies queued here go there too,
+        behind it (see TelegramChannel.send_stored). Forgotten when the chat's queue is empty."""
+        self._held_back.add(chat_id)
+
+    def held_back(self, chat_id: int) -> bool:
+        return chat_id in self._held_back
 
     def submit(self, chat_id: int, job: Callable[[], Awaitable[object]], update_id: int | None, spawn: Spawn) -> None:
         queue = self._queues.get(chat_id)
@@ -142,3 +151,4 @@ class ChatSenders:
                 queue.popleft()
         finally:
             del self._queues[chat_id]
+            self._held_back.discard(chat_id)

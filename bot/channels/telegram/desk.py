@@ -1,20 +1,22 @@
 """The agents' side of the Telegram channel: which updates go to the desk (bot/desk.py), and how its answers
 are shown.
 
-A press on a lead's button ("lead:<id>:…") and the commands /leads, /ghichu and /themlead go to the desk,
-in any chat (the office chat is usually a group); everything else stays on the citizen's path. These
-commands are not in setMyCommands: citizens should not see them.
+A press on a lead's button ("lead:<id>:…") and the commands /leads, /ghichu and /themlead go to the desk;
+everything else stays on the citizen's path. In a group they are answered only when the group is one of the
+office's (OFFICE_CHAT_ID, STAFF_CHAT_IDS: `Desk.serves_group`); in any other group the bot says nothing,
+not even who may use them. These commands are not in setMyCommands: citizens should not see them.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Protocol
 
 from telegram import Message, Update
-from telegram.constants import MessageEntityType
+from telegram.constants import ChatType, MessageEntityType
 
 from bot.core.types import Reply
 
@@ -45,6 +47,10 @@ class Desk(Protocol):
         self, chat_id: int, name: str, argument: str, update_id: int | None = None
     ) -> Awaitable[DeskAnswer | None]: ...
 
+    def serves_group(self, chat_id: int) -> bool:
+        """Whether this group chat is one of the office's, where the desk answers."""
+        ...
+
 
 @dataclass(frozen=True)
 class DeskRequest:
@@ -56,6 +62,7 @@ class DeskRequest:
     argument: str = ""
     message_id: int | None = None  # the message whose button was pressed
     edited: bool = False  # a command edited after it was sent: not carried out again
+    group: bool = False  # sent in a group (or a channel), not in a private chat
 
 
 def bot_command(message: Message) -> tuple[str, str, str] | None:
@@ -66,7 +73,7 @@ def bot_command(message: Message) -> tuple[str, str, str] | None:
     if entity is None or entity.type != MessageEntityType.BOT_COMMAND or entity.offset != 0 or not text:
         return None
     name, _, addressee = text[1 : entity.length].partition("@")
-    return name.lower(), addressee, text[entity.length :].strip()
+    return name.lower(), addressee, unicodedata.normalize("NFC", text[entity.length :].strip())
 
 
 def _desk_command(message: Message, bot_username: str | None) -> tuple[str, str] | None:
@@ -85,11 +92,12 @@ def desk_request(update: Update, bot_username: str | None = None) -> DeskRequest
     chat = update.effective_chat
     if chat is None:
         return None
+    group = chat.type != ChatType.PRIVATE
     query = update.callback_query
     if query is not None:
         if isinstance(query.data, str) and LEAD_BUTTON.match(query.data):
             message_id = query.message.message_id if query.message is not None else None
-            return DeskRequest(chat.id, data=query.data, message_id=message_id)
+            return DeskRequest(chat.id, data=query.data, message_id=message_id, group=group)
         return None
     message = update.message or update.edited_message
     if message is None or message.text is None:
@@ -97,4 +105,4 @@ def desk_request(update: Update, bot_username: str | None = None) -> DeskRequest
     found = _desk_command(message, bot_username)
     if found is None:
         return None
-    return DeskRequest(chat.id, command=found[0], argument=found[1], edited=update.message is None)
+    return DeskRequest(chat.id, command=found[0], argument=found[1], edited=update.message is None, group=group)

@@ -20,9 +20,11 @@ from bot.core.types import Button, Reply
 def telegram_sender(bot: Bot) -> Sender:
     """A Sender for bot/workers/outbox.py. `bot` must be initialised (`async with bot:` or an Application's)."""
 
-    async def send(chat_id: int, text: str, buttons: tuple[Button, ...]) -> None:
+    async def send(
+        chat_id: int, text: str, buttons: tuple[Button, ...], contact_request: str = "", clear_keyboard: bool = False
+    ) -> None:
         try:
-            for part in render(Reply(text, buttons)):
+            for part in render(Reply(text, buttons, contact_request, clear_keyboard)):
                 await bot.send_message(chat_id, part.html, parse_mode=ParseMode.HTML, reply_markup=part.keyboard)
         except RetryAfter as exc:
             raise RetryLater(seconds(exc.retry_after), "telegram 429") from None

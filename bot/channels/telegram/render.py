@@ -114,6 +114,16 @@ def contact_keyboard(label: str) -> ReplyKeyboardMarkup:
     )
 
 
+def split_reply(reply: Reply) -> list[Reply]:
+    """The reply as the messages `render` sends, each a Reply of its own (the buttons on the last): what the
+    outbox stores, one row per message, so a reply cut in two is never sent again in full."""
+    parts = split_text(reply.text)
+    if not parts:
+        return []
+    last = Reply(parts[-1], reply.buttons, reply.contact_request, reply.clear_keyboard)
+    return [*(Reply(part) for part in parts[:-1]), last]
+
+
 def render(reply: Reply) -> list[Outgoing]:
     """The messages that show one reply; the buttons go under the last one."""
     parts = split_text(reply.text)

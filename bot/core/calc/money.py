@@ -19,6 +19,10 @@ CURRENCY = frozenset({"dong", "d", "vnd"})
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[a-z]+|\s+")
 _GROUPED = re.compile(r"\d{1,3}(?:\.\d{3})+|\d{1,3}(?:,\d{3})+")  # 3.000.000 or 3,000,000
 _DECIMAL = re.compile(r"\d+[.,]\d+")  # 3,5 or 1.5 (only before a unit)
+# More than any income or contribution by far: a larger amount is a typing mistake (or an attack), refused
+# before it is computed with.
+MAX_AMOUNT = 10**15
+MAX_DIGITS = len(str(MAX_AMOUNT))
 
 
 def parse_money(text: str) -> int:
@@ -35,7 +39,7 @@ def parse_money(text: str) -> int:
         if i == len(tokens):  # a bare number ends the amount: plain đồng, below the last unit
             if last_unit is not None and number >= last_unit:
                 raise _not_understood(text)
-            return to_dong(total + number)
+            return _amount(total + number, text)
         unit = UNITS.get(tokens[i])
         if unit is None or (last_unit is not None and unit >= last_unit):
             raise _not_understood(text)
@@ -44,12 +48,18 @@ def parse_money(text: str) -> int:
         if i < len(tokens) and tokens[i] in HALF:  # "2 triệu rưỡi"
             total, i = total + Decimal(unit) / 2, i + 1
             last_unit = unit // 10  # only smaller places may follow
-        elif i + 1 == len(tokens) and tokens[i].isdigit():  # "3tr5", "2 triệu 500": the next places
+        elif i + 1 == len(tokens) and tokens[i].isdecimal():  # "3tr5", "2 triệu 500": the next places
             tail = tokens[i]
             if len(tail) >= len(str(unit)):
                 raise _not_understood(text)
-            return to_dong(total + Decimal(int(tail)) * unit / 10 ** len(tail))
-    return to_dong(total)
+            return _amount(total + Decimal(tail) * unit / 10 ** len(tail), text)
+    return _amount(total, text)
+
+
+def _amount(value: Decimal, text: str) -> int:
+    if value > MAX_AMOUNT:
+        raise _not_understood(text)
+    return to_dong(value)
 
 
 def _tokens(text: str) -> list[str]:
@@ -68,7 +78,9 @@ def _tokens(text: str) -> list[str]:
 
 
 def _number(token: str, text: str, with_unit: bool) -> Decimal:
-    if token.isdigit():
+    if sum(char.isdigit() for char in token) > MAX_DIGITS:
+        raise _not_understood(text)
+    if token.isdecimal():
         return Decimal(token)
     if _GROUPED.fullmatch(token):  # thousands separators, with or without a unit ("1.500 nghìn")
         return Decimal(re.sub(r"[.,]", "", token))

@@ -35,6 +35,10 @@ from bot.core.policy import Policy
 from bot.core.render import Rendered, compose, day, decimal_text, lines, marked, money, percent, to_dong
 
 OLDEST_BIRTH_YEAR = 1900  # a guard against typing mistakes
+YOUNGEST_AGE = 15  # a guard against typing mistakes: nobody has paid from before this age (the flow asks the same)
+# The highest salary or income contributions are paid on, 20 × mức tham chiếu (Luật BHXH 41/2024/QH15, Điều 31):
+# an average above it on the day is a typing mistake (the estimate applies no price indexation).
+HIGHEST_INCOME = "tn_thu_nhap_toi_da"
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,7 @@ def lump_sum_versus_pension(policy: Policy, on: date, record: ContributionRecord
     figures = Figures(policy)
     total = record.months_before_2014 + record.months_from_2014
     last_month = _last_month_paid(record, on)
+    _check_bounds(policy, record, on, last_month)
     before_law = _started_before_law(record, last_month)
     age_figures, lump_figures, rate_figures, card_figures = (
         figures.part(),
@@ -260,16 +265,36 @@ def _last_month_paid(record: ContributionRecord, on: date) -> int:
     """The last month paid; by default the month before the date (or 12/2013 with no time from 2014).
     Contributions from 2014 are assumed continuous up to it, so they must fit between 01/2014 and it."""
     if record.stopped is None:
-        return month_index(on) - 1 if record.months_from_2014 else FIRST_MONTH_OF_2014 - 1
-    last = month_index(record.stopped)
+        last = month_index(on) - 1 if record.months_from_2014 else FIRST_MONTH_OF_2014 - 1
+        until = f"tháng {month_start(last):%m/%Y}"
+    else:
+        last = month_index(record.stopped)
+        until = f"tháng dừng đóng {record.stopped:%m/%Y}"
     if record.months_from_2014 > last - FIRST_MONTH_OF_2014 + 1:
         raise CalcError(
             f"Thời gian đóng từ năm 2014 ({duration_text(record.months_from_2014)}) dài hơn khoảng từ 01/2014 "
-            f"đến tháng dừng đóng {record.stopped:%m/%Y}."
+            f"đến {until}."
         )
     if not record.months_from_2014 and last >= FIRST_MONTH_OF_2014:
         raise CalcError("Bạn không có thời gian đóng từ năm 2014 nên tháng dừng đóng phải trước năm 2014.")
     return last
+
+
+def _check_bounds(policy: Policy, record: ContributionRecord, on: date, last_month: int) -> None:
+    """Guards against typing mistakes, so that no result is absurd: the time paid fits between the 15th
+    birthday and the last month paid, the average is at most the highest income contributions are paid on."""
+    first_month = month_index(record.birth) + YOUNGEST_AGE * 12
+    if record.months_before_2014 + record.months_from_2014 > last_month - first_month + 1:
+        raise CalcError(
+            f"Thời gian đóng bạn nhập dài hơn khoảng từ khi đủ {YOUNGEST_AGE} tuổi đến tháng đóng cuối cùng "
+            f"({month_start(last_month):%m/%Y})."
+        )
+    highest = to_dong(Figures(policy).value(HIGHEST_INCOME, on))
+    if record.average_income > highest:
+        raise CalcError(
+            f"Mức lương (thu nhập) bình quân bạn nhập cao hơn mức cao nhất được dùng để đóng BHXH "
+            f"({money(highest)} một tháng, tính ngày {day(on)})."
+        )
 
 
 def _started_before_law(record: ContributionRecord, last_month: int) -> bool:

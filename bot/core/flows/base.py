@@ -21,7 +21,8 @@ BACK, CANCEL = "back", "cancel"
 
 class Invalid(ValueError):
     """Input a step cannot take. The message is Vietnamese, fit to show the citizen before the question is
-    asked again. A finish may name the step to ask again (`step`); by default it is the last one asked."""
+    asked again. A finish, or a step's check, may name the step to ask again (`step`, whose answer is then
+    forgotten); by default it is the last one asked (for a check: its own step)."""
 
     def __init__(self, message: str, step: str | None = None, suggestions: tuple[tuple[str, str], ...] = ()) -> None:
         super().__init__(message)
@@ -78,12 +79,17 @@ class Step:
     invalid: str = "flow_choose"  # message key: said before the question when text matches no button and no parser
     # Further hooks, for the steps that need them (lead capture):
     question_text: Callable[[KnowledgeBase], str] | None = None  # the question, when it is not in bot.yaml
+    # Fills the question's {placeholders} from the answers so far ("Is {phone} your number?").
+    question_params: Callable[[Mapping[str, Answer]], Mapping[str, object]] | None = None
     contact_button: str = ""  # message key: a button that shares the citizen's phone number (Telegram)
     resolve: Callable[[str, Context], Answer | None] | None = None  # a suggested button's code -> its answer
     stamp: bool = False  # keep the time of the answer too, as "<key>_at" (ISO): the proof of a consent
 
-    def text(self, kb: KnowledgeBase) -> str:
-        return self.question_text(kb) if self.question_text is not None else kb.message(self.question)
+    def text(self, kb: KnowledgeBase, answers: Mapping[str, Answer] | None = None) -> str:
+        if self.question_text is not None:
+            return self.question_text(kb)
+        text = kb.message(self.question)
+        return text.format(**self.question_params(answers or {})) if self.question_params is not None else text
 
     def applies(self, answers: Mapping[str, Answer]) -> bool:
         return self.when is None or self.when(answers)

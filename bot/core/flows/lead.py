@@ -1,4 +1,6 @@
 """A call-back request, step by step: consent -> name -> phone -> xã/phường -> interest -> time to call.
+A number from someone else's contact card (not the sender's own Telegram account) is taken like a typed one
+and confirmed by the citizen with a button before the request goes on.
 
 Consent comes first and nothing personal is asked before it (Luật Bảo vệ dữ liệu cá nhân 91/2025/QH15,
 Điều 9: consent is explicit, informed and never inferred from silence; Nghị định 356/2025/NĐ-CP: it must be
@@ -20,6 +22,7 @@ from bot.core.areas import MatchKind, match_area
 from bot.core.flows.base import Choice, Context, Finished, Flow, Invalid, Step
 from bot.core.flows.runner import menu_button
 from bot.core.knowledge import KnowledgeBase
+from bot.core.lead_fields import call_time, person_name, tidy
 from bot.core.lead_messages import phone_text
 from bot.core.leads import Interest
 from bot.core.phone import PhoneError, parse_phone
@@ -29,9 +32,7 @@ from bot.core.types import Answer, CreateLead, Inbound, InboundKind, Reply
 
 NAME = "lead"
 OTHER_AREA = "other"  # "Nơi khác": no area of the list; the office queue takes the lead
-MIN_NAME, MAX_NAME, MAX_NAME_WORDS = 2, 60, 7
-MAX_CALL_TIME = 60
-_NAME_CHARACTERS = re.compile(r"^[^\W\d_]+(?:[ .'-]+[^\W\d_]+)*\.?$")
+UNCONFIRMED = "unconfirmed"  # marks a number from someone else's contact card until the citizen confirms it
 
 
 def available(kb: KnowledgeBase) -> bool:
@@ -42,7 +43,7 @@ def consent_text(kb: KnowledgeBase) -> str:
     setup = kb.leads
     if setup is None:
         return kb.message("lead_not_available")
-    return setup.consent.render(setup.retention_days)
+    return setup.consent_text()
 
 
 # "tên tôi là Lan", "mình là Lan", "em tên Lan": the words before the name, folded.
@@ -68,18 +69,22 @@ QUESTION_WORDS = frozenset(
 
 
 def parse_name(inbound: Inbound, context: Context) -> Answer:
-    """A person's name as typed, with each word capitalised: "nguyễn thị lan" -> "Nguyễn Thị Lan"."""
-    name = _without_name_prefix(" ".join(inbound.text.split()))
-    words = name.split(" ")
-    if not MIN_NAME <= len(name) <= MAX_NAME or len(words) > MAX_NAME_WORDS or not _NAME_CHARACTERS.match(name):
+    """A person's name as typed, with each word capitalised: "nguyễn thị lan" -> "Nguyễn Thị Lan".
+    Tidied first (bot.core.lead_fields): no control or invisible characters, letters only, 2 to 60 characters."""
+    name = person_name(_without_name_prefix(tidy(inbound.text)))
+    if name is None or QUESTION_WORDS.intersection(fold(name).split()):
         raise Invalid(context.message("lead_invalid_name"))
-    if QUESTION_WORDS.intersection(fold(name).split()):
-        raise Invalid(context.message("lead_invalid_name"))
-    return " ".join(word[:1].upper() + word[1:] for word in words)
+    return " ".join(word[:1].upper() + word[1:] for word in name.split(" "))
 
 
 def parse_phone_answer(inbound: Inbound, context: Context) -> Answer:
-    """A typed number or a shared contact, as E.164; the reason in Vietnamese when it is not one."""
+    """A typed number or the citizen's own contact card, as E.164; the reason in Vietnamese when it is not
+    one. Someone else's contact card is a number like a typed one, to be confirmed: (E.164, UNCONFIRMED)."""
+    if inbound.kind is InboundKind.OTHER_CONTACT:
+        try:
+            return (parse_phone(inbound.text).e164, UNCONFIRMED)
+        except PhoneError as error:
+            raise Invalid(str(error)) from None
     try:
         return parse_phone(inbound.text).e164
     except PhoneError as error:
@@ -90,6 +95,39 @@ def parse_phone_answer(inbound: Inbound, context: Context) -> Answer:
             return parse_phone(found.group()).e164
         except PhoneError as inner:
             raise Invalid(str(inner)) from None
+
+
+def phone_number(answer: Answer | None) -> str:
+    """The E.164 number of the phone step's answer (confirmed or not)."""
+    return str(answer[0] if isinstance(answer, tuple) else answer or "")
+
+
+def _phone_unconfirmed(answers: Mapping[str, Answer]) -> bool:
+    return _after_consent(answers) and isinstance(answers.get("phone"), tuple)
+
+
+def _phone_shown(answers: Mapping[str, Answer]) -> Mapping[str, object]:
+    return {"phone": phone_text(phone_number(answers.get("phone")))}
+
+
+YES_WORDS = frozenset({"dung", "dung roi", "dung vay", "phai", "co", "vang", "u", "ok", "yes", "chuan"})
+NO_WORDS = frozenset({"khong", "ko", "k", "khong phai", "sai", "no", "nham", "so khac"})
+
+
+def parse_phone_mine(inbound: Inbound, context: Context) -> Answer:
+    """ "đúng", "phải", "vâng": the number is the citizen's; "không", "sai": it is not."""
+    typed = " ".join(fold(inbound.text).replace(".", " ").replace("!", " ").split())
+    if typed in YES_WORDS:
+        return True
+    if typed in NO_WORDS:
+        return False
+    raise Invalid(context.message("lead_phone_confirm_again"))
+
+
+def check_phone_mine(value: Answer, context: Context) -> None:
+    """Not the citizen's number: the phone step is asked again (Invalid naming it forgets the number)."""
+    if value is not True:
+        raise Invalid(context.message("lead_phone_type_yours"), step="phone")
 
 
 def parse_area(inbound: Inbound, context: Context) -> Answer:
@@ -132,8 +170,10 @@ def parse_interest(inbound: Inbound, context: Context) -> Answer:
 
 
 def parse_call_time(inbound: Inbound, context: Context) -> Answer:
-    text = " ".join(inbound.text.split())
-    if not text or len(text) > MAX_CALL_TIME:
+    """ "sau 17h", "8h-10h sáng": at most 60 characters of letters, digits and everyday punctuation (never
+    = + @ and the like: the office opens it in a spreadsheet)."""
+    text = call_time(inbound.text)
+    if text is None:
         raise Invalid(context.message("lead_invalid_time"))
     return text
 
@@ -144,7 +184,7 @@ def finish(context: Context) -> Finished:
         return Finished(context.message("lead_declined"), (menu_button(context.kb),))
     lead = CreateLead(
         name=str(answers["name"]),
-        phone_e164=str(answers["phone"]),
+        phone_e164=phone_number(answers["phone"]),
         area_code=str(answers["area"]),
         interest=str(answers["interest"]),
         call_time=str(answers["call_time"]),
@@ -176,9 +216,19 @@ FLOW = Flow(
             "lead_phone_q",
             (),
             parse_phone_answer,
-            accepts=frozenset({InboundKind.TEXT, InboundKind.CONTACT}),
+            accepts=frozenset({InboundKind.TEXT, InboundKind.CONTACT, InboundKind.OTHER_CONTACT}),
             when=_after_consent,
             contact_button="lead_phone_button",
+        ),
+        Step(  # someone else's contact card: the citizen says whether the number on it is theirs
+            "phone_confirm",
+            "lead_phone_confirm_q",
+            (Choice("yes", True, "lead_phone_mine"), Choice("no", False, "lead_phone_not_mine")),
+            parse_phone_mine,
+            check_phone_mine,
+            when=_phone_unconfirmed,
+            invalid="lead_phone_confirm_again",
+            question_params=_phone_shown,
         ),
         Step(
             "area",
@@ -235,6 +285,7 @@ FLOW = Flow(
         "lead_erase_button",
         "lead_agree",
         "lead_decline",
+        "lead_phone_type_yours",
     ),
     available=available,
 )

@@ -35,10 +35,11 @@ MONEY_SPAN = re.compile(
     rf"|(?<![\d.,])\d{{1,3}}(?:[.,]\d{{3}}){{2,}}(?![\d.,])(?:\s*(?:dong|d|vnd)\b)?"
     rf"|(?<![\d.,])\d{{6,}}(?:\s*(?:dong|d|vnd)\b)?"
 )
-# A duration: "10 năm 6 tháng", "10 năm", "6 tháng", "10n6t", "10 năm rưỡi" (folded).
+# A duration: "10 năm 6 tháng", "10 năm", "6 tháng", "10n6t", "10 năm rưỡi" (folded). Numbers of more than
+# MAX_DIGITS digits are no part of one.
 DURATION = re.compile(
-    r"(?<![\d.,/])(?:(\d+)\s*(?:nam|n)\b\s*(?:(\d+)\s*(?:thang|t)\b|(ruoi)\b)?|(\d+)\s*n\s*(\d+)\s*t\b"
-    r"|(\d+)\s*(?:thang|t)\b)"
+    r"(?<![\d.,/])(?:(\d{1,6})\s*(?:nam|n)\b\s*(?:(\d{1,6})\s*(?:thang|t)\b|(ruoi)\b)?"
+    r"|(\d{1,6})\s*n\s*(\d{1,6})\s*t\b|(\d{1,6})\s*(?:thang|t)\b)"
 )
 _DAY_MONTH_YEAR = re.compile(r"(?<!\d)(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?!\d)")
 _MONTH_YEAR = re.compile(r"(?<![\d/.\-])(\d{1,2})\s*(?:[/.\-]|nam)\s*(\d{4})(?!\d)")
@@ -49,10 +50,19 @@ def words(text: str, lexicon: Lexicon) -> list[str]:
     return normalise(text, lexicon)
 
 
+MAX_DIGITS = 6  # no count, period or duration a citizen gives has more: longer digits are not read as one
+
+
+def integer(text: str) -> int | None:
+    """Decimal digits as a whole number; None for anything else, such as a superscript or circled digit
+    ("³", "①": `isdigit` accepts them, `int` refuses them) or more than MAX_DIGITS digits."""
+    return int(text) if text.isdecimal() and len(text) <= MAX_DIGITS else None
+
+
 def number(word: str) -> int | None:
-    if word.isdigit():
-        return int(word)
-    return NUMBER_WORDS.get(word)
+    """A number in digits or in words ("4", "bốn" folded)."""
+    found = integer(word)
+    return found if found is not None else NUMBER_WORDS.get(word)
 
 
 def _followed_by(tokens: Sequence[str], index: int, units: Sequence[tuple[str, ...]]) -> bool:
@@ -96,9 +106,8 @@ def period(tokens: Sequence[str], allowed: Sequence[int]) -> int | None:
     for months in periods(tokens):
         if months in allowed:
             return months
-    if len(tokens) == 1 and tokens[0].isdigit() and int(tokens[0]) in allowed:
-        return int(tokens[0])
-    return None
+    bare = integer(tokens[0]) if len(tokens) == 1 else None
+    return bare if bare in allowed else None
 
 
 def money_in(text: str) -> int | None:
@@ -116,8 +125,8 @@ def duration(text: str) -> int | None:
     folded = " ".join(fold(text).replace(",", " ").split())
     if folded in {"0", "khong", "ko", "k", "chua", "khong co"}:
         return 0
-    if folded.isdigit():
-        return int(folded) * 12
+    if (years := integer(folded)) is not None:
+        return years * 12
     found = durations(folded)
     return found[0] if len(found) == 1 else None
 

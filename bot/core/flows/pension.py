@@ -12,13 +12,13 @@ from collections.abc import Mapping
 from datetime import date
 
 from bot.core.calc import CalcError
-from bot.core.calc.common import Gender, Scheme, add_months
-from bot.core.calc.pension import ContributionRecord, lump_sum_versus_pension
+from bot.core.calc.common import Figures, Gender, Scheme, add_months
+from bot.core.calc.pension import HIGHEST_INCOME, ContributionRecord, lump_sum_versus_pension
 from bot.core.calc.text import pension_text
 from bot.core.flows import parsing
 from bot.core.flows.base import Choice, Context, Finished, Flow, Invalid, Parser, Step
 from bot.core.flows.common import group_step, parse_amount, result_buttons, words
-from bot.core.render import day, money
+from bot.core.render import day, money, to_dong
 from bot.core.text import fold
 from bot.core.types import Answer, Inbound
 
@@ -88,6 +88,9 @@ def check_before(value: Answer, context: Context) -> None:
 def check_income(value: Answer, context: Context) -> None:
     if not isinstance(value, int) or value <= 0:
         raise Invalid(context.message("calc_invalid_money"))
+    highest = to_dong(Figures(context.kb.policy).value(HIGHEST_INCOME, context.today))
+    if value > highest:
+        raise Invalid(context.message("calc_huu_income_range", high=money(highest)))
 
 
 def parse_stopped(inbound: Inbound, context: Context) -> Answer:
@@ -266,6 +269,7 @@ FLOW = Flow(
         "calc_huu_birth_assumed",
         "calc_huu_total_range",
         "calc_huu_before_range",
+        "calc_huu_income_range",
         "calc_invalid_money",
         "calc_huu_invalid_stopped",
         "flow_invalid",

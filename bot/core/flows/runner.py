@@ -27,9 +27,13 @@ MESSAGES = frozenset(
     {
         "flow_back", "flow_cancel", "flow_invalid", "flow_choose", "flow_unsupported", "flow_first_step",
         "flow_cancelled", "flow_stale", "flow_stale_step", "flow_expired", "menu_button", "flow_contact_hint",
-        "flow_contact_closed", "flow_contact_taken",
+        "flow_contact_closed", "flow_contact_taken", "flow_too_long",
     }
 )  # fmt: skip
+# Longer input is never an answer, and is not read as one: a step's parsers scan their text several times
+# (4,096 characters, Telegram's longest message, would cost tens of milliseconds). The engine matches no more
+# of a question either.
+MAX_ANSWER_CHARS = 1000
 
 
 @dataclass(frozen=True)
@@ -90,7 +94,7 @@ def question_reply(
     if state.history:
         buttons.append(Button(kb.message("flow_back"), step_action(flow.name, step.key, BACK)))
     buttons.append(Button(kb.message("flow_cancel"), step_action(flow.name, step.key, CANCEL)))
-    text = "\n\n".join([*[note for note in notes if note], step.text(kb)])
+    text = "\n\n".join([*[note for note in notes if note], step.text(kb, state.answered())])
     replies = [Reply(text, tuple(buttons))]
     if step.contact_button:
         replies.append(Reply(kb.message("flow_contact_hint"), contact_request=kb.message(step.contact_button)))
@@ -119,6 +123,8 @@ def take(flow: Flow, state: FlowState, inbound: Inbound, kb: KnowledgeBase, toda
     Raises Invalid when it is not one; the caller decides between asking again and answering it as a new
     question. A sentence may carry this answer among others ("4 người, đóng 6 tháng"): all are taken.
     """
+    if len(inbound.text) > MAX_ANSWER_CHARS:
+        raise Invalid(kb.message("flow_too_long"))
     step = _current(flow, state)
     context = Context(kb, today, state.answered())
     value = _chosen_by_text(step, inbound, kb)
@@ -255,7 +261,14 @@ def _accept(
     flow: Flow, state: FlowState, step: Step, value: Answer, kb: KnowledgeBase, today: date, now: datetime | None
 ) -> Turn:
     if step.check is not None:
-        step.check(value, Context(kb, today, state.answered()))
+        try:
+            step.check(value, Context(kb, today, state.answered()))
+        except Invalid as invalid:
+            if invalid.step is None or invalid.step == step.key:
+                raise
+            # The answer sends the citizen back to an earlier step ("no, that is not my number"): ask it again.
+            state = replace(_forget(state, invalid.step), touched_at=now)
+            return Turn(question_reply(flow, state, kb, (invalid.message,)), state, "back")
     answers = state.answered() | {step.key: value}
     if step.stamp and now is not None:
         answers[f"{step.key}_at"] = now.isoformat()

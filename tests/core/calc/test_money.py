@@ -81,3 +81,10 @@ def test_plain_and_grouped_digits_round_trip_render_money(amount: int) -> None:
     assert parse_money(str(amount)) == amount
     assert parse_money(group_thousands(amount)) == amount
     assert parse_money(money(amount)) == amount
+
+
+@pytest.mark.parametrize("digits", [29, 30, 40, 400])
+def test_an_amount_of_29_digits_or_more_is_refused_with_the_friendly_message(digits: int) -> None:
+    for text in ("9" * digits, f"{'9' * digits} triệu", f"1 tỷ {'5' * digits}", f"{'9' * digits},5 tr"):
+        with pytest.raises(ValueError, match="Bạn gõ số tiền như: 3 triệu"):
+            parse_money(text)

@@ -318,6 +318,12 @@ def test_at_retirement_age_with_15_years_the_pension_is_due_instead(policy: Poli
         ({"months_from_2014": years(13)}, "dài hơn khoảng từ 01/2014"),
         ({"months_before_2014": years(2), "months_from_2014": 0}, "trước năm 2014"),
         ({"months_before_2014": years(2), "started_before_2025_07": False}, "trước 01/07/2025"),
+        ({"months_from_2014": years(13), "stopped": None}, "dài hơn khoảng từ 01/2014"),
+        ({"months_from_2014": 24229, "stopped": None}, "dài hơn khoảng từ 01/2014"),  # once: "year 0 is out of range"
+        ({"birth": date(2005, 1, 1), "months_before_2014": years(2)}, "từ khi đủ 15 tuổi"),
+        ({"months_before_2014": 10**9}, "từ khi đủ 15 tuổi"),
+        ({"average_income": 10**15}, "cao nhất"),
+        ({"average_income": 10**40}, "cao nhất"),
     ],
 )
 def test_impossible_records_are_refused_with_a_reason(policy: Policy, fields: dict[str, object], message: str) -> None:

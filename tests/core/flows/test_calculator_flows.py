@@ -9,11 +9,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.core.calc.common import Gender, Scheme
+from bot.core.calc.common import Figures, Gender, Scheme
 from bot.core.calc.household import household_contribution
 from bot.core.calc.pension import ContributionRecord, lump_sum_versus_pension
 from bot.core.calc.text import household_text, pension_text, voluntary_text
-from bot.core.calc.voluntary import voluntary_contribution
+from bot.core.calc.voluntary import income_range, voluntary_contribution
 from bot.core.engine import decide
 from bot.core.flows import FLOWS, message_keys
 from bot.core.flows.runner import parse_action
@@ -479,3 +479,47 @@ def test_the_calculator_entries_start_their_flow_from_a_button(chat: Chat, entry
 
 def test_an_unknown_flow_button_is_stale(chat: Chat) -> None:
     assert chat.press("f:khong-co").text == chat.kb.message("stale")
+
+
+# -- hostile input gets the answer for bad input, never "Hệ thống đang bận" -----------------------------
+
+
+def test_a_question_with_a_number_of_29_digits_is_answered(chat: Chat) -> None:
+    reply = chat.say(f"bhxh tự nguyện đóng bao nhiêu 1 tháng với thu nhập {'9' * 29} triệu")
+    assert chat.session.last_entry == "tn.muc-dong"  # the number is no income: the general answer is given
+    chat.press_label(reply, "Tính cho tôi")
+    reply = chat.say("9" * 40)
+    assert reply.text.startswith(chat.kb.message("calc_invalid_money")) and chat.step == "income"
+
+
+@pytest.mark.parametrize("typed", ["³", "10³", "²"])
+def test_a_superscript_digit_at_the_time_paid_is_asked_again(chat: Chat, typed: str) -> None:
+    reply = chat.press("f:pension")
+    chat.press_label(reply, "Nam")
+    reply = chat.say("1980")
+    chat.press_label(reply, "Bắt buộc (đi làm)")
+    reply = chat.say(typed)
+    assert reply.text.startswith(chat.kb.message("calc_huu_invalid_duration")) and chat.step == "total"
+    chat.say("10 năm")
+    reply = chat.say(typed)
+    assert reply.text.startswith(chat.kb.message("calc_huu_invalid_duration")) and chat.step == "before_2014"
+
+
+def test_an_average_income_above_the_highest_contribution_base_is_asked_again(chat: Chat) -> None:
+    reply = chat.press("f:pension")
+    chat.press_label(reply, "Nữ")
+    reply = chat.say("1980")
+    chat.press_label(reply, "Bắt buộc (đi làm)")
+    chat.say("10 năm")
+    chat.say("2 năm")
+    assert chat.step == "income"
+    reply = chat.say("900 triệu")
+    highest = money(income_range(Figures(chat.kb.policy), TODAY)[1])
+    assert reply.text.startswith(chat.kb.message("calc_huu_income_range").format(high=highest))
+    assert chat.step == "income"
+
+
+def test_an_answer_longer_than_a_question_may_be_is_asked_again_unread(chat: Chat) -> None:
+    chat.press("f:voluntary")
+    reply = chat.say("5 triệu " + "9" * 5000)
+    assert reply.text.startswith(chat.kb.message("flow_too_long")) and chat.step == "income"

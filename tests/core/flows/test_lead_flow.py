@@ -235,3 +235,63 @@ def test_a_short_question_at_the_name_step_is_answered_not_taken_as_a_name(chat_
     answer = chat.say("thẻ bhyt hết hạn thì sao")
     assert "Tiếp tục đăng ký gọi lại" in labels(answer)
     assert chat.session.flow is not None and chat.session.flow.answer("name") is None
+
+
+# -- someone else's contact card at the phone step ------------------------------------------------------
+
+
+def at_the_phone_step(chat: Chat) -> None:
+    chat.press(consent(chat), "Đồng ý")
+    chat.say("Trần Văn Nam")
+    assert chat.session.flow is not None and chat.session.flow.step == "phone"
+
+
+def test_the_citizens_own_contact_card_is_taken_without_a_question(chat_kb) -> None:
+    chat = Chat(*chat_kb)
+    at_the_phone_step(chat)
+    chat.send(Inbound(CHAT, InboundKind.CONTACT, text="84912345678"))
+    assert chat.session.flow is not None and chat.session.flow.step == "area"
+    assert chat.session.flow.answer("phone") == "+84912345678"
+
+
+def test_someone_elses_contact_card_is_taken_as_a_typed_number_the_citizen_confirms(chat_kb) -> None:
+    chat = Chat(*chat_kb)
+    at_the_phone_step(chat)
+    asked = chat.send(Inbound(CHAT, InboundKind.OTHER_CONTACT, text="+84 987 654 321"))
+    assert chat.session.flow is not None and chat.session.flow.step == "phone_confirm"
+    assert "0987 654 321" in asked.replies[-1].text
+    assert labels(asked) == ["Đúng, đây là số của tôi", "Không, tôi nhập số khác", "« Quay lại", "Hủy"]
+    chat.press(asked, "Đúng, đây là số của tôi")
+    assert chat.session.flow is not None and chat.session.flow.step == "area"
+    chat.say("Đặc khu Vân Đồn")
+    chat.say("bhyt")
+    (lead,) = effects(chat.say("buổi sáng"), CreateLead)
+    assert lead.phone_e164 == "+84987654321"
+
+
+def test_someone_elses_number_refused_by_the_citizen_asks_for_theirs_again(chat_kb) -> None:
+    chat = Chat(*chat_kb)
+    at_the_phone_step(chat)
+    asked = chat.send(Inbound(CHAT, InboundKind.OTHER_CONTACT, text="+84987654321"))
+    again = chat.press(asked, "Không, tôi nhập số khác")
+    assert chat.session.flow is not None and chat.session.flow.step == "phone"
+    assert chat.session.flow.answer("phone") is None
+    assert again.replies[-1].contact_request == "📱 Gửi số điện thoại của tôi"  # the own-number button again
+    chat.send(Inbound(CHAT, InboundKind.CONTACT, text="84912345678"))
+    assert chat.session.flow is not None and chat.session.flow.step == "area"
+    assert chat.session.flow.answer("phone") == "+84912345678"
+
+
+@pytest.mark.parametrize(("typed", "step"), [("đúng rồi", "area"), ("không phải", "phone")])
+def test_the_confirmation_may_be_typed(typed: str, step: str, chat_kb) -> None:
+    chat = Chat(*chat_kb)
+    at_the_phone_step(chat)
+    chat.send(Inbound(CHAT, InboundKind.OTHER_CONTACT, text="0987654321"))
+    chat.say(typed)
+    assert chat.session.flow is not None and chat.session.flow.step == step
+
+
+def test_a_contact_card_outside_a_request_is_not_read(chat_kb) -> None:
+    chat = Chat(*chat_kb)
+    outcome = chat.send(Inbound(CHAT, InboundKind.OTHER_CONTACT, text="0987654321"))
+    assert outcome.replies[-1].text.startswith(chat.kb.message("unsupported"))

@@ -124,3 +124,11 @@ def test_the_last_month_paid_may_be_given_as_a_date_or_as_time_ago(text: str, mo
 )
 def test_support_groups_are_named_in_words(real_kb: KnowledgeBase, text: str, groups: tuple[str, ...]) -> None:
     assert parsing.groups(words(text, real_kb)) == groups
+
+
+@pytest.mark.parametrize("typed", ["³", "²", "10³", "①", "\U00010a40"])  # superscripts, a circled and a Kharosthi digit
+def test_a_digit_int_cannot_read_is_no_number(real_kb: KnowledgeBase, typed: str) -> None:
+    assert parsing.number(typed) is None
+    assert parsing.duration(typed) is None
+    assert parsing.period([typed], (1, 3, 6, 12)) is None
+    assert parsing.members([typed, "nguoi"]) is None
