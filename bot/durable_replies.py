@@ -4,7 +4,7 @@ The service writes each reply into the outbox (bot/storage/outbox.py) in the tra
 update and saves the session, one row per message the channel sends, leased to this process:
 
     handle: record update -> decide -> save session -> write the replies (leased to us)   -> commit
-    channel: send each reply at once, in the chat's order -> ReplyLedger.sent (rows marked, grouped)
+    channel: send each reply at once, in the chat's order -> ReplyLedger.sent (recorded as sent)
              Telegram failing (5xx after a few quick tries, a long 429) -> ReplyLedger.later: the worker
              (bot/workers/outbox.py) takes the row and the chat's later ones, in order, until Telegram is back
     process killed -> the lease runs out and the worker sends what was not marked sent
@@ -13,8 +13,9 @@ So a reply leaves without waiting for the worker, and the worker only sees rows 
 process died. A reply can be sent twice only if the process dies between Telegram accepting it and the row
 being marked sent (the Bot API has no idempotency key). Marks cost no transaction of their own when
 messages keep coming: the next message's transaction records the replies sent since the previous one
-(`sent_marks`); only when none begins within `linger` (20 ms) does the ledger commit them itself. So that
-window is at most a few tens of milliseconds.
+(`sent_marks`); only when none begins within `linger` (50 ms) does the ledger commit them itself. So that
+window is at most a few tens of milliseconds. `sent` returns once the mark is committed, so a chat's next
+message waits that long at most, and a bot that stops has recorded everything it sent.
 """
 
 from __future__ import annotations
@@ -41,7 +42,9 @@ log = logging.getLogger(__name__)
 DEFAULT_LEASE = timedelta(seconds=30)
 RETRY_IN = timedelta(seconds=5)  # a reply the handler could not send is tried by the worker after this
 MARK_ATTEMPTS = 3  # tries to record replies as sent when the database is briefly away
-LINGER = 0.02  # s a sent reply waits for a message's transaction to record it before the ledger commits it
+# s a sent reply waits for a message's transaction to record it before the ledger commits it: longer than the
+# gap between messages at Telegram's cap (30 msg/s), so at that rate marks cost no transaction of their own.
+LINGER = 0.05
 
 
 @dataclass(frozen=True)
@@ -81,9 +84,7 @@ async def queue_replies(
     messages = [message for reply in outcome.replies for message in routing.split(reply)]
     if chat_id is None or not messages:
         return outcome
-    notes = [
-        Notification(chat_id, m.text, m.buttons, m.contact_request, m.clear_keyboard) for m in messages
-    ]  # fmt: skip
+    notes = [Notification(chat_id, m.text, m.buttons, m.contact_request, m.clear_keyboard) for m in messages]
     stored = await outbox.enqueue_replies(connection, notes, key=key, owner=routing.owner, now=now, lease=routing.lease)
     queued = tuple(QueuedReply(row_id, stored.attempt, m) for row_id, m in zip(stored.ids, messages, strict=True))
     return Handled(outcome.replies, outcome.effects, outcome.session, queued, stored.inline)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, exists, func, insert, or_, select, update
+from sqlalchemy import bindparam, case, delete, exists, func, insert, literal, null, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -177,30 +177,52 @@ async def enqueue_replies(
     reply waits for the worker, or another process is sending one) they are left due now, for the worker,
     which sends them after the earlier ones. `key` makes the dedupe keys (`key:0`, `key:1`, …).
     """
-    chat_id = replies[0].chat_id
-    someone_else = or_(
-        outbox.c.claimed_by.is_(None), outbox.c.claimed_by != owner, outbox.c.next_attempt_at <= utc(now)
-    )
-    waiting = select(outbox.c.id).where(outbox.c.chat_id == chat_id, _pending(), someone_else).limit(1)
-    inline = (await connection.scalar(waiting)) is None
+    at = utc(now)
     ids: list[int] = []
-    for number, reply in enumerate(replies):
-        inserted = await connection.execute(
-            insert(outbox)
-            .values(
-                dedupe_key=f"{key}:{number}",
-                chat_id=reply.chat_id,
-                kind=REPLY,
-                payload=json.dumps(reply.payload(), ensure_ascii=False),
-                created_at=utc(now),
-                attempts=1 if inline else 0,
-                next_attempt_at=utc(now + lease if inline else now),
-                claimed_by=owner if inline else None,
-            )
-            .returning(outbox.c.id)
-        )
-        ids.append(inserted.scalar_one())
-    return QueuedReplies(tuple(ids), 1 if inline else 0, inline)
+    attempts: set[int] = set()
+    for number, reply in enumerate(replies):  # each row decides as the first did: the first is one of ours or not
+        values = {
+            "key": f"{key}:{number}",
+            "chat": reply.chat_id,
+            "payload": json.dumps(reply.payload(), ensure_ascii=False),
+            "now": at,
+            "due": at + lease,
+            "owner": owner,
+        }
+        row = (await connection.execute(_INSERT_REPLY, values)).one()
+        ids.append(row.id)
+        attempts.add(row.attempts)
+    [attempt] = attempts
+    return QueuedReplies(tuple(ids), attempt, attempt == 1)
+
+
+def _insert_reply() -> Any:
+    """INSERT … SELECT: the row, leased to :owner unless an earlier unsent row of the chat is someone else's
+    (the worker's, another process's, or ours with its lease over); built once, as every message runs it."""
+    someone_else = or_(
+        outbox.c.claimed_by.is_(None),
+        outbox.c.claimed_by != bindparam("owner", type_=outbox.c.claimed_by.type),
+        outbox.c.next_attempt_at <= bindparam("now", type_=outbox.c.created_at.type),
+    )
+    waiting = exists().where(
+        outbox.c.chat_id == bindparam("chat", type_=outbox.c.chat_id.type), _pending(), someone_else
+    )
+    now = bindparam("now", type_=outbox.c.created_at.type)
+    row = select(
+        bindparam("key", type_=outbox.c.dedupe_key.type),
+        bindparam("chat", type_=outbox.c.chat_id.type),
+        literal(REPLY, outbox.c.kind.type),
+        bindparam("payload", type_=outbox.c.payload.type),
+        now,
+        case((waiting, literal(0)), else_=literal(1)),
+        case((waiting, now), else_=bindparam("due", type_=outbox.c.next_attempt_at.type)),
+        case((waiting, null()), else_=bindparam("owner", type_=outbox.c.claimed_by.type)),
+    )
+    columns = ["dedupe_key", "chat_id", "kind", "payload", "created_at", "attempts", "next_attempt_at", "claimed_by"]
+    return insert(outbox).from_select(columns, row).returning(outbox.c.id, outbox.c.attempts)
+
+
+_INSERT_REPLY = _insert_reply()
 
 
 def _claimed_by(row_id: int, attempt: int) -> Any:
@@ -217,15 +239,17 @@ async def mark_sent(connection: AsyncConnection, row_id: int, attempt: int, now:
 
 async def mark_many_sent(connection: AsyncConnection, claims: Sequence[tuple[int, int]], now: datetime) -> None:
     """mark_sent for several (row id, attempt) claims in one statement (executemany)."""
-    query = (
-        update(outbox)
-        .where(
-            outbox.c.id == bindparam("row_id"), outbox.c.attempts == bindparam("attempt"), outbox.c.sent_at.is_(None)
-        )
-        .values(sent_at=bindparam("at"), last_error=None)
-    )
     at = utc(now)
-    await connection.execute(query, [{"row_id": row_id, "attempt": attempt, "at": at} for row_id, attempt in claims])
+    await connection.execute(
+        _MARK_SENT, [{"row_id": row_id, "attempt": attempt, "at": at} for row_id, attempt in claims]
+    )
+
+
+_MARK_SENT = (
+    update(outbox)
+    .where(outbox.c.id == bindparam("row_id"), outbox.c.attempts == bindparam("attempt"), outbox.c.sent_at.is_(None))
+    .values(sent_at=bindparam("at"), last_error=None)
+)
 
 
 async def reschedule(connection: AsyncConnection, row_id: int, attempt: int, at: datetime, error: str) -> bool:

@@ -132,3 +132,22 @@ async def test_the_fake_notes_when_it_handed_out_each_update_and_when_each_reply
     assert reply.at > api.handed_out_at[1]
     await ids(bot, 3)
     assert api.queued == 0
+
+
+async def test_faults_for_a_while_hit_every_call_until_they_end_and_429s_only_their_chats(
+    api: FakeTelegram, bot: Bot
+) -> None:
+    api.fail_for("sendMessage", 500, seconds=0.3)
+    api.fail_for("sendMessage", 429, seconds=60, retry_after=90, chat_ids=[CHAT_A])
+    for _ in range(3):
+        with pytest.raises(NetworkError):
+            await bot.send_message(CHAT_B, "một")
+    await asyncio.sleep(0.3)
+    await bot.send_message(CHAT_B, "hai")
+    with pytest.raises(RetryAfter) as flood:
+        await bot.send_message(CHAT_A, "ba")
+    assert flood.value.retry_after.total_seconds() == 90
+    api.recover()
+    await bot.send_message(CHAT_A, "bốn")
+    assert [m.text for m in api.sent(CHAT_B)] == ["hai"]
+    assert [m.text for m in api.sent(CHAT_A)] == ["bốn"]
