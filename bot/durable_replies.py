@@ -25,7 +25,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -34,6 +34,7 @@ from bot.core.notifications import Notification
 from bot.core.types import Outcome, Reply
 from bot.storage import outbox
 from bot.storage.db import Database
+from bot.storage.tables import utc_now
 
 log = logging.getLogger(__name__)
 
@@ -140,10 +141,6 @@ async def sent_marks(routing: ReplyRouting | None, now: Callable[[], datetime]) 
             ledger.put_back(marks)
         raise
     recorded(marks)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class ReplyLedger:

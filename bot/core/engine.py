@@ -226,7 +226,9 @@ def _on_text(
     decision = matcher.match(text[:MAX_TEXT_CHARS])
     effect = replace(_log(decision.kind, decision.normalised, decision.entry_id, decision.ranked), topic=decision.topic)
     if decision.kind == "answer" and decision.entry_id:
-        entry = kb.entries[decision.entry_id].variant_for(normalise(text, kb.lexicon.lexicon))
+        entry = kb.entries[decision.entry_id]
+        if entry.variants:  # another wording for some questions ("cảm ơn" under the greeting)
+            entry = entry.variant_for(normalise(text, kb.lexicon.lexicon))
         turn, reply = _answer(entry, session, kb, today, now, text[:MAX_TEXT_CHARS], decision.also)
         if turn is not None:
             return _flow_outcome(turn, replace(session, last_entry=entry.id), FLOWS[entry.flow], (effect,))

@@ -175,12 +175,11 @@ class Matcher:
         texts_per_entry: list[list[list[str]]] = []
         document_frequency: Counter[str] = Counter()
         for entry in entries:
-            phrasings = [self._words(t) for t in (entry.title, *entry.questions)]
-            keywords = [self._words(k) for k in entry.keywords]
+            normalised = [normalise(t, self.lexicon.lexicon) for t in (entry.title, *entry.questions, *entry.keywords)]
             index.entries.append(entry)
-            index.words_of[entry.id] = [
-                normalise(t, self.lexicon.lexicon) for t in (entry.title, *entry.questions, *entry.keywords)
-            ]
+            index.words_of[entry.id] = normalised  # whole phrasings, for the cues (bot.core.cues.covers)
+            texts = [self.content_words(words) for words in normalised]
+            phrasings, keywords = texts[: 1 + len(entry.questions)], texts[1 + len(entry.questions) :]
             texts_per_entry.append(phrasings + keywords)
             document_frequency.update({f for words in phrasings + keywords for f in features(words)})
         n = len(index.entries)

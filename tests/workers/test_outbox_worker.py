@@ -5,46 +5,24 @@ two workers send the same message. Runs on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
-from telegram import Bot
 
-from bot.channels.telegram.outbox_sender import telegram_sender
-from bot.core.notifications import Notification, Sender
+from bot.core.notifications import Notification
 from bot.core.types import Button
 from bot.storage import outbox
 from bot.storage.db import Database
 from bot.workers.outbox import OutboxPolicy, backoff, deliver_due, run_outbox
 from tests.databases import Store
-from tests.fakes.telegram_api import FakeTelegram
-from tests.lead_factories import NOW, migrated
+from tests.lead_factories import NOW
+from tests.workers.outbox_setup import Clock, telegram_and_db
 
 pytestmark = pytest.mark.anyio
 
 AGENT = 111
 POLICY = OutboxPolicy(backoff=timedelta(seconds=5), lease=timedelta(minutes=2), poll_seconds=0.01)
 NOTICE = Notification(AGENT, "🔔 Yêu cầu tư vấn mới #1 <Xã Tiên Yên>", (Button("Nhận", "lead:1:claim"),))
-
-
-class Clock:
-    def __init__(self, now: datetime = NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@asynccontextmanager
-async def telegram_and_db(store: Store) -> AsyncIterator[tuple[FakeTelegram, Sender, Database]]:
-    async with (
-        FakeTelegram() as telegram,
-        Bot(telegram.token, base_url=telegram.base_url) as bot,
-        migrated(store) as database,
-    ):
-        yield telegram, telegram_sender(bot), database
 
 
 async def enqueue(database: Database, *notifications: Notification) -> None:

@@ -5,21 +5,17 @@ against the loopback Bot API, on SQLite and PostgreSQL, with a clock the test mo
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
-from telegram import Bot
 
-from bot.channels.telegram.outbox_sender import telegram_sender
-from bot.core.notifications import Notification, Sender
+from bot.core.notifications import Notification
 from bot.storage import outbox
 from bot.storage.db import Database
 from bot.workers.outbox import OutboxPolicy, deliver_due
 from tests.databases import Store
-from tests.fakes.telegram_api import FakeTelegram
-from tests.lead_factories import NOW, migrated
+from tests.lead_factories import NOW
+from tests.workers.outbox_setup import Clock, telegram_and_db
 
 pytestmark = pytest.mark.anyio
 
@@ -27,24 +23,6 @@ CHAT_A, CHAT_B, CHAT_C = 501, 502, 503
 POLICY = OutboxPolicy(
     backoff=timedelta(seconds=5), reply_max_backoff=timedelta(seconds=30), reply_max_age=timedelta(hours=24)
 )  # fmt: skip
-
-
-class Clock:
-    def __init__(self, now: datetime = NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@asynccontextmanager
-async def telegram_and_db(store: Store) -> AsyncIterator[tuple[FakeTelegram, Sender, Database]]:
-    async with (
-        FakeTelegram() as telegram,
-        Bot(telegram.token, base_url=telegram.base_url) as bot,
-        migrated(store) as database,
-    ):
-        yield telegram, telegram_sender(bot), database
 
 
 async def reply(database: Database, chat_id: int, text: str, update_id: int) -> None:
