@@ -75,7 +75,7 @@ TARGET_CORE_PERCENT = 20.0  # of one core at TELEGRAM_CAP messages per second
 START_TIMEOUT = 60.0  # s for a bot process to start polling
 STALL_TIMEOUT = 30.0  # s without a new reply before the missing ones are counted lost
 # The same after a restart. The replies the killed bot had stored but not sent go out when its claim on them
-# ends (bot.durable_replies.DEFAULT_LEASE, 30 s), and its chats' next replies behind them: wait that long too.
+# ends (bot.shell.replies.DEFAULT_LEASE, 30 s), and its chats' next replies behind them: wait that long too.
 CRASH_STALL_TIMEOUT = 45.0
 # The Telegram-down scenario: from the moment the burst is enqueued every sendMessage is answered 500 for
 # DOWN_SECONDS, and every FLOOD_EVERY-th chat is answered 429 with retry_after FLOOD_SECONDS for that long.

@@ -37,14 +37,15 @@ from bot.core.calc.text import as_json, household_text, pension_text, voluntary_
 from bot.core.calc.voluntary import voluntary_contribution
 from bot.core.evaluation import Example, evaluate, format_table
 from bot.core.knowledge import KnowledgeBase, KnowledgeError, required_topic_ids
-from bot.core.lead_export import HEADERS as LEAD_HEADERS
-from bot.core.lead_export import Cell, csv_cells, export_row
-from bot.core.lead_setup import LeadSetupError
-from bot.core.leads import CLI, STATUS_LABELS, ConsentTextError, LeadStatus
+from bot.core.leads.consent import ConsentTextError
+from bot.core.leads.export import HEADERS as LEAD_HEADERS
+from bot.core.leads.export import Cell, csv_cells, export_row
+from bot.core.leads.records import CLI, STATUS_LABELS, LeadStatus
+from bot.core.leads.setup import LeadSetupError
 from bot.core.policy import PolicyError
 from bot.core.types import Inbound, InboundKind, Outcome, Reply, Session
 from bot.core.validate import Issue, validate
-from bot.service import StorageUnavailable
+from bot.shell.transactions import StorageUnavailable
 from bot.storage import agents as agent_store
 from bot.storage import leads as lead_store
 from bot.storage.agents import Agent, AgentExists
@@ -419,7 +420,7 @@ def cmd_areas_list(settings: Settings, _: argparse.Namespace) -> int:
 
 
 def _write_csv(path: Path | None, rows: list[tuple[Cell, ...]]) -> None:
-    """Every text cell inert (bot.core.lead_export); the csv module quotes the quotes and commas inside."""
+    """Every text cell inert (bot.core.leads.export); the csv module quotes the quotes and commas inside."""
     cells = [LEAD_HEADERS, *(csv_cells(row) for row in rows)]
     if path is None:
         csv.writer(sys.stdout).writerows(cells)

@@ -14,23 +14,23 @@ from bot.channels.telegram.render import split_reply
 from bot.config import Settings
 from bot.core.areas import Area
 from bot.core.engine import decide
-from bot.core.flows.lead import OTHER_AREA
-from bot.core.interest import InterestRule, parse_weights
 from bot.core.knowledge import KnowledgeBase
-from bot.core.lead_setup import LeadSetup
+from bot.core.leads.capture import OTHER_AREA
+from bot.core.leads.interest import InterestRule, parse_weights
+from bot.core.leads.notifications import Sender
+from bot.core.leads.setup import LeadSetup
 from bot.core.matcher import Matcher, MatcherConfig
-from bot.core.notifications import Sender
 from bot.core.types import Inbound, Outcome, Session
-from bot.desk import Desk
-from bot.durable_replies import ReplyLedger, ReplyRouting
-from bot.service import LeadRouting, Service
+from bot.shell.calendar import ContactDeadline, contact_deadline
+from bot.shell.desk import Desk
+from bot.shell.replies import ReplyLedger, ReplyRouting
+from bot.shell.service import LeadRouting, Service
 from bot.storage import knowledge_files
 from bot.storage.db import Database
 from bot.storage.knowledge_files import load_areas, load_consent_text, load_knowledge, load_signal_topics
 from bot.storage.leads import LeadContext
 from bot.storage.migrations import migrate
 from bot.workers.background import background
-from bot.workers.calendar import ContactDeadline, contact_deadline
 from bot.workers.outbox import OutboxPolicy
 from bot.workers.retention import Retention
 

@@ -9,8 +9,8 @@ from typing import Annotated, Any
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.core.interest import DEFAULT_THRESHOLD, DEFAULT_WEIGHTS
-from bot.core.leads import DEFAULT_INTERACTION_RETENTION_DAYS
+from bot.core.leads.consent import DEFAULT_INTERACTION_RETENTION_DAYS
+from bot.core.leads.interest import DEFAULT_THRESHOLD, DEFAULT_WEIGHTS
 from bot.core.matcher import MatcherConfig
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -59,7 +59,7 @@ class Settings(BaseSettings):
     themlead_per_hour: int = Field(20, ge=1)
     office_opens: time = time(7, 30)
     office_closes: time = time(17, 0)
-    # The call-back is offered once the chat's interest signals weigh this much (bot.core.interest).
+    # The call-back is offered once the chat's interest signals weigh this much (bot.core.leads.interest).
     lead_interest_threshold: int = Field(DEFAULT_THRESHOLD, ge=1)
     lead_interest_weights: dict[str, int] = Field(
         default_factory=lambda: {k.value: w for k, w in DEFAULT_WEIGHTS.items()}

@@ -9,7 +9,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.core.areas import Area
-from bot.core.leads import Consent, ConsentChannel, Interest, NewLead
+from bot.core.leads.consent import Consent, ConsentChannel
+from bot.core.leads.records import Interest, NewLead
 from bot.storage.db import Database
 from bot.storage.leads import LeadContext
 from bot.storage.migrations import migrate

@@ -27,14 +27,17 @@ IMPURE_STDLIB = frozenset(
 )  # fmt: skip
 # phonenumbers: pure functions over metadata shipped as Python modules (no files, clock or network), so
 # bot.core.phone can validate Vietnamese numbers. `holidays` is NOT here: building a calendar reads its
-# translation files, so bot.workers.calendar builds it and the core takes the holidays as a Container.
+# translation files, so bot.shell.calendar builds it and the core takes the holidays as a Container.
 CORE_MAY_IMPORT = (frozenset(sys.stdlib_module_names) - IMPURE_STDLIB) | {"__future__", "rapidfuzz", "phonenumbers"}
 
 COMPOSITION_ROOT = ("bot.app", "bot.__main__")
+EDGES = ("bot.channels", "bot.web", "bot.workers")
 MUST_NOT_IMPORT = {
-    "bot.storage": ("bot.channels", "bot.admin", "bot.service", "bot.config", *COMPOSITION_ROOT),
-    "bot.service": ("bot.channels", "bot.admin", "bot.config", *COMPOSITION_ROOT),
-    "bot.channels": ("bot.storage", "bot.admin", "bot.config", "bot.workers", *COMPOSITION_ROOT),
+    "bot.storage": ("bot.shell", *EDGES, "bot.config", *COMPOSITION_ROOT),
+    "bot.shell": (*EDGES, "bot.config", *COMPOSITION_ROOT),
+    "bot.channels": ("bot.storage", "bot.web", "bot.workers", "bot.config", *COMPOSITION_ROOT),
+    "bot.web": ("bot.workers", "bot.config", *COMPOSITION_ROOT),
+    "bot.workers": ("bot.web", "bot.config", *COMPOSITION_ROOT),
 }
 # Calls and attributes that read the clock, the environment or files.
 CLOCK_ATTRIBUTES = frozenset({"now", "today", "utcnow"})
@@ -178,8 +181,22 @@ NOT_CONFIG = [m for m in MODULES if m.name != "bot.config"]
 def test_the_layout_has_the_packages_the_rules_talk_about() -> None:
     names = ids(MODULES)
     assert {"bot.core.engine", "bot.core.types", "bot.app", "bot.__main__", "bot.config"} <= set(names)
-    assert any(within(n, "bot.storage") for n in names)
+    assert {"bot.shell.service", "bot.shell.desk", "bot.shell.transactions"} <= set(names)
+    for package in ("bot.storage", "bot.workers", "bot.core.leads", "bot.core.flows", "bot.core.calc"):
+        assert any(n.startswith(f"{package}.") for n in names), package
     assert any(n.startswith("bot.channels.") for n in names)
+
+
+def test_every_module_lives_in_a_layer() -> None:
+    """Nothing at the top of bot/ but the composition root and the settings: a new module goes in a layer."""
+    top = [n for n in ids(MODULES) if n.count(".") == 1 and n not in (*COMPOSITION_ROOT, "bot.config")]
+    assert sorted(n for n in top if n not in ("bot.core", "bot.shell", "bot.storage", "bot.channels",
+                                              "bot.workers", "bot.web")) == []  # fmt: skip
+
+
+def test_the_lead_feature_lives_in_one_core_package() -> None:
+    core_top = [n.split(".")[2] for n in ids(CORE_MODULES) if n.count(".") == 2]
+    assert [n for n in core_top if n.startswith(("lead", "interest", "office", "notification"))] == ["leads"]
 
 
 @pytest.mark.parametrize("module", MODULES, ids=ids(MODULES))
@@ -231,7 +248,11 @@ def test_only_config_reads_the_environment(module: Module) -> None:
         ("bot.core.fake", "def f():\n    import logging", "logging"),
         ("bot.storage.fake", "from bot.channels import console", "bot.channels"),
         ("bot.storage.fake", "from bot.config import Settings", "bot.config"),
-        ("bot.service", "import bot.channels.telegram", "bot.channels.telegram"),
+        ("bot.shell.service", "import bot.channels.telegram", "bot.channels.telegram"),
+        ("bot.shell.desk", "from bot.workers import outbox", "bot.workers"),
+        ("bot.storage.fake", "from bot.shell.transactions import Retry", "bot.shell.transactions"),
+        ("bot.workers.fake", "from bot.config import Settings", "bot.config"),
+        ("bot.web.fake", "from bot.workers import outbox", "bot.workers"),
         ("bot.channels.zalo", "from bot.channels.console import render", "bot.channels.console"),
         ("bot.channels.zalo", "from . import telegram", "bot.channels.telegram"),
         ("bot.channels.zalo", "from bot.storage import tables", "bot.storage"),
@@ -247,8 +268,10 @@ def test_the_import_checker_flags_a_forbidden_import(name: str, source: str, vio
     [
         ("bot.core.fake", "import re, unicodedata\nfrom decimal import Decimal\nfrom rapidfuzz import fuzz"),
         ("bot.core.fake", "from .types import Inbound\nfrom bot.core.text import fold"),
-        ("bot.channels.zalo", "from bot.core.types import Reply\nfrom bot.service import handle"),
+        ("bot.channels.zalo", "from bot.core.types import Reply\nfrom bot.shell.service import handle"),
         ("bot.storage.fake", "import yaml\nfrom bot.core.knowledge import parse_knowledge"),
+        ("bot.shell.fake", "from bot.storage import leads\nfrom bot.core.leads.records import Actor"),
+        ("bot.workers.fake", "from bot.storage import outbox\nfrom bot.shell.replies import queue_replies"),
     ],
 )
 def test_the_import_checker_allows_what_the_layer_may_import(name: str, source: str) -> None:

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from bot.core.lead_export import HEADERS
-from bot.core.leads import CLI, LeadAction
+from bot.core.leads.export import HEADERS
+from bot.core.leads.records import CLI, LeadAction
 from bot.storage import agents, leads
 from bot.storage.db import Database
 from bot.storage.leads import LeadContext

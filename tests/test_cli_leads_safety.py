@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from bot.core.lead_export import HEADERS
-from bot.core.leads import CLI, LeadStatus
-from bot.desk import Desk
+from bot.core.leads.export import HEADERS
+from bot.core.leads.records import CLI, LeadStatus
+from bot.shell.desk import Desk
 from bot.storage import agents, leads, outbox
 from bot.storage.db import Database
 from bot.storage.leads import LeadContext

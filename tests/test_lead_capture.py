@@ -16,9 +16,10 @@ from sqlalchemy import func, select
 
 from bot.app import App, build
 from bot.config import Settings
-from bot.core.leads import SYSTEM, ConsentChannel, Interest, LeadStatus
+from bot.core.leads.consent import ConsentChannel
+from bot.core.leads.records import SYSTEM, Interest, LeadStatus
 from bot.core.types import Inbound, InboundKind, Outcome
-from bot.service import Service
+from bot.shell.service import Service
 from bot.storage import agents, leads, outbox, sessions, signals
 from bot.storage.migrations import migrate
 from bot.storage.tables import interest_signals

@@ -17,10 +17,10 @@ from sqlalchemy import func, select, update
 from bot.app import App, build
 from bot.config import Settings
 from bot.core.knowledge import KnowledgeBase
-from bot.core.leads import ConsentText
+from bot.core.leads.consent import ConsentText
 from bot.core.matcher import Matcher
 from bot.core.types import Button, Inbound, InboundKind, LogInteraction, Outcome
-from bot.service import Service
+from bot.shell.service import Service
 from bot.storage import interactions
 from bot.storage.knowledge_files import load_consent_text
 from bot.storage.migrations import migrate

@@ -24,8 +24,8 @@ from datetime import date, datetime, timedelta
 
 from bot.core.flows import FLOWS, runner
 from bot.core.flows.base import Context, Flow, Invalid
-from bot.core.interest_offer import with_interest
 from bot.core.knowledge import Entry, KnowledgeBase
+from bot.core.leads.offer import with_interest
 from bot.core.matcher import Decision, Matcher
 from bot.core.policy import PolicyError
 from bot.core.render import Footnotes, day, render_source

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from bot.core.cues import Cues, NotCovered, Phrase, PhraseSet, SituationValue
-from bot.core.lead_setup import LeadSetup
+from bot.core.leads.setup import LeadSetup
 from bot.core.policy import Policy, PolicyError, parse_policy
 from bot.core.render import Rendered, render_template
 from bot.core.text import EMPTY_LEXICON, Lexicon, tokens

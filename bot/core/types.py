@@ -84,7 +84,7 @@ class Session:
     offered: tuple[str, ...] = ()  # entry ids offered as "did you mean" choices
     turns: int = 0
     flow: FlowState | None = None  # the guided flow in progress, if any
-    interest: tuple[str, ...] = ()  # the interest signals recorded for this chat, "kind|topic" (bot.core.interest)
+    interest: tuple[str, ...] = ()  # interest signals of this chat, "kind|topic" (bot.core.leads.interest)
     callback_offered: bool = False  # the free call-back was offered once: never again unasked
     calculation: str = ""  # a one-line summary of the last calculator result, for the agent if a lead follows
 
@@ -108,7 +108,7 @@ class LogInteraction:
 
 @dataclass(frozen=True)
 class RecordInterest:
-    """Effect: a chat showed interest in enrolling (bot.core.interest.SignalKind). Nothing personal."""
+    """Effect: a chat showed interest in enrolling (bot.core.leads.interest.SignalKind). Nothing personal."""
 
     kind: str
     topic: str | None = None
@@ -124,7 +124,7 @@ class CreateLead:
     name: str
     phone_e164: str
     area_code: str
-    interest: str  # bot.core.leads.Interest value
+    interest: str  # bot.core.leads.records.Interest value
     call_time: str
     consent_at: str
     calculation: str = ""

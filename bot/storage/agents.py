@@ -13,7 +13,7 @@ from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.core.leads import OPEN_STATUSES
+from bot.core.leads.records import OPEN_STATUSES
 from bot.storage.tables import agents, leads
 
 OPEN = [status.value for status in OPEN_STATUSES]

@@ -8,10 +8,10 @@ from typing import Any
 import yaml
 
 from bot.core.areas import Area, AreaError, parse_areas
-from bot.core.interest import SignalKind
 from bot.core.knowledge import KnowledgeBase, KnowledgeError, parse_knowledge
-from bot.core.lead_setup import LeadSetupError, parse_signal_topics
-from bot.core.leads import ConsentText, ConsentTextError, parse_consent_text
+from bot.core.leads.consent import ConsentText, ConsentTextError, parse_consent_text
+from bot.core.leads.interest import SignalKind
+from bot.core.leads.setup import LeadSetupError, parse_signal_topics
 
 AREAS_FILE = "areas.yaml"
 LEADS_FILE = "leads.yaml"

@@ -19,20 +19,21 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.core.lead_messages import (
+from bot.core.leads.consent import ConsentChannel
+from bot.core.leads.messages import (
     erased_notification,
     escalation_notification,
     new_lead_notification,
     reminder_notification,
     withdrawn_notification,
 )
-from bot.core.leads import (
+from bot.core.leads.notifications import Notification
+from bot.core.leads.records import (
     CITIZEN,
     CLI,
     CONTACT_ACTIONS,
     OPEN_STATUSES,
     Actor,
-    ConsentChannel,
     Interest,
     LeadAction,
     LeadRecord,
@@ -41,7 +42,6 @@ from bot.core.leads import (
     may_handle,
     next_status,
 )
-from bot.core.notifications import Notification
 from bot.storage import agents as agent_store
 from bot.storage import outbox, signals
 from bot.storage.agents import Agent
@@ -242,7 +242,7 @@ async def act(
 ) -> LeadRecord:
     """Apply an agent's button (not Chuyển: see `transfer`); the lead as it is now.
 
-    LeadNotFound, NotAllowed (not the actor's lead) or bot.core.leads.TransitionError (not in this status).
+    LeadNotFound, NotAllowed (not the actor's lead) or bot.core.leads.records.TransitionError (not in this status).
     """
     if action == LeadAction.TRANSFER:
         raise ValueError("use transfer() to hand a lead over")

@@ -29,7 +29,7 @@ from sqlalchemy import bindparam, case, delete, exists, func, insert, literal, n
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.core.notifications import Notification
+from bot.core.leads.notifications import Notification
 from bot.storage.db import POSTGRESQL
 from bot.storage.pruning import delete_oldest
 from bot.storage.tables import outbox

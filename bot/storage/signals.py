@@ -1,4 +1,4 @@
-"""Interest signals (bot.core.interest): what a chat did that shows interest. No personal data is kept,
+"""Interest signals (bot.core.leads.interest): what a chat did that shows interest. No personal data is kept,
 only the chat's session key, which /xoadulieu and the retention purge delete with the rest."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.core.interest import Signal, SignalKind
+from bot.core.leads.interest import Signal, SignalKind
 from bot.storage.tables import interest_signals
 from bot.storage.times import aware, utc
 

@@ -136,7 +136,7 @@ lead_history = Table(
     Column("note", Text, nullable=True),
 )
 
-# What a chat did that shows interest (bot.core.interest): no personal data.
+# What a chat did that shows interest (bot.core.leads.interest): no personal data.
 interest_signals = Table(
     "interest_signals",
     metadata,
@@ -156,7 +156,7 @@ outbox = Table(
     Column("dedupe_key", String(128), nullable=False, unique=True),
     Column("chat_id", BigInteger, nullable=False),
     Column("kind", String(32), nullable=False),
-    Column("payload", Text, nullable=False),  # JSON: bot.core.notifications.Notification.payload()
+    Column("payload", Text, nullable=False),  # JSON: bot.core.leads.notifications.Notification.payload()
     Column("lead_id", BigInteger, ForeignKey("leads.id"), nullable=True, index=True),
     Column("created_at", DateTime(timezone=True), nullable=False, default=utc_now),
     Column("attempts", Integer, nullable=False, default=0),
@@ -164,7 +164,7 @@ outbox = Table(
     Column("sent_at", DateTime(timezone=True), nullable=True, index=True),  # pruned after INTERACTION_RETENTION_DAYS
     Column("failed_at", DateTime(timezone=True), nullable=True),
     Column("last_error", Text, nullable=True),
-    # The process whose handler is sending a citizen's reply right after its commit (bot.durable_replies),
+    # The process whose handler is sending a citizen's reply right after its commit (bot.shell.replies),
     # until next_attempt_at; None for rows the worker sends. Added by 0005.
     Column("claimed_by", String(64), nullable=True),
 )

@@ -35,7 +35,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.core.notifications import RetryLater, Sender, Undeliverable
+from bot.core.leads.notifications import RetryLater, Sender, Undeliverable
 from bot.storage import outbox
 from bot.storage.db import Database
 from bot.storage.outbox import Claimed

@@ -20,7 +20,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.core.leads import DEFAULT_INTERACTION_RETENTION_DAYS
+from bot.core.leads.consent import DEFAULT_INTERACTION_RETENTION_DAYS
 from bot.storage import abandoned_flows, interactions, leads, outbox, sessions
 from bot.storage.db import Database
 from bot.workers.outbox import Clock, utc_clock

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.leads import CITIZEN, LeadStatus
+from bot.core.leads.records import CITIZEN, LeadStatus
 from bot.storage import agents, leads
 from bot.storage.db import Database
 from bot.storage.migrations import migrate

@@ -20,10 +20,10 @@ import pytest
 from bot.channels.telegram import CHANNEL, RetryPolicy, build_application, running
 from bot.channels.telegram.outbox_sender import telegram_sender
 from bot.core.knowledge import KnowledgeBase
-from bot.core.leads import CITIZEN, LeadAction, LeadRecord, LeadStatus, lead_buttons
+from bot.core.leads.records import CITIZEN, LeadAction, LeadRecord, LeadStatus, lead_buttons
 from bot.core.matcher import Matcher
-from bot.desk import NOT_AN_AGENT, NOT_YOURS, Desk
-from bot.service import Service
+from bot.shell.desk import NOT_AN_AGENT, NOT_YOURS, Desk
+from bot.shell.service import Service
 from bot.storage import agents, leads, outbox
 from bot.storage.db import Database
 from bot.storage.leads import HistoryEntry

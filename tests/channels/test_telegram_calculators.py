@@ -16,7 +16,7 @@ from bot.core.calc.household import household_contribution
 from bot.core.knowledge import KnowledgeBase
 from bot.core.matcher import Matcher
 from bot.core.render import money
-from bot.service import Service
+from bot.shell.service import Service
 from bot.storage import sessions
 from bot.storage.migrations import migrate
 from tests.databases import Store

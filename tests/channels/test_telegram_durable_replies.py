@@ -23,8 +23,8 @@ from bot.channels.telegram.render import split_reply
 from bot.core.knowledge import KnowledgeBase
 from bot.core.matcher import Matcher
 from bot.core.types import Inbound, InboundKind
-from bot.durable_replies import ReplyLedger, ReplyRouting
-from bot.service import Service
+from bot.shell.replies import ReplyLedger, ReplyRouting
+from bot.shell.service import Service
 from bot.storage import outbox
 from bot.storage.db import Database
 from bot.storage.migrations import migrate

@@ -5,7 +5,7 @@ a fixed time. To show that something was *not* sent, a test sends a last message
 waits for its reply: a chat's updates are answered one at a time, in order, so anything the earlier ones
 caused has been sent by then.
 
-The `handle` fixture is the service the bot calls: the real bot.service.Service, once on an SQLite file
+The `handle` fixture is the service the bot calls: the real bot.shell.service.Service, once on an SQLite file
 and once on PostgreSQL (the `store` fixture), so every scenario runs on both databases.
 """
 
@@ -38,7 +38,8 @@ from bot.core.engine import answer_reply, menu_buttons
 from bot.core.knowledge import KnowledgeBase
 from bot.core.matcher import Matcher
 from bot.core.types import Button, Inbound, Outcome, Reply
-from bot.service import Service, StorageUnavailable
+from bot.shell.service import Service
+from bot.shell.transactions import StorageUnavailable
 from bot.storage import sessions
 from bot.storage.migrations import migrate
 from tests.channels.logs import clean_logs

@@ -17,7 +17,7 @@ from bot.app import App, build
 from bot.channels.telegram import CHANNEL, RetryPolicy, build_application, running
 from bot.channels.telegram.outbox_sender import telegram_sender
 from bot.config import Settings
-from bot.core.leads import SYSTEM, LeadStatus
+from bot.core.leads.records import SYSTEM, LeadStatus
 from bot.storage import agents, leads
 from bot.storage.migrations import migrate
 from tests.channels.logs import clean_logs

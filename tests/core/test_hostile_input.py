@@ -37,12 +37,13 @@ from bot.core.engine import decide
 from bot.core.flows import FLOWS, parsing, runner
 from bot.core.flows.base import Context, Invalid
 from bot.core.knowledge import KnowledgeBase
-from bot.core.leads import MAX_ID, parse_id, parse_lead_action
+from bot.core.leads.offline import FormError, parse_interest, parse_offline_lead
+from bot.core.leads.records import MAX_ID, parse_id, parse_lead_action
 from bot.core.matcher import Matcher
 from bot.core.phone import PhoneError, parse_phone
 from bot.core.text import normalise
 from bot.core.types import MAX_ACTION_BYTES, CreateLead, Inbound, InboundKind, Outcome, Session
-from bot.desk import FormError, parse_desk_data, parse_interest, parse_offline_lead
+from bot.shell.desk import parse_desk_data
 from tests.factories import PHONE_KEYBOARD, TODAY
 
 BUDGET_SECONDS = 0.05  # no input may take this long

@@ -326,9 +326,9 @@ def test_the_real_knowledge_base_renders_every_answer_a_year_from_now(real_kb: K
 def test_an_interest_signal_on_an_entry_that_does_not_exist_is_an_error() -> None:
     from dataclasses import replace
 
-    from bot.core.interest import SignalKind
-    from bot.core.lead_setup import LeadSetup
-    from bot.core.leads import ConsentText
+    from bot.core.leads.consent import ConsentText
+    from bot.core.leads.interest import SignalKind
+    from bot.core.leads.setup import LeadSetup
 
     setup = LeadSetup(ConsentText("1", "Đồng ý cho {office} lưu {retention_days} ngày", "BHXH"), (), 180)
     kb = replace(

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.core.types import Session
-from bot.service import is_transient
+from bot.shell.transactions import is_transient
 from bot.storage import sessions
 from bot.storage.db import Database, DatabaseUrlError, async_url
 from bot.storage.migrations import migrate

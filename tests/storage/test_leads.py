@@ -11,8 +11,8 @@ from typing import TypeVar
 import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.core.interest import SignalKind
-from bot.core.leads import CLI, Actor, LeadAction, LeadStatus, TransitionError
+from bot.core.leads.interest import SignalKind
+from bot.core.leads.records import CLI, Actor, LeadAction, LeadStatus, TransitionError
 from bot.storage import agents, leads, outbox, signals
 from bot.storage.agents import AgentExists
 from bot.storage.leads import NotAllowed

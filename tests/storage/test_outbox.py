@@ -7,7 +7,7 @@ import asyncio
 from dataclasses import replace
 from datetime import timedelta
 
-from bot.core.notifications import Notification
+from bot.core.leads.notifications import Notification
 from bot.core.types import Button
 from bot.storage import outbox
 from bot.storage.db import Database

@@ -10,7 +10,7 @@ from datetime import datetime
 from telegram import Bot
 
 from bot.channels.telegram.outbox_sender import telegram_sender
-from bot.core.notifications import Sender
+from bot.core.leads.notifications import Sender
 from bot.storage.db import Database
 from tests.databases import Store
 from tests.fakes.telegram_api import FakeTelegram

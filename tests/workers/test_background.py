@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.core.notifications import Notification
+from bot.core.leads.notifications import Notification
 from bot.core.types import Button
 from bot.storage import outbox
 from bot.workers.background import background, supervised

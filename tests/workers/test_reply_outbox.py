@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.core.notifications import Notification
+from bot.core.leads.notifications import Notification
 from bot.storage import outbox
 from bot.storage.db import Database
 from bot.workers.outbox import OutboxPolicy, deliver_due

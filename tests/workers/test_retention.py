@@ -11,8 +11,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from bot.core.leads import CITIZEN
-from bot.core.notifications import Notification
+from bot.core.leads.notifications import Notification
+from bot.core.leads.records import CITIZEN
 from bot.core.types import Button, FlowState, LogInteraction, Session
 from bot.storage import interactions, leads, outbox, sessions
 from bot.storage.db import Database

@@ -148,7 +148,7 @@ class TelegramChannel:
                 log.info("update %s: already handled, nothing sent", update.update_id)
                 return
             log.info("update %s: %s %s", update.update_id, inbound.kind, _decisions(outcome))
-            stored: tuple[StoredReply, ...] = getattr(outcome, "queued", ())  # bot.durable_replies.Handled
+            stored: tuple[StoredReply, ...] = getattr(outcome, "queued", ())  # bot.shell.replies.Handled
             if stored and self.stored is not None:
                 if getattr(outcome, "inline", True):
                     self.stored.submit(context.bot, chat_id, stored, update.update_id, context.application.create_task)
@@ -278,15 +278,15 @@ def build_application(
     """An Application answering private chats through `handle`.
 
     `base_url` is the Bot API root the token is appended to (None: Telegram's own). `unavailable` lists the
-    exceptions of `handle` that mean "storage is down" (default: bot.service.StorageUnavailable): the citizen
+    exceptions of `handle` that mean "storage is down" (default: bot.shell.service.StorageUnavailable): the citizen
     is asked to try again in a few minutes. Updates are handled concurrently; each chat's one at a time, in order.
     The Application has no Updater: polling.running fetches the updates (and confirms them only once handled).
-    `desk` (bot.desk.Desk in production) takes the lead buttons and the agents' commands (see desk.py here).
-    `replies` (bot.durable_replies.ReplyLedger) is given when `handle` stores the replies in the outbox: they
+    `desk` (bot.shell.desk.Desk in production) takes the lead buttons and the agents' commands (see desk.py here).
+    `replies` (bot.shell.replies.ReplyLedger) is given when `handle` stores the replies in the outbox: they
     are sent at once and recorded there (see stored_replies.py).
     """
     if unavailable is None:
-        from bot.service import StorageUnavailable  # here, so importing the channel does not load storage
+        from bot.shell.transactions import StorageUnavailable  # here, so importing the channel does not load storage
 
         unavailable = (StorageUnavailable,)
     quiet_loggers()

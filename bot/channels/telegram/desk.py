@@ -39,7 +39,7 @@ class DeskAnswer(Protocol):
 
 
 class Desk(Protocol):
-    """bot.desk.Desk as the channel uses it. None from either call: the update was handled before."""
+    """bot.shell.desk.Desk as the channel uses it. None from either call: the update was handled before."""
 
     def press(self, chat_id: int, data: str, update_id: int | None = None) -> Awaitable[DeskAnswer | None]: ...
 

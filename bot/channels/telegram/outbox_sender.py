@@ -13,7 +13,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot.channels.telegram.delivery import seconds
 from bot.channels.telegram.render import render
-from bot.core.notifications import RetryLater, Sender, Undeliverable
+from bot.core.leads.notifications import RetryLater, Sender, Undeliverable
 from bot.core.types import Button, Reply
 
 

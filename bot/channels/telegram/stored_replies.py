@@ -29,7 +29,7 @@ from bot.core.types import Reply
 
 
 class StoredReply(Protocol):
-    """bot.durable_replies.QueuedReply as the channel uses it: one message, stored in one outbox row."""
+    """bot.shell.replies.QueuedReply as the channel uses it: one message, stored in one outbox row."""
 
     @property
     def row_id(self) -> int: ...
@@ -39,7 +39,7 @@ class StoredReply(Protocol):
 
 
 class Ledger(Protocol):
-    """bot.durable_replies.ReplyLedger: what happened to each stored reply. Its calls never raise."""
+    """bot.shell.replies.ReplyLedger: what happened to each stored reply. Its calls never raise."""
 
     @property
     def lease_seconds(self) -> float: ...

@@ -9,8 +9,9 @@ in FLOWS below, and an entry in knowledge/faq/*.yaml with `flow: <name>` to reac
 
 from __future__ import annotations
 
-from bot.core.flows import household, lead, pension, runner, voluntary
+from bot.core.flows import household, pension, runner, voluntary
 from bot.core.flows.base import Flow
+from bot.core.leads import capture as lead
 
 FLOWS: dict[str, Flow] = {flow.name: flow for flow in (voluntary.FLOW, household.FLOW, pension.FLOW, lead.FLOW)}
 CALCULATORS = frozenset({voluntary.NAME, household.NAME, pension.NAME})  # finishing one is a sign of interest

@@ -8,15 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime, tzinfo
 
-from bot.core.leads import (
-    INTEREST_LABELS,
-    STATUS_LABELS,
-    ConsentChannel,
-    LeadRecord,
-    LeadStatus,
-    lead_buttons,
-)
-from bot.core.notifications import Notification
+from bot.core.leads.consent import ConsentChannel
+from bot.core.leads.notifications import Notification
+from bot.core.leads.records import INTEREST_LABELS, STATUS_LABELS, LeadRecord, LeadStatus, lead_buttons
 from bot.core.phone import Phone
 
 CHANNEL_LABELS = {

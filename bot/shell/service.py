@@ -3,46 +3,34 @@
     record the update id (stop if it was handled already) -> lock the chat's session -> load it
     -> decide (bot.core.engine) -> save the new session -> apply the effects -> commit
 
-The transaction is retried a few times, with a growing pause, when the database is briefly away or
-busy (SQLite "database is locked", a PostgreSQL lock timeout, serialization failure, deadlock or lost
-connection). If it stays away, `handle` raises StorageUnavailable and the channel asks the citizen to
-try again; nothing of that message was stored, so the update can be handled again later.
+The transaction is retried while the database is briefly away or busy (bot.shell.transactions); if it
+stays away, `handle` raises StorageUnavailable and the channel asks the citizen to try again.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.engine import DEFAULT_FLOW_IDLE, decide
-from bot.core.flows.lead import confirmation
-from bot.core.interest import SignalKind
 from bot.core.knowledge import KnowledgeBase
-from bot.core.leads import CITIZEN, Consent, ConsentChannel, Interest, NewLead
+from bot.core.leads.capture import confirmation
+from bot.core.leads.consent import Consent, ConsentChannel
+from bot.core.leads.interest import SignalKind
+from bot.core.leads.records import CITIZEN, Interest, NewLead
 from bot.core.matcher import Matcher
 from bot.core.types import CreateLead, Effect, EraseMyData, Inbound, LogInteraction, Outcome, RecordInterest, Reply
-from bot.durable_replies import ReplyRouting, forget_replies, queue_replies, sent_marks
+from bot.shell.replies import ReplyRouting, forget_replies, queue_replies, sent_marks
+from bot.shell.transactions import DEFAULT_RETRY, Retry
 from bot.storage import install_keys, interactions, leads, sessions, signals, updates
 from bot.storage.db import Database
 from bot.storage.leads import LeadContext
 
 log = logging.getLogger(__name__)
-
-ATTEMPTS = 5
-FIRST_PAUSE_SECONDS = 0.05  # then doubled: 0.05, 0.1, 0.2, 0.4
-# PostgreSQL SQLSTATEs worth another attempt: serialization failure, deadlock, lock timeout, server shutting
-# down or starting, too many connections; class 08 is every connection exception.
-TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "55P03", "57P01", "57P02", "57P03", "53300"})
-# SQLite primary result codes worth another attempt: SQLITE_BUSY, SQLITE_LOCKED, SQLITE_IOERR, SQLITE_CANTOPEN,
-# SQLITE_PROTOCOL (https://sqlite.org/rescode.html). "no such table" or a syntax error is SQLITE_ERROR: not retried.
-TRANSIENT_SQLITE_CODES = frozenset({5, 6, 10, 14, 15})
 
 
 @dataclass(frozen=True)
@@ -51,27 +39,6 @@ class LeadRouting:
 
     context: LeadContext
     due: Callable[[datetime], datetime | None]  # creation time -> when the agent must have called by
-
-
-class StorageUnavailable(Exception):
-    """The database could not be reached or stayed busy; nothing was stored for this message."""
-
-
-def is_transient(error: BaseException) -> bool:
-    """Whether another attempt may succeed: the database was away or busy rather than wrong."""
-    if isinstance(error, OSError | TimeoutError | PoolTimeout):
-        return True  # connection refused, reset or timed out; every pooled connection busy
-    if not isinstance(error, DBAPIError):
-        return False
-    if error.connection_invalidated:
-        return True
-    sqlite_code = getattr(error.orig, "sqlite_errorcode", None)
-    if sqlite_code is not None:
-        return (sqlite_code & 0xFF) in TRANSIENT_SQLITE_CODES  # the extended code's primary part
-    sqlstate = getattr(error.orig, "sqlstate", None) or ""
-    if sqlstate:
-        return sqlstate in TRANSIENT_SQLSTATES or sqlstate.startswith("08")
-    return isinstance(error, OperationalError | InterfaceError)
 
 
 class Service:
@@ -85,16 +52,14 @@ class Service:
         today: Callable[[], date],
         channel: str,
         *,
-        attempts: int = ATTEMPTS,
-        first_pause: float = FIRST_PAUSE_SECONDS,
-        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        retry: Retry = DEFAULT_RETRY,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         flow_idle: timedelta = DEFAULT_FLOW_IDLE,
         leads: LeadRouting | None = None,
         replies: ReplyRouting | None = None,
     ) -> None:
         self.leads = leads  # where call-back requests go; None: CreateLead effects are refused
-        self.replies = replies  # None: replies are returned only; else also stored (bot.durable_replies)
+        self.replies = replies  # None: replies are returned only; else also stored (bot.shell.replies)
         self.now = now  # the time, to drop guided flows left idle longer than flow_idle
         self.flow_idle = flow_idle
         self.database = database
@@ -102,9 +67,7 @@ class Service:
         self.matcher = matcher
         self.today = today
         self.channel = channel
-        self.attempts = attempts
-        self.first_pause = first_pause
-        self.sleep = sleep
+        self.retry = retry
         self._interactions_key: str | None = None  # links logged questions to their chat: see _chat_digest
 
     async def handle(self, inbound: Inbound, update_id: int | None = None) -> Outcome | None:
@@ -112,35 +75,9 @@ class Service:
 
         `update_id` None (the console) skips the duplicate check.
         """
-        attempt = 1
-        while True:
-            try:
-                return await self._handle_once(inbound, update_id)
-            except (SQLAlchemyError, OSError, TimeoutError) as error:
-                if not is_transient(error):
-                    log.error("database error (channel %s, update %s): %s", self.channel, update_id, _describe(error))
-                    raise StorageUnavailable(f"database error: {type(error).__name__}") from error
-                if attempt >= self.attempts:
-                    log.error(
-                        "database unavailable after %d attempts (channel %s, update %s): %s",
-                        attempt,
-                        self.channel,
-                        update_id,
-                        _describe(error),
-                    )
-                    raise StorageUnavailable(f"database unavailable after {attempt} attempts") from error
-                pause = self.first_pause * 2 ** (attempt - 1)
-                log.warning(
-                    "database busy or away (channel %s, update %s, attempt %d of %d, retry in %.2f s): %s",
-                    self.channel,
-                    update_id,
-                    attempt,
-                    self.attempts,
-                    pause,
-                    _describe(error),
-                )
-                await self.sleep(pause)
-                attempt += 1
+        return await self.retry.run(
+            lambda: self._handle_once(inbound, update_id), f"channel {self.channel}, update {update_id}"
+        )
 
     async def _handle_once(self, inbound: Inbound, update_id: int | None) -> Outcome | None:
         if self._interactions_key is None:  # once per process, in a transaction of its own (committed before use)
@@ -231,11 +168,3 @@ class Service:
             due=due,
             timezone=self.leads.context.timezone,
         )
-
-
-def _describe(error: BaseException) -> str:
-    """The error's class and code, without its message (which may quote stored values)."""
-    original = getattr(error, "orig", None) or error
-    code = getattr(original, "sqlite_errorname", None) or getattr(original, "sqlstate", None)
-    name = type(original).__name__
-    return f"{name} {code}" if code else name

@@ -16,8 +16,8 @@ import re
 from collections.abc import Iterable
 from datetime import datetime, tzinfo
 
-from bot.core.lead_messages import CHANNEL_LABELS
-from bot.core.leads import INTEREST_LABELS, STATUS_LABELS, LeadRecord
+from bot.core.leads.messages import CHANNEL_LABELS
+from bot.core.leads.records import INTEREST_LABELS, STATUS_LABELS, LeadRecord
 
 HEADERS = (
     "Mã yêu cầu",

@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.core.leads import (
+from bot.core.leads.consent import ConsentTextError, parse_consent_text
+from bot.core.leads.records import (
     ACTION_LABELS,
     ALLOWED_ACTIONS,
     OPEN_STATUSES,
     Actor,
-    ConsentTextError,
     LeadAction,
     LeadStatus,
     TransitionError,
@@ -19,7 +19,6 @@ from bot.core.leads import (
     lead_buttons,
     may_handle,
     next_status,
-    parse_consent_text,
     parse_lead_action,
 )
 from bot.core.types import MAX_ACTION_BYTES
@@ -106,7 +105,8 @@ def test_a_consent_text_without_version_office_or_with_unknown_placeholders_is_r
 
 @pytest.fixture
 def make_record():  # type: ignore[no-untyped-def]
-    from bot.core.leads import ConsentChannel, LeadRecord
+    from bot.core.leads.consent import ConsentChannel
+    from bot.core.leads.records import LeadRecord
 
     def make(agent_id: int | None) -> LeadRecord:
         now = datetime(2026, 11, 23, tzinfo=UTC)

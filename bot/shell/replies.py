@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.core.notifications import Notification
+from bot.core.leads.notifications import Notification
 from bot.core.types import Outcome, Reply
 from bot.storage import outbox
 from bot.storage.db import Database

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from bot.core.knowledge import KnowledgeBase
 from bot.core.matcher import Matcher
 from bot.core.types import Inbound, InboundKind, Outcome, Session
-from bot.service import Service as ServiceShell
-from bot.service import StorageUnavailable
+from bot.shell.service import Service as ServiceShell
+from bot.shell.transactions import Retry, StorageUnavailable
 from bot.storage import interactions, sessions
 from bot.storage.db import Database
 from bot.storage.migrations import migrate
@@ -277,7 +277,7 @@ def test_an_unreachable_database_raises_storage_unavailable_after_retries(
 
     async def scenario() -> None:
         async with store.unreachable() as database:
-            await make_service(database, kb, matcher, attempts=4, sleep=pauses).handle(text(), 1)
+            await make_service(database, kb, matcher, retry=Retry(attempts=4, sleep=pauses)).handle(text(), 1)
 
     with pytest.raises(StorageUnavailable, match="after 4 attempts"):
         asyncio.run(scenario())
@@ -292,7 +292,7 @@ def test_a_database_locked_by_another_process_raises_storage_unavailable_after_r
     async def scenario() -> None:
         await migrated(store)
         async with write_lock(store), store.open(busy_timeout_ms=FAST_TIMEOUT_MS) as database:
-            await make_service(database, kb, matcher, attempts=3, sleep=pauses).handle(text(), 1)
+            await make_service(database, kb, matcher, retry=Retry(attempts=3, sleep=pauses)).handle(text(), 1)
 
     with pytest.raises(StorageUnavailable, match="after 3 attempts"):
         asyncio.run(scenario())
@@ -307,7 +307,7 @@ def test_a_lock_released_between_attempts_lets_the_message_through(
         await migrated(store)
         async with write_lock(store) as lock, store.open(busy_timeout_ms=FAST_TIMEOUT_MS) as database:
             pauses = Pauses(during_first_pause=lock.release)
-            outcome = await make_service(database, kb, matcher, sleep=pauses).handle(text(), 1)
+            outcome = await make_service(database, kb, matcher, retry=Retry(sleep=pauses)).handle(text(), 1)
         return outcome, pauses.taken
 
     outcome, taken = asyncio.run(scenario())
@@ -323,7 +323,7 @@ def test_a_database_without_its_tables_fails_at_once_without_retrying(
 
     async def scenario() -> None:
         async with store.open() as database:  # never migrated
-            await make_service(database, kb, matcher, sleep=pauses).handle(text(), 1)
+            await make_service(database, kb, matcher, retry=Retry(sleep=pauses)).handle(text(), 1)
 
     with pytest.raises(StorageUnavailable):
         asyncio.run(scenario())

@@ -1,4 +1,4 @@
-"""What people type into a lead is tidied and checked where it is taken (bot.core.lead_fields)."""
+"""What people type into a lead is tidied and checked where it is taken (bot.core.leads.fields)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from bot.core.lead_fields import MAX_CALL_TIME, call_time, person_name, tidy
+from bot.core.leads.fields import MAX_CALL_TIME, call_time, person_name, tidy
 
 
 def test_control_and_invisible_characters_are_dropped_and_spaces_collapsed() -> None:

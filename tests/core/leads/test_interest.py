@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.core.interest import InterestRule, Signal, SignalKind, interest_score, parse_weights, should_offer
+from bot.core.leads.interest import InterestRule, Signal, SignalKind, interest_score, parse_weights, should_offer
 
 AT = datetime(2026, 11, 23, tzinfo=UTC)
 RULE = InterestRule()  # calculator 2, how to register 2, contribution 1, household BHYT 1; threshold 3

@@ -22,9 +22,9 @@ from bot.core.areas import MatchKind, match_area
 from bot.core.flows.base import Choice, Context, Finished, Flow, Invalid, Step
 from bot.core.flows.runner import menu_button
 from bot.core.knowledge import KnowledgeBase
-from bot.core.lead_fields import call_time, person_name, tidy
-from bot.core.lead_messages import phone_text
-from bot.core.leads import Interest
+from bot.core.leads.fields import call_time, person_name, tidy
+from bot.core.leads.messages import phone_text
+from bot.core.leads.records import Interest
 from bot.core.phone import PhoneError, parse_phone
 from bot.core.render import day
 from bot.core.text import fold
@@ -70,7 +70,7 @@ QUESTION_WORDS = frozenset(
 
 def parse_name(inbound: Inbound, context: Context) -> Answer:
     """A person's name as typed, with each word capitalised: "nguyễn thị lan" -> "Nguyễn Thị Lan".
-    Tidied first (bot.core.lead_fields): no control or invisible characters, letters only, 2 to 60 characters."""
+    Tidied first (bot.core.leads.fields): no control or invisible characters, letters only, 2 to 60 characters."""
     name = person_name(_without_name_prefix(tidy(inbound.text)))
     if name is None or QUESTION_WORDS.intersection(fold(name).split()):
         raise Invalid(context.message("lead_invalid_name"))

@@ -11,7 +11,7 @@ re-delivered update is answered with silence), the lead changes with its history
 another chat goes to the outbox, all or nothing. Replies are core Replies for the channel to render; after
 a button press `edit` replaces the pressed message with the lead's new status and remaining buttons.
 
-Buttons (callback data, at most 64 bytes): "lead:<id>:<action>" (bot.core.leads.LeadAction),
+Buttons (callback data, at most 64 bytes): "lead:<id>:<action>" (bot.core.leads.records.LeadAction),
 "lead:<id>:to:<agent id>|office" (the second step of Chuyển), "lead:<id>:back" (the lead again, in place)
 and "lead:<id>:open" (the lead as a new message, from the /leads list).
 
@@ -20,7 +20,6 @@ Logs name update ids, lead ids, actions and statuses, never a name, a phone numb
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable, Collection, Sequence
@@ -28,22 +27,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.core.areas import Area, MatchKind, match_area
-from bot.core.lead_fields import MAX_CALL_TIME, MAX_NAME, MAX_NOTE, call_time, person_name, tidy
-from bot.core.lead_messages import lead_details, lead_line
-from bot.core.leads import (
+from bot.core.areas import Area
+from bot.core.leads.consent import Consent, ConsentChannel
+from bot.core.leads.fields import MAX_NOTE, tidy
+from bot.core.leads.messages import lead_details, lead_line
+from bot.core.leads.offline import USAGE_OFFLINE, FormError, parse_offline_lead
+from bot.core.leads.records import (
     ACTION_LABELS,
     ACTION_PREFIX,
     ALLOWED_ACTIONS,
     INTEREST_LABELS,
     STATUS_LABELS,
     Actor,
-    Consent,
-    ConsentChannel,
-    Interest,
     LeadAction,
     LeadRecord,
     NewLead,
@@ -51,10 +48,8 @@ from bot.core.leads import (
     may_handle,
     parse_id,
 )
-from bot.core.phone import Phone, PhoneError, parse_phone
-from bot.core.text import fold
 from bot.core.types import Button, Reply
-from bot.service import ATTEMPTS, FIRST_PAUSE_SECONDS, StorageUnavailable, is_transient
+from bot.shell.transactions import DEFAULT_RETRY, Retry
 from bot.storage import agents as agent_store
 from bot.storage import leads as lead_store
 from bot.storage import updates
@@ -83,20 +78,6 @@ NOT_AN_AGENT = (
 )
 NO_OPEN_LEADS = "Anh/chị không có yêu cầu nào đang mở."
 USAGE_NOTE = "Cách ghi chú: /ghichu <số yêu cầu> <nội dung>, ví dụ: /ghichu 12 Hẹn gọi lại sáng thứ Hai."
-USAGE_OFFLINE = (
-    "Cách ghi nhận người dân gặp trực tiếp (đã đồng ý bằng lời cho anh/chị liên hệ), các phần cách nhau "
-    "bằng dấu phẩy:\n"
-    "/themlead Họ tên, số điện thoại, xã/phường, quan tâm\n"
-    "Ví dụ: /themlead Nguyễn Văn An, 0912 345 678, Tiên Yên, bhyt\n"
-    "Quan tâm: bhxh (BHXH tự nguyện), bhyt (BHYT hộ gia đình) hoặc cả hai (mặc định). Có thể thêm giờ tiện gọi "
-    "ở cuối. Đại lý bỏ trống xã/phường thì yêu cầu thuộc xã/phường mình phụ trách."
-)
-INTEREST_WORDS = {
-    Interest.VOLUNTARY_BHXH: ("bhxh", "bhxhtn", "bhxhtunguyen", "tunguyen", "baohiemxahoi", "baohiemxahoitunguyen"),
-    Interest.HOUSEHOLD_BHYT: ("bhyt", "bhythgd", "bhythogiadinh", "hogiadinh", "baohiemyte", "baohiemytehogiadinh"),
-    Interest.BOTH: ("cahai", "ca2", "2", "both", "bhxhbhyt", "bhxhvabhyt", "bhytbhxh", "bhytvabhxh"),
-}
-_NOT_LETTER = re.compile(r"[^a-z0-9]+")
 _LEAD_ID = re.compile(r"^#?(\d{1,18})$")
 
 
@@ -136,68 +117,6 @@ def desk_data(lead_id: int, operation: str, target: str = "") -> str:
     return ":".join([ACTION_PREFIX, str(lead_id), operation, *([target] if target else [])])
 
 
-# -- /themlead: the one-message form -----------------------------------------------------------------
-
-
-class FormError(ValueError):
-    """The /themlead form cannot be taken as it is; the message says what to fix."""
-
-
-@dataclass(frozen=True)
-class OfflineLead:
-    name: str
-    phone: Phone
-    area: Area
-    interest: Interest
-    call_time: str = ""
-
-
-def parse_interest(text: str) -> Interest | None:
-    key = _NOT_LETTER.sub("", fold(text))
-    return next((interest for interest, words in INTEREST_WORDS.items() if key in words), None)
-
-
-def parse_offline_lead(text: str, areas: Sequence[Area], own_area: Area | None = None) -> OfflineLead:
-    """`Họ tên, số điện thoại, xã/phường, quan tâm, giờ tiện gọi`: the last three may be left out, and an
-    agent may leave out the area (`own_area` stands in) by going on with the interest. FormError saying
-    what is wrong."""
-    parts = [tidy(part) for part in text.split(",")]
-    if len(parts) < 2 or not parts[0] or not parts[1]:
-        raise FormError(USAGE_OFFLINE)
-    name, typed_phone, rest = person_name(parts[0]), parts[1], [part for part in parts[2:] if part]
-    if name is None:
-        raise FormError(f"Họ tên chưa đúng (chỉ gồm chữ cái, tối đa {MAX_NAME} ký tự).\n\n{USAGE_OFFLINE}")
-    try:
-        phone = parse_phone(typed_phone)
-    except PhoneError as exc:
-        raise FormError(f"{exc}\n\n{USAGE_OFFLINE}") from None
-    area = own_area
-    if rest and parse_interest(rest[0]) is None:
-        area = _area(rest.pop(0), areas)
-    if area is None:
-        raise FormError(f"Thiếu xã/phường của người dân.\n\n{USAGE_OFFLINE}")
-    interest = parse_interest(rest[0]) if rest else None
-    if interest is not None:
-        rest.pop(0)
-    when = call_time(", ".join(rest)) if rest else ""
-    if when is None:
-        raise FormError(
-            f"Giờ tiện gọi chưa đúng: tối đa {MAX_CALL_TIME} ký tự, chỉ gồm chữ, số và dấu câu thông thường "
-            f"(ví dụ: sau 17h).\n\n{USAGE_OFFLINE}"
-        )
-    return OfflineLead(name, phone, area, interest or Interest.BOTH, when)
-
-
-def _area(text: str, areas: Sequence[Area]) -> Area:
-    match = match_area(text, areas)
-    if match.kind == MatchKind.EXACT and match.area is not None:
-        return match.area
-    if match.choices:
-        choices = ", ".join(area.name for area in match.choices)
-        raise FormError(f"Chưa rõ xã/phường “{text}”. Có phải: {choices}? Anh/chị gõ lại lệnh với tên đúng.")
-    raise FormError(f"Không tìm thấy xã/phường “{text}” trong danh sách văn phòng phục vụ.\n\n{USAGE_OFFLINE}")
-
-
 # -- the desk -----------------------------------------------------------------------------------------
 
 
@@ -222,9 +141,7 @@ class Desk:
         channel: str = "telegram",
         now: Callable[[], datetime] = _utc_now,
         contact_due: Callable[[datetime], datetime | None] = _no_deadline,
-        attempts: int = ATTEMPTS,
-        first_pause: float = FIRST_PAUSE_SECONDS,
-        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        retry: Retry = DEFAULT_RETRY,
         themlead_per_hour: int = DEFAULT_THEMLEAD_PER_HOUR,
     ) -> None:
         self.database = database
@@ -235,10 +152,8 @@ class Desk:
         self.staff_chat_ids = frozenset((*staff_chat_ids, *office))
         self.channel = channel
         self.now = now
-        self.contact_due = contact_due  # when a lead created now must be contacted by (bot.workers.calendar)
-        self.attempts = attempts
-        self.first_pause = first_pause
-        self.sleep = sleep
+        self.contact_due = contact_due  # when a lead created now must be contacted by (bot.shell.calendar)
+        self.retry = retry
         self.themlead_per_hour = themlead_per_hour  # leads one chat may register with /themlead in an hour
 
     def serves_group(self, chat_id: int) -> bool:
@@ -295,19 +210,7 @@ class Desk:
                     return None
                 return await work(connection, await self.actor(connection, chat_id))
 
-        return await self._retried(once, update_id)
-
-    async def _retried(self, once: Callable[[], Awaitable[T]], update_id: int | None) -> T:
-        attempt = 1
-        while True:
-            try:
-                return await once()
-            except (SQLAlchemyError, OSError, TimeoutError) as error:
-                if not is_transient(error) or attempt >= self.attempts:
-                    log.error("desk: update %s, database unavailable (%s)", update_id, type(error).__name__)
-                    raise StorageUnavailable(f"database unavailable: {type(error).__name__}") from error
-                await self.sleep(self.first_pause * 2 ** (attempt - 1))
-                attempt += 1
+        return await self.retry.run(once, f"desk, channel {self.channel}, update {update_id}")
 
     async def actor(self, connection: AsyncConnection, chat_id: int) -> Actor | None:
         """Staff, the active agent using this chat, or None (nobody the desk serves)."""

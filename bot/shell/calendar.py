@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-from bot.core.office_hours import OfficeHours, contact_due
+from bot.core.leads.office_hours import OfficeHours, contact_due
 
 COUNTRY = "VN"
 

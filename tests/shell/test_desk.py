@@ -10,31 +10,20 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.core.lead_messages import lead_line
-from bot.core.leads import (
-    CITIZEN,
-    CLI,
-    Actor,
-    ConsentChannel,
-    Interest,
-    LeadAction,
-    LeadRecord,
-    LeadStatus,
-    lead_buttons,
-)
+from bot.core.leads.consent import ConsentChannel
+from bot.core.leads.messages import lead_line
+from bot.core.leads.offline import USAGE_OFFLINE, FormError, parse_offline_lead
+from bot.core.leads.records import CITIZEN, CLI, Actor, Interest, LeadAction, LeadRecord, LeadStatus, lead_buttons
 from bot.core.types import Button
-from bot.desk import (
+from bot.shell.desk import (
     NO_OPEN_LEADS,
     NOT_AN_AGENT,
     NOT_YOURS,
     USAGE_NOTE,
-    USAGE_OFFLINE,
     Desk,
     DeskAnswer,
-    FormError,
     desk_data,
     parse_desk_data,
-    parse_offline_lead,
 )
 from bot.storage import agents, leads, outbox
 from bot.storage.agents import Agent
@@ -453,8 +442,10 @@ async def test_the_desk_logs_lead_ids_and_actions_never_names_phones_or_notes(
 
 
 def test_the_desk_is_a_shell_like_the_service_and_no_channel_imports_it() -> None:
-    [desk] = [module for module in MODULES if module.name == "bot.desk"]
+    [desk] = [module for module in MODULES if module.name == "bot.shell.desk"]
     forbidden = ("bot.channels", "bot.config", "bot.app", "bot.__main__", "bot.admin", "telegram")
     assert sorted(name for name in imported_names(desk) if any(within(name, f) for f in forbidden)) == []
     channels = [module for module in MODULES if within(module.name, "bot.channels")]
-    assert [module.name for module in channels if any(within(n, "bot.desk") for n in imported_names(module))] == []
+    assert [
+        module.name for module in channels if any(within(n, "bot.shell.desk") for n in imported_names(module))
+    ] == []

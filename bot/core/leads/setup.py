@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.core.areas import Area
-from bot.core.interest import InterestRule, SignalKind
-from bot.core.leads import DEFAULT_INTERACTION_RETENTION_DAYS, ConsentText
+from bot.core.leads.consent import DEFAULT_INTERACTION_RETENTION_DAYS, ConsentText
+from bot.core.leads.interest import InterestRule, SignalKind
 
 # Signals an answer can give (the explicit request and the offer are recorded by the engine itself).
 TOPIC_KINDS = (SignalKind.ASKED_HOW_TO_REGISTER, SignalKind.ASKED_CONTRIBUTION, SignalKind.ASKED_HOUSEHOLD_BHYT)

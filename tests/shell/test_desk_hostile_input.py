@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.core.leads import CLI, LeadRecord
-from bot.desk import Desk, DeskAnswer
+from bot.core.leads.records import CLI, LeadRecord
+from bot.shell.desk import Desk, DeskAnswer
 from bot.storage import agents, leads
 from bot.storage.db import Database
 from tests.databases import Store

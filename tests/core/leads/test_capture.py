@@ -12,9 +12,9 @@ from bot.app import lead_setup, with_leads
 from bot.config import Settings
 from bot.core.engine import decide
 from bot.core.flows.base import Context, Invalid
-from bot.core.flows.lead import parse_name
-from bot.core.interest import InterestRule, SignalKind
 from bot.core.knowledge import KnowledgeBase
+from bot.core.leads.capture import parse_name
+from bot.core.leads.interest import InterestRule, SignalKind
 from bot.core.matcher import Matcher
 from bot.core.types import CreateLead, EraseMyData, Inbound, InboundKind, Outcome, RecordInterest, Reply, Session
 from tests.factories import TODAY

@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.core.flows import CALCULATORS, LEAD, runner
-from bot.core.interest import SignalKind, offer_due, parse_signal_key, signal_key
 from bot.core.knowledge import KnowledgeBase
-from bot.core.lead_setup import LeadSetup
+from bot.core.leads.interest import SignalKind, offer_due, parse_signal_key, signal_key
+from bot.core.leads.setup import LeadSetup
 from bot.core.types import MENU_ACTION, Button, CreateLead, LogInteraction, Outcome, RecordInterest, Reply, Session
 
 

@@ -6,8 +6,8 @@ from datetime import date, datetime, time
 
 import pytest
 
-from bot.core.office_hours import OfficeHours, contact_due, is_working_day, office_open_from
-from bot.workers.calendar import office_hours, vietnam_holidays
+from bot.core.leads.office_hours import OfficeHours, contact_due, is_working_day, office_open_from
+from bot.shell.calendar import office_hours, vietnam_holidays
 from tests.lead_factories import OFFICE_TZ
 
 HOURS = office_hours(time(7, 30), time(17, 0), "Asia/Ho_Chi_Minh")
