@@ -30,7 +30,7 @@ import tempfile
 import time
 import uuid
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.app import App, build  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.core.types import Button, Inbound, InboundKind, Outcome  # noqa: E402
+from bot.core.types import Button, Clock, Inbound, InboundKind, Outcome  # noqa: E402
 from bot.storage import agents  # noqa: E402
 from bot.storage.db import Database  # noqa: E402
 from bot.storage.migrations import migrate  # noqa: E402
@@ -179,13 +179,13 @@ async def spread(database: Database, now: datetime) -> None:
                 await connection.execute(update(lead_history).values(at=now - SPREAD))
 
 
-async def deliver_all(database: Database) -> int:
+async def deliver_all(database: Database, clock: Clock) -> int:
     async def send(chat_id: int, message: str, buttons: tuple[Button, ...]) -> None:
         return None
 
     delivered = 0
     while True:
-        report = await deliver_due(database, send)
+        report = await deliver_due(database, send, clock)
         delivered += report.sent
         if report.handled == 0:
             return delivered
@@ -206,7 +206,7 @@ async def run_on(kind: str, url: str, schema: str | None, messages: int) -> dict
     database = app.database
     await migrate(database)
     async with database.transaction() as connection:
-        await agents.add(connection, AGENT_CHAT, "Đại lý A", "qn-tien-yen", datetime.now(UTC))
+        await agents.add(connection, AGENT_CHAT, "Đại lý A", "qn-tien-yen", app.clock())
     asked = questions()
     counter = [0, 0]  # update ids, messages sent
     started = time.perf_counter()
@@ -215,11 +215,11 @@ async def run_on(kind: str, url: str, schema: str | None, messages: int) -> dict
         await converse(app, index, asked, counter, min(PER_CHAT if index % 50 else 8, messages - counter[1]))
         index += 1
     burst = time.perf_counter() - started
-    delivered = await deliver_all(database)
+    delivered = await deliver_all(database, app.clock)
     after_burst = await counts(database)
     personal_after_burst = await personal(database)
 
-    now = datetime.now(UTC)
+    now = app.clock()
     memory_before = rss_mib()
     timer = time.perf_counter()
     abandoned = await drop_abandoned_once(database, app.flow_idle, lambda: now + app.flow_idle + timedelta(minutes=1))

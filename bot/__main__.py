@@ -11,7 +11,7 @@ import logging
 import sys
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import TypeVar
 from zoneinfo import ZoneInfo
@@ -20,7 +20,7 @@ from openpyxl import Workbook
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.app import CONSOLE, App, build, today_in
+from bot.app import CONSOLE, App, build, system_clock, today_in
 from bot.channels.console import chat_loop, render
 from bot.channels.telegram import CHANNEL as TELEGRAM
 from bot.channels.telegram import build_application, serve
@@ -36,21 +36,21 @@ from bot.core.calc.support import SupportGroup
 from bot.core.calc.text import as_json, household_text, pension_text, voluntary_text
 from bot.core.calc.voluntary import voluntary_contribution
 from bot.core.evaluation import Example, evaluate, format_table
+from bot.core.file_schema import KnowledgeFileError
 from bot.core.knowledge import KnowledgeBase, KnowledgeError, required_topic_ids
-from bot.core.leads.consent import ConsentTextError
 from bot.core.leads.export import HEADERS as LEAD_HEADERS
 from bot.core.leads.export import Cell, csv_cells, export_row
 from bot.core.leads.records import CLI, STATUS_LABELS, LeadStatus
 from bot.core.leads.setup import LeadSetupError
 from bot.core.policy import PolicyError
 from bot.core.types import Inbound, InboundKind, Outcome, Reply, Session
-from bot.core.validate import Issue, validate
+from bot.core.validate import Issue, file_issues, validate
 from bot.shell.transactions import StorageUnavailable
 from bot.storage import agents as agent_store
 from bot.storage import leads as lead_store
 from bot.storage.agents import Agent, AgentExists
 from bot.storage.db import Database, DatabaseUrlError
-from bot.storage.knowledge_files import load_areas, load_consent_text, load_knowledge
+from bot.storage.knowledge_files import load_areas, load_knowledge, load_leads
 from bot.storage.leads import LeadContext, LeadNotFound
 from bot.storage.migrations import migrate
 
@@ -111,7 +111,7 @@ def _app(settings: Settings) -> App:
         return build(settings)
     except KnowledgeError as exc:
         sys.exit(f"Không tải được kho kiến thức: {exc}\nChạy `python -m bot kb validate` để xem chi tiết.")
-    except (AreaError, ConsentTextError, LeadSetupError) as exc:  # areas.yaml, leads.yaml
+    except (AreaError, LeadSetupError) as exc:  # areas.yaml, leads.yaml
         sys.exit(f"Không tải được cấu hình nhận yêu cầu gọi lại: {exc}")
     except DatabaseUrlError as exc:
         sys.exit(f"DATABASE_URL: {exc}")
@@ -223,13 +223,19 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_kb_validate(settings: Settings, args: argparse.Namespace) -> int:
+    if unreadable := _file_issues(settings):
+        for issue in unreadable:
+            print(issue)
+        today = args.date or today_in(settings.timezone)
+        print(f"Không tải được kho kiến thức: {len(unreadable)} lỗi (ngày {today:%d/%m/%Y}).")
+        return 1
     app = _app(settings)
     today = args.date or app.today()
     topics = Path(args.topics) if args.topics else DEFAULT_TOPICS
     files = sorted(topics.glob("topics*.tsv")) if topics.is_dir() else [topics] if topics.exists() else []
     required = [i for path in files for i in required_topic_ids(path.read_text(encoding="utf-8"))]
     issues = validate(app.kb, today, required, settings.max_answer_chars)
-    issues += _area_issues(settings)
+    issues += _area_issues(app.areas)
     for issue in issues:
         print(issue)
     errors = sum(issue.level == "error" for issue in issues)
@@ -342,10 +348,6 @@ def _lead_context(settings: Settings, areas: tuple[Area, ...]) -> LeadContext:
     return LeadContext(names, ZoneInfo(settings.timezone), settings.office_chat_id)
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _in_transaction(settings: Settings, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
     """Apply the migrations (a fresh database works), then run `work` in one transaction."""
 
@@ -370,7 +372,7 @@ def cmd_agents_add(settings: Settings, args: argparse.Namespace) -> int:
     area = _area_argument(_areas(settings), args.area)
     try:
         agent = _in_transaction(
-            settings, lambda c: agent_store.add(c, args.chat_id, args.name.strip(), area.code, _now())
+            settings, lambda c: agent_store.add(c, args.chat_id, args.name.strip(), area.code, system_clock())
         )
     except AgentExists as exc:
         sys.exit(f"Lỗi: {exc}. Gỡ trước bằng: python -m bot agents remove --chat-id {args.chat_id}")
@@ -397,7 +399,7 @@ def cmd_agents_remove(settings: Settings, args: argparse.Namespace) -> int:
 
     async def remove(connection: AsyncConnection) -> tuple[Agent | None, list[int]]:
         agent = await agent_store.deactivate(connection, args.chat_id)
-        moved = await lead_store.release_agent(connection, agent.id, context, _now()) if agent else []
+        moved = await lead_store.release_agent(connection, agent.id, context, system_clock()) if agent else []
         return agent, moved
 
     agent, moved = _in_transaction(settings, remove)
@@ -486,7 +488,7 @@ def cmd_leads_stats(settings: Settings, _: argparse.Namespace) -> int:
 
 def cmd_leads_purge(settings: Settings, args: argparse.Namespace) -> int:
     days = args.older_than_days if args.older_than_days is not None else settings.lead_retention_days
-    now = _now()
+    now = system_clock()
     report = _in_transaction(settings, lambda c: lead_store.purge(c, now - timedelta(days=days), now))
     print(f"Đã xóa dữ liệu cá nhân của {report.leads} yêu cầu và {report.signals} tín hiệu cũ hơn {days} ngày.")
     return 0
@@ -510,7 +512,7 @@ def cmd_leads_erase(settings: Settings, args: argparse.Namespace) -> int:
         chosen = list(args.lead or ())
         if args.agent is not None:
             chosen += await lead_store.oral_leads_taken_in(connection, args.agent)
-        return await lead_store.erase(connection, sorted(set(chosen)), CLI, context, _now())
+        return await lead_store.erase(connection, sorted(set(chosen)), CLI, context, system_clock())
 
     try:
         erased = _in_transaction(settings, erase)
@@ -524,21 +526,23 @@ def cmd_leads_erase(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _area_issues(settings: Settings) -> list[Issue]:
-    """areas.yaml and leads.yaml, for `kb validate`."""
+def _file_issues(settings: Settings) -> list[Issue]:
+    """What keeps a knowledge file from loading (a misspelt key, a wrong type …), with its file and line, from
+    every file at once: for `kb validate`."""
     issues: list[Issue] = []
-    try:
-        areas = load_areas(settings.knowledge_dir)
-    except AreaError as exc:
-        issues.append(Issue("error", "areas.yaml", str(exc)))
-    else:
-        issues += [Issue("error", f"areas.yaml {where}", problem) for where, problem in area_issues(areas)]
-        if not areas:
-            issues.append(Issue("error", "areas.yaml", "chưa có xã/phường nào"))
-    try:
-        load_consent_text(settings.knowledge_dir)
-    except ConsentTextError as exc:
-        issues.append(Issue("error", "leads.yaml", str(exc)))
+    for load in (load_knowledge, load_areas, load_leads):
+        try:
+            load(settings.knowledge_dir)
+        except KnowledgeFileError as exc:
+            issues += file_issues(exc)
+    return issues
+
+
+def _area_issues(areas: tuple[Area, ...]) -> list[Issue]:
+    """Codes, prefixes and names of areas.yaml that staff should fix, for `kb validate`."""
+    issues = [Issue("error", f"areas.yaml {where}", problem) for where, problem in area_issues(areas)]
+    if not areas:
+        issues.append(Issue("error", "areas.yaml", "chưa có xã/phường nào"))
     return issues
 
 

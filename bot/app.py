@@ -20,14 +20,14 @@ from bot.core.leads.interest import InterestRule, parse_weights
 from bot.core.leads.notifications import Sender
 from bot.core.leads.setup import LeadSetup
 from bot.core.matcher import Matcher, MatcherConfig
-from bot.core.types import Inbound, Outcome, Session
+from bot.core.types import Clock, Inbound, Outcome, Session
 from bot.shell.calendar import ContactDeadline, contact_deadline
 from bot.shell.desk import Desk
 from bot.shell.replies import ReplyLedger, ReplyRouting
 from bot.shell.service import LeadRouting, Service
 from bot.storage import knowledge_files
 from bot.storage.db import Database
-from bot.storage.knowledge_files import load_areas, load_consent_text, load_knowledge, load_signal_topics
+from bot.storage.knowledge_files import load_areas, load_knowledge, load_leads
 from bot.storage.leads import LeadContext
 from bot.storage.migrations import migrate
 from bot.workers.background import background
@@ -50,9 +50,15 @@ def matcher_config(settings: Settings) -> MatcherConfig:
     )
 
 
-def today_in(timezone: str) -> date:
+def system_clock() -> datetime:
+    """The time now, in UTC: the bot's one reading of the system clock. The core is given `now` and `today`;
+    the service, the desk, the durable replies, the workers and the command line are given this clock."""
+    return datetime.now(UTC)
+
+
+def today_in(timezone: str, clock: Clock = system_clock) -> date:
     """Today's date where the office is (the core never reads the clock: the shell passes it in)."""
-    return datetime.now(ZoneInfo(timezone)).date()
+    return clock().astimezone(ZoneInfo(timezone)).date()
 
 
 @dataclass
@@ -61,12 +67,10 @@ class App:
     kb: KnowledgeBase
     matcher: Matcher
     database: Database  # nothing connects until a service handles a message or `start` runs
+    clock: Clock = system_clock
 
     def today(self) -> date:
-        return today_in(self.settings.timezone)
-
-    def now(self) -> datetime:
-        return datetime.now(UTC)
+        return today_in(self.settings.timezone, self.clock)
 
     @property
     def flow_idle(self) -> timedelta:
@@ -75,7 +79,7 @@ class App:
     def handle(self, inbound: Inbound, session: Session, today: date | None = None) -> Outcome:
         """One message decided without the database (`ask`): the session is the caller's to keep."""
         return decide(
-            inbound, session, self.kb, today or self.today(), self.matcher, now=self.now(), flow_idle=self.flow_idle
+            inbound, session, self.kb, today or self.today(), self.matcher, now=self.clock(), flow_idle=self.flow_idle
         )
 
     def service(self, channel: str, replies: ReplyRouting | None = None) -> Service:
@@ -89,7 +93,7 @@ class App:
             self.matcher,
             self.today,
             channel,
-            now=self.now,
+            now=self.clock,
             flow_idle=self.flow_idle,
             leads=routing,
             replies=replies,
@@ -99,7 +103,7 @@ class App:
         """Durable Telegram replies for this process: what the service stores them with, and the ledger the
         channel records their delivery in (bot/durable_replies.py)."""
         owner = uuid.uuid4().hex  # this process, in the rows it is sending
-        ledger = ReplyLedger(self.database, owner, now=self.now)
+        ledger = ReplyLedger(self.database, owner, now=self.clock)
         return ReplyRouting(telegram_chat_id, split_reply, owner, ledger.lease, ledger), ledger
 
     async def start(self) -> str:
@@ -150,7 +154,7 @@ class App:
             self.areas,
             self.settings.staff_chat_ids,
             channel=channel,
-            now=self.now,
+            now=self.clock,
             contact_due=self.contact_due,
             themlead_per_hour=self.settings.themlead_per_hour,
         )
@@ -164,20 +168,23 @@ class App:
         retention = Retention(
             self.settings.lead_retention_days, self.flow_idle, self.settings.interaction_retention_days
         )
-        return background(self.database, send, self.lead_context(), policy=policy, retention=retention)
+        return background(
+            self.database, send, self.lead_context(), clock=self.clock, policy=policy, retention=retention
+        )
 
 
 def lead_setup(settings: Settings) -> LeadSetup:
     """What lead capture needs from knowledge/leads.yaml, knowledge/areas.yaml and the settings."""
     directory = settings.knowledge_dir
     rule = InterestRule(parse_weights(settings.lead_interest_weights), settings.lead_interest_threshold)
+    leads = load_leads(directory)
     return LeadSetup(
-        consent=load_consent_text(directory),
+        consent=leads.consent,
         areas=load_areas(directory),
         retention_days=settings.lead_retention_days,
         interaction_retention_days=settings.interaction_retention_days,
         rule=rule,
-        signal_topics=load_signal_topics(directory),
+        signal_topics=leads.signal_topics,
     )
 
 

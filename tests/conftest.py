@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 
 from bot.app import matcher_config
 from bot.config import Settings
@@ -27,21 +28,28 @@ def real_matcher(real_kb: KnowledgeBase) -> Matcher:
     return Matcher(real_kb, matcher_config(Settings(_env_file=None)))
 
 
-@pytest.fixture(scope="session")
-def postgres_reachable() -> None:
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def postgres_reachable() -> None:
     """Checked once per run: skips PostgreSQL tests with the reason, or fails them when CI is set."""
-    require_postgres()
+    await require_postgres()
 
 
 @pytest.fixture(params=[SQLITE, POSTGRESQL])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+def database_kind(request: pytest.FixtureRequest) -> str:
+    """SQLITE, then POSTGRESQL (only where it answers: `postgres_reachable`)."""
+    if request.param == POSTGRESQL:
+        request.getfixturevalue("postgres_reachable")
+    return request.param
+
+
+@pytest.fixture
+async def store(database_kind: str, tmp_path: Path) -> AsyncIterator[Store]:
     """An empty database, once as an SQLite file in tmp_path and once as a fresh PostgreSQL schema."""
-    if request.param == SQLITE:
+    if database_kind == SQLITE:
         yield sqlite_store(tmp_path)
         return
-    request.getfixturevalue("postgres_reachable")
-    created, drop_statement = postgres_store()
+    created, drop_statement = await postgres_store()
     try:
         yield created
     finally:
-        drop(drop_statement)
+        await drop(drop_statement)

@@ -47,10 +47,10 @@ async def _execute(url: str, *statements: str) -> None:
         await connection.close()
 
 
-def require_postgres() -> None:
+async def require_postgres() -> None:
     """Skip (or, in CI, fail) with a clear reason when PostgreSQL does not answer."""
     try:
-        asyncio.run(_execute(POSTGRES_URL, "SELECT 1"))
+        await _execute(POSTGRES_URL, "SELECT 1")
     except (OSError, TimeoutError, asyncpg.PostgresError) as error:
         where = make_url(POSTGRES_URL).render_as_string(hide_password=True)
         reason = f"PostgreSQL at {where} is unreachable ({type(error).__name__}: {error})"
@@ -93,7 +93,7 @@ async def _aiosqlite_workers_stopped() -> None:
     """Wait for the worker threads of SQLite connections that failed to open.
 
     aiosqlite (0.22, core.py `Connection._connect`) stops such a thread without waiting for it, and the
-    thread then reports back to the event loop; if asyncio.run has closed the loop by then, the thread
+    thread then reports back to the event loop; if the test's event loop is closed by then, the thread
     dies with "Event loop is closed", which pytest turns into an error.
     """
     workers = [thread for thread in threading.enumerate() if thread.name.endswith("(_connection_worker_thread)")]
@@ -129,12 +129,12 @@ def sqlite_store(directory: Path) -> Store:
     return Store(SQLITE, f"sqlite+aiosqlite:///{directory / 'bot.db'}")
 
 
-def postgres_store() -> tuple[Store, str]:
+async def postgres_store() -> tuple[Store, str]:
     """A fresh schema on the test PostgreSQL, and the statement that drops it."""
     schema = f"test_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_execute(POSTGRES_URL, f'CREATE SCHEMA "{schema}"'))
+    await _execute(POSTGRES_URL, f'CREATE SCHEMA "{schema}"')
     return Store(POSTGRESQL, POSTGRES_URL, schema), f'DROP SCHEMA "{schema}" CASCADE'
 
 
-def drop(statement: str) -> None:
-    asyncio.run(_execute(POSTGRES_URL, statement))
+async def drop(statement: str) -> None:
+    await _execute(POSTGRES_URL, statement)

@@ -175,6 +175,37 @@ def test_kb_validate_requires_the_topics_of_every_topics_file_in_a_folder(tmp_pa
     assert "tn.muc-dong:" not in result.stdout
 
 
+def misspelt_knowledge(tmp_path: Path) -> tuple[Path, int, int]:
+    """A copy of knowledge/ with a misspelt key in faq/bb.yaml and in leads.yaml, and their lines."""
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE_DIR, knowledge)
+    lines = []
+    for name, old, new in (("faq/bb.yaml", "    kind: faq", "    knid: faq"), ("leads.yaml", "\noffice:", "\nofice:")):
+        text = (knowledge / name).read_text(encoding="utf-8")
+        lines.append(text.count("\n", 0, text.index(old) + 1) + 1)
+        (knowledge / name).write_text(text.replace(old, new, 1), encoding="utf-8")
+    return knowledge, lines[0], lines[1]
+
+
+def test_kb_validate_names_the_file_and_line_of_every_misspelt_key(tmp_path: Path) -> None:
+    knowledge, faq_line, leads_line = misspelt_knowledge(tmp_path)
+    result = run_bot("kb", "validate", "--date", "2026-11-23", extra_env={"KNOWLEDGE_DIR": str(knowledge)})
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        f'ERROR   faq/bb.yaml:{faq_line}: khóa không hợp lệ "knid" (có thể là "kind"?)',
+        f'ERROR   leads.yaml:{leads_line}: khóa không hợp lệ "ofice" (có thể là "office"?)',
+        "Không tải được kho kiến thức: 2 lỗi (ngày 23/11/2026).",
+    ]
+
+
+def test_the_bot_does_not_start_on_a_misspelt_key_and_says_where_it_is(tmp_path: Path) -> None:
+    knowledge, faq_line, _ = misspelt_knowledge(tmp_path)
+    result = run_bot("ask", "xin chào", extra_env={"KNOWLEDGE_DIR": str(knowledge)})
+    assert result.returncode == 1
+    assert f'faq/bb.yaml:{faq_line}: khóa không hợp lệ "knid"' in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 # -- chat ------------------------------------------------------------------------------------
 
 

@@ -103,7 +103,7 @@ def themleads_and_a_citizens_lead(url: str) -> dict[str, int]:
                 await agents.add(connection, AGENT_A, "Đại lý A", "qn-tien-yen", now)
                 await agents.add(connection, AGENT_B, "Đại lý B", "qn-hong-gai", now)
                 citizen = await leads.create(connection, new_lead(), context, now, None, CLI)
-            desk = Desk(database, context, AREAS)
+            desk = Desk(database, context, AREAS, now=lambda: now)
             for chat, form in (
                 (AGENT_A, "Lê Văn Cường, 0987 654 321, Tiên Yên, bhxh"),
                 (AGENT_A, "Phạm Thị Dung, 0987 654 322, Hồng Gai, bhyt"),

@@ -9,10 +9,10 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from bot.app import App, build
 from bot.config import Settings
@@ -25,9 +25,9 @@ from bot.storage import interactions
 from bot.storage.knowledge_files import load_consent_text
 from bot.storage.migrations import migrate
 from bot.storage.tables import interactions as interactions_table
-from bot.storage.times import utc
 from tests.databases import Store
 from tests.factories import KNOWLEDGE_DIR, PROJECT_ROOT, TODAY
+from tests.lead_factories import NOW
 
 CITIZEN = "telegram:4242001"
 NEIGHBOUR = "telegram:4242002"
@@ -99,7 +99,7 @@ def test_the_workers_of_a_running_bot_delete_questions_past_the_retention_settin
 ) -> None:
     caplog.set_level(logging.INFO)
     app = app_on(store, interaction_retention_days=30)
-    now = datetime.now(UTC)
+    now = app.clock()
 
     async def nothing_to_send(chat_id: int, text: str, buttons: tuple[Button, ...]) -> None:
         raise AssertionError("no message is due")
@@ -111,13 +111,8 @@ def test_the_workers_of_a_running_bot_delete_questions_past_the_retention_settin
     async def test() -> None:
         async with app.database.transaction() as connection:
             for age in (timedelta(days=31), timedelta(days=29)):
-                await interactions.log(connection, "telegram", LogInteraction("bhyt", "answer", "bhyt.muc-dong-hgd"))
-                newest = await connection.scalar(select(func.max(interactions_table.c.id)))
-                await connection.execute(
-                    update(interactions_table)
-                    .where(interactions_table.c.id == newest)
-                    .values(created_at=utc(now - age))
-                )
+                question = LogInteraction("bhyt", "answer", "bhyt.muc-dong-hgd")
+                await interactions.log(connection, "telegram", question, now - age)
         async with app.background(nothing_to_send):
             for _ in range(200):  # the retention sweep runs as the workers start, then every hour
                 if await count() == 1:
@@ -156,7 +151,7 @@ def test_a_bot_that_takes_no_leads_still_deletes_the_chats_questions(
     async def scenario() -> list[tuple[str | None, str]]:
         async with store.open() as database:
             await migrate(database)
-            service = Service(database, real_kb, real_matcher, lambda: TODAY, "telegram")  # no lead routing
+            service = Service(database, real_kb, real_matcher, lambda: TODAY, "telegram", now=lambda: NOW)  # no leads
             for update_id, (chat, words) in enumerate([(CITIZEN, STORY), (NEIGHBOUR, "mất thẻ bhyt")], start=1):
                 await service.handle(Inbound(chat, InboundKind.TEXT, text=words), update_id)
             await service.handle(Inbound(CITIZEN, InboundKind.ERASE), 3)

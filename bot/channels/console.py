@@ -14,7 +14,7 @@ from collections.abc import Callable
 from string import ascii_lowercase
 from typing import TextIO
 
-from bot.core.flows.runner import parse_action
+from bot.core.actions import FlowStep, parse_action
 from bot.core.types import Button, Inbound, InboundKind, Outcome, Reply
 
 COMMANDS = {
@@ -34,7 +34,7 @@ INTRO = (
 def awaits_answer(buttons: tuple[Button, ...]) -> bool:
     """Whether these are the buttons of a flow's waiting question (its choices, Back, Cancel): the flow then
     takes typed answers, numbers included."""
-    return any((parsed := parse_action(button.action)) is not None and parsed[2] for button in buttons)
+    return any(isinstance(pressed := parse_action(button.action), FlowStep) and pressed.code for button in buttons)
 
 
 def _letters(index: int) -> str:

@@ -9,13 +9,15 @@ diacritics folded before comparing; a typo gets up to three "did you mean" choic
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from rapidfuzz import fuzz, process
 
+from bot.core.file_schema import KnowledgeFileError, validated
+from bot.core.knowledge_schema import AreasFile
 from bot.core.text import fold
 
 CODE_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -29,7 +31,7 @@ MIN_CHOICE_SCORE = 70.0  # rapidfuzz WRatio, 0-100: below this a name is not off
 CHOICE_SPREAD = 10.0  # nor is one this far below the best
 
 
-class AreaError(ValueError):
+class AreaError(KnowledgeFileError):
     """areas.yaml cannot be read as a list of areas."""
 
 
@@ -68,19 +70,10 @@ def area_key(text: str) -> str:
     return stripped or folded
 
 
-def parse_areas(document: Mapping[str, Any] | None) -> tuple[Area, ...]:
+def parse_areas(document: Any, file: str = "areas.yaml") -> tuple[Area, ...]:
     """The areas of areas.yaml (`areas:` a list of {code, name, aliases}); AreaError if the shape is wrong."""
-    if not isinstance(document, Mapping) or not isinstance(document.get("areas"), list):
-        raise AreaError("areas.yaml: cần có danh sách `areas:`")
-    areas: list[Area] = []
-    for number, raw in enumerate(document["areas"], start=1):
-        if not isinstance(raw, Mapping) or not raw.get("code") or not raw.get("name"):
-            raise AreaError(f"areas.yaml: mục thứ {number} cần có code và name")
-        aliases = raw.get("aliases") or ()
-        if isinstance(aliases, str) or not isinstance(aliases, list | tuple):
-            raise AreaError(f"areas.yaml: aliases của {raw['code']} phải là một danh sách")
-        areas.append(Area(str(raw["code"]).strip(), str(raw["name"]).strip(), tuple(str(a) for a in aliases)))
-    return tuple(areas)
+    spec = validated(AreasFile, document, file, AreaError)
+    return tuple(Area(area.code, area.name, area.aliases) for area in spec.areas)
 
 
 def area_issues(areas: Sequence[Area]) -> list[tuple[str, str]]:

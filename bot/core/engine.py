@@ -3,12 +3,7 @@
 Pure: it reads no clock, stores nothing and sends nothing. The shell passes `today` (the office's date,
 for figures) and `now` (for flows left idle), persists the returned session and carries out the effects.
 
-Button actions are opaque strings of at most 64 bytes:
-  "m"            the main menu
-  "s:<subject>"  the questions of one subject
-  "a:<entry id>" the answer of one entry (an entry of kind "flow" starts its flow)
-  "f:…"          a guided flow (bot.core.flows.runner describes them)
-  "x:erase"      erase my personal data (as /xoadulieu)
+A button press is read with bot.core.actions (the menu, a subject, an entry, a flow's step, erase my data).
 Anything else, or an id that no longer exists, is a stale button: a polite word and the menu.
 
 A flow in progress takes the citizen's free input first. Input that is not an answer to its question but
@@ -22,6 +17,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
+from bot.core.actions import ERASE, MENU, Action, EraseData, FlowStep, OpenEntry, OpenSubject, parse_action
 from bot.core.flows import FLOWS, runner
 from bot.core.flows.base import Context, Flow, Invalid
 from bot.core.knowledge import Entry, KnowledgeBase
@@ -31,8 +27,6 @@ from bot.core.policy import PolicyError
 from bot.core.render import Footnotes, day, render_source
 from bot.core.text import normalise
 from bot.core.types import (
-    MAX_ACTION_BYTES,
-    MENU_ACTION,
     Alternative,
     Button,
     CreateLead,
@@ -48,36 +42,17 @@ from bot.core.types import (
 
 MAX_TEXT_CHARS = 1000  # longer messages are matched on their beginning
 ERASE_ENTRY = "lead.xoa-du-lieu"  # its answer carries the button that erases the chat's personal data
-ERASE_ACTION = "x:erase"  # that button; /xoadulieu does the same
 DEFAULT_FLOW_IDLE = timedelta(minutes=30)
-
-
-def action_for_entry(entry_id: str) -> str:
-    return f"a:{entry_id}"
-
-
-def action_for_subject(code: str) -> str:
-    return f"s:{code}"
-
-
-def _checked(button: Button) -> Button:
-    if len(button.action.encode()) > MAX_ACTION_BYTES:
-        raise ValueError(f"button action longer than {MAX_ACTION_BYTES} bytes: {button.action!r}")
-    return button
 
 
 def menu_buttons(kb: KnowledgeBase) -> tuple[Button, ...]:
     buttons = []
     for item in kb.menu:
         if item.subject and kb.subject(item.subject):
-            buttons.append(Button(item.label, action_for_subject(item.subject)))
+            buttons.append(Button(item.label, OpenSubject(item.subject).data()))
         elif item.entry and item.entry in kb.entries:
-            buttons.append(Button(item.label, action_for_entry(item.entry)))
-    return tuple(_checked(b) for b in buttons)
-
-
-def menu_button(kb: KnowledgeBase) -> Button:
-    return Button(kb.message("menu_button"), MENU_ACTION)
+            buttons.append(Button(item.label, OpenEntry(item.entry).data()))
+    return tuple(buttons)
 
 
 def menu_reply(kb: KnowledgeBase, text: str) -> Reply:
@@ -103,19 +78,19 @@ def answer_reply(entry: Entry, kb: KnowledgeBase, today: date, also: tuple[str, 
     if footnotes:
         parts.append("\n".join(footnotes.lines()))
     offered = _offered_flow(entry, kb)
-    buttons = [Button(kb.message(offered.offer), runner.start_action(offered.name))] if offered else []
+    buttons = [Button(kb.message(offered.offer), FlowStep(offered.name).data())] if offered else []
     if entry.id == ERASE_ENTRY:
-        buttons.append(Button(kb.message("lead_erase_button"), ERASE_ACTION))
+        buttons.append(Button(kb.message("lead_erase_button"), ERASE.data()))
     buttons += [
-        Button(target.title, action_for_entry(target.id))
+        Button(target.title, OpenEntry(target.id).data())
         for target in (kb.entries.get(i) for i in dict.fromkeys((*also, *entry.followups)))
         if target is not None
         and target.id != entry.id
         and target.answerable
         and not (offered and target.kind == "flow" and target.flow == offered.name)
     ]
-    buttons.append(menu_button(kb))
-    return Reply("\n\n".join(parts), tuple(_checked(b) for b in buttons))
+    buttons.append(runner.menu_button(kb))
+    return Reply("\n\n".join(parts), tuple(buttons))
 
 
 def _safe_answer(entry: Entry, kb: KnowledgeBase, today: date, also: tuple[str, ...] = ()) -> Reply | None:
@@ -132,15 +107,15 @@ def subject_reply(code: str, kb: KnowledgeBase) -> Reply | None:
     if subject is None:
         return None
     entries = [kb.entries[i] for i in subject.entry_ids if kb.entries[i].answerable]
-    buttons = [Button(e.title, action_for_entry(e.id)) for e in entries]
-    buttons.append(menu_button(kb))
-    return Reply(kb.message("subject").format(title=subject.title), tuple(_checked(b) for b in buttons))
+    buttons = [Button(e.title, OpenEntry(e.id).data()) for e in entries]
+    buttons.append(runner.menu_button(kb))
+    return Reply(kb.message("subject").format(title=subject.title), tuple(buttons))
 
 
 def suggest_reply(decision: Decision, kb: KnowledgeBase) -> Reply:
-    buttons = [Button(kb.entries[s.id].title, action_for_entry(s.id)) for s in decision.ranked]
-    buttons.append(Button(kb.message("suggest_none"), MENU_ACTION))
-    return Reply(kb.message("suggest"), tuple(_checked(b) for b in buttons))
+    buttons = [Button(kb.entries[s.id].title, OpenEntry(s.id).data()) for s in decision.ranked]
+    buttons.append(Button(kb.message("suggest_none"), MENU.data()))
+    return Reply(kb.message("suggest"), tuple(buttons))
 
 
 def _log(decision: str, normalised: str = "", matched: str | None = None, top: tuple = ()) -> LogInteraction:
@@ -246,13 +221,13 @@ def _on_text(
     return Outcome((menu_reply(kb, message),), (effect,), replace(session, offered=()))
 
 
-def _on_action(inbound: Inbound, session: Session, kb: KnowledgeBase, today: date, now: datetime | None) -> Outcome:
-    action = inbound.action
-    kind, _, target = action.partition(":")
-    if action == MENU_ACTION:
+def _on_action(
+    action: Action | None, session: Session, kb: KnowledgeBase, today: date, now: datetime | None
+) -> Outcome:
+    if action == MENU:
         return Outcome((_with_resume(menu_reply(kb, kb.message("greeting")), session, kb),), (_log("menu"),), session)
-    if kind == "a" and target in kb.entries and kb.entries[target].answerable:
-        entry = kb.entries[target]
+    if isinstance(action, OpenEntry) and action.entry_id in kb.entries and kb.entries[action.entry_id].answerable:
+        entry = kb.entries[action.entry_id]
         turn, reply = _answer(entry, session, kb, today, now)
         if turn is not None:
             effect = _log("action", matched=entry.id)
@@ -260,22 +235,22 @@ def _on_action(inbound: Inbound, session: Session, kb: KnowledgeBase, today: dat
         if reply is None:
             return Outcome((menu_reply(kb, kb.message("fallback")),), (_log("error", matched=entry.id),), session)
         return Outcome((reply,), (_log("action", matched=entry.id),), replace(session, last_entry=entry.id, offered=()))
-    if kind == "s":
-        reply = subject_reply(target, kb)
+    if isinstance(action, OpenSubject):
+        reply = subject_reply(action.code, kb)
         if reply is not None:
             return Outcome((reply,), (_log("subject"),), session)
     return Outcome((menu_reply(kb, kb.message("stale")),), (_log("stale"),), session)
 
 
 def _on_flow_action(
-    parsed: tuple[str, str, str],
+    pressed: FlowStep,
     session: Session,
     kb: KnowledgeBase,
     today: date,
     now: datetime | None,
     expired: FlowState | None,
 ) -> Outcome:
-    name, step, code = parsed
+    name, step = pressed.flow, pressed.step
     flow = FLOWS.get(name)
     if flow is None:
         return Outcome((menu_reply(kb, kb.message("stale")),), (_log("stale"),), session)
@@ -284,7 +259,7 @@ def _on_flow_action(
     if not step:
         return _flow_outcome(runner.start(flow, kb, today, now), session, flow)
     was_expired = expired is not None and expired.name == name
-    turn = runner.press(flow, session.flow, step, code, kb, today, now, was_expired)
+    turn = runner.press(flow, session.flow, step, pressed.code, kb, today, now, was_expired)
     return _flow_outcome(turn, session, flow)
 
 
@@ -354,7 +329,8 @@ def _decide(
     flow_idle: timedelta,
 ) -> Outcome:
     session = replace(session, turns=session.turns + 1)
-    if inbound.kind is InboundKind.ERASE or (inbound.kind is InboundKind.ACTION and inbound.action == ERASE_ACTION):
+    action = parse_action(inbound.action) if inbound.kind is InboundKind.ACTION else None
+    if inbound.kind is InboundKind.ERASE or isinstance(action, EraseData):
         return _erase(session, kb)
     expired = session.flow if _expired(session.flow, now, flow_idle) else None
     if expired is not None:
@@ -364,10 +340,9 @@ def _decide(
     if inbound.kind is InboundKind.HELP:
         return Outcome((menu_reply(kb, kb.message("help")),), (_log("help"),), session)
     if inbound.kind is InboundKind.ACTION:
-        parsed = runner.parse_action(inbound.action)
-        if parsed is not None:
-            return _on_flow_action(parsed, session, kb, today, now, expired)
-        return _on_action(inbound, session, kb, today, now)
+        if isinstance(action, FlowStep):
+            return _on_flow_action(action, session, kb, today, now, expired)
+        return _on_action(action, session, kb, today, now)
     state = session.flow
     flow = FLOWS.get(state.name) if state is not None else None
     if state is not None and flow is None:  # a flow this version does not have

@@ -5,22 +5,25 @@ Parsing takes already-loaded YAML documents (plain dicts); reading the files is 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.core.cues import Cues, NotCovered, Phrase, PhraseSet, SituationValue
+from bot.core.file_schema import Fault, KnowledgeFileError, fault_at, validated
+from bot.core.knowledge_schema import BotFile, EntrySpec, FaqFile, LexiconFile, VariantSpec
 from bot.core.leads.setup import LeadSetup
-from bot.core.policy import Policy, PolicyError, parse_policy
+from bot.core.policy import Policy, parse_policy
 from bot.core.render import Rendered, render_template
 from bot.core.text import EMPTY_LEXICON, Lexicon, tokens
 
 KINDS = frozenset({"faq", "flow", "smalltalk", "none"})
 DEFAULT_REVIEW_PERIOD = timedelta(days=365)
+Parsed = TypeVar("Parsed")
 
 
-class KnowledgeError(ValueError):
+class KnowledgeError(KnowledgeFileError):
     """The knowledge files cannot be loaded at all (validation reports the softer faults)."""
 
 
@@ -118,123 +121,110 @@ class KnowledgeBase:
         return next((s for s in self.subjects if s.code == code), None)
 
 
-def _as_date(raw: Any, where: str) -> date | None:
-    if raw is None or raw == "":
-        return None
-    if isinstance(raw, date):
-        return raw
-    try:
-        return date.fromisoformat(str(raw))
-    except ValueError as exc:
-        raise KnowledgeError(f"{where}: ngày phải có dạng YYYY-MM-DD, không phải {raw!r}") from exc
+def _variant(spec: VariantSpec) -> Variant:
+    when = tuple(tuple(tokens(phrase)) for phrase in spec.when if tokens(phrase))
+    return Variant(when, spec.short, spec.details)
 
 
-def _strings(raw: Any) -> tuple[str, ...]:
-    if raw is None:
-        return ()
-    if isinstance(raw, str):
-        return (raw,)
-    return tuple(str(item).strip() for item in raw if str(item).strip())
-
-
-def parse_entry(raw: Mapping[str, Any], subject: str, where: str) -> Entry:
-    if not isinstance(raw, Mapping) or not raw.get("id"):
-        raise KnowledgeError(f"{where}: mỗi mục phải có id")
-    where = f"{where} ({raw['id']})"
+def _entry(spec: EntrySpec, subject: str) -> Entry:
     return Entry(
-        id=str(raw["id"]).strip(),
-        kind=str(raw.get("kind", "faq")),
+        id=spec.id,
+        kind=spec.kind,
         subject=subject,
-        title=str(raw.get("title", "")).strip(),
-        questions=_strings(raw.get("questions")),
-        keywords=_strings(raw.get("keywords")),
-        short=str(raw.get("short", "") or "").strip(),
-        details=str(raw.get("details", "") or "").strip(),
-        followups=_strings(raw.get("followups")),
-        sources=_strings(raw.get("sources")),
-        effective=_as_date(raw.get("effective"), where),
-        reviewed=_as_date(raw.get("reviewed"), where),
-        review_by=_as_date(raw.get("review_by"), where),
-        flow=str(raw.get("flow") or "").strip(),
-        situation=_situation(raw.get("situation"), where),
-        variants=tuple(_variant(v, where) for v in raw.get("variants") or ()),
+        title=spec.title,
+        questions=spec.questions,
+        keywords=spec.keywords,
+        short=spec.short,
+        details=spec.details,
+        followups=spec.followups,
+        sources=spec.sources,
+        effective=spec.effective,
+        reviewed=spec.reviewed,
+        review_by=spec.review_by,
+        flow=spec.flow,
+        situation=dict(spec.situation),
+        variants=tuple(_variant(variant) for variant in spec.variants),
     )
 
 
-def _variant(raw: Any, where: str) -> Variant:
-    if not isinstance(raw, Mapping) or not raw.get("when") or not raw.get("short"):
-        raise KnowledgeError(f"{where}: mỗi variants phải có 'when' (các cụm từ) và 'short'")
-    when = tuple(tuple(tokens(str(phrase))) for phrase in _strings(raw["when"]) if tokens(str(phrase)))
-    return Variant(when, str(raw["short"]).strip(), str(raw.get("details") or "").strip())
+def parse_faq_file(document: Any, file: str) -> tuple[Subject, tuple[Entry, ...]]:
+    """One faq/*.yaml: its subject (code, title, entry ids in file order) and its entries."""
+    spec = validated(FaqFile, document, file, KnowledgeError)
+    entries = tuple(_entry(raw, spec.subject) for raw in spec.entries)
+    return Subject(spec.subject, spec.title or spec.subject, tuple(e.id for e in entries)), entries
 
 
-def _situation(raw: Any, where: str) -> dict[str, str]:
-    if raw is None:
-        return {}
-    if not isinstance(raw, Mapping):
-        raise KnowledgeError(f"{where}: situation phải có dạng {{scheme: bat-buoc}}")
-    return {str(k).strip(): str(v).strip() for k, v in raw.items()}
-
-
-def parse_lexicon(raw: Mapping[str, Any] | None) -> LexiconData:
-    raw = raw or {}
+def parse_lexicon(document: Any, file: str = "lexicon.yaml") -> LexiconData:
+    spec = validated(LexiconFile, document or {}, file, KnowledgeError)
     pairs: list[tuple[str, str]] = []
-    for group in ("abbreviations", "teencode", "typos", "synonyms"):
-        pairs.extend((str(k), str(v)) for k, v in (raw.get(group) or {}).items())
-    stopwords = frozenset(tok for word in raw.get("stopwords") or () for tok in tokens(str(word)))
+    for group in (spec.abbreviations, spec.teencode, spec.typos, spec.synonyms):
+        pairs.extend(group.items())
+    stopwords = frozenset(tok for word in spec.stopwords for tok in tokens(word))
     lexicon = Lexicon.from_pairs(pairs)
 
-    def phrases(raw_list: Any) -> tuple[Phrase, ...]:
-        return tuple(tuple(lexicon.expand(tokens(str(p)))) for p in _strings(raw_list) if tokens(str(p)))
+    def phrases(raw_phrases: Iterable[str]) -> tuple[Phrase, ...]:
+        return tuple(tuple(lexicon.expand(tokens(p))) for p in raw_phrases if tokens(p))
 
-    situations = []
-    for dimension, values in (raw.get("situations") or {}).items():
-        for value, spec in (values or {}).items():
-            spec = spec or {}
-            label = str(spec.get("label") or value)
-            explicit = bool(spec.get("explicit", False))
-            situations.append(SituationValue(str(dimension), str(value), label, phrases(spec.get("cues")), explicit))
-    not_covered = tuple(NotCovered(str(label), phrases(p)) for label, p in (raw.get("not_covered") or {}).items())
-    cues = Cues(tuple(situations), not_covered, phrases(raw.get("field")), phrases(raw.get("courtesy")))
-    return LexiconData(lexicon, stopwords, phrases(raw.get("out_of_scope")), cues)
+    situations = [
+        SituationValue(dimension, value, situation.label or value, phrases(situation.cues), situation.explicit)
+        for dimension, values in spec.situations.items()
+        for value, situation in values.items()
+    ]
+    not_covered = tuple(NotCovered(label, phrases(p)) for label, p in spec.not_covered.items())
+    cues = Cues(tuple(situations), not_covered, phrases(spec.field), phrases(spec.courtesy))
+    return LexiconData(lexicon, stopwords, phrases(spec.out_of_scope), cues)
+
+
+def parse_bot(document: Any, file: str = "bot.yaml") -> tuple[tuple[MenuItem, ...], dict[str, str]]:
+    """bot.yaml: the main menu and the bot's own sentences."""
+    spec = validated(BotFile, document or {}, file, KnowledgeError)
+    return tuple(MenuItem(item.label, item.subject, item.entry) for item in spec.menu), dict(spec.messages)
+
+
+def _collecting(faults: list[Fault], parse: Callable[..., Parsed], *args: Any) -> Parsed | None:
+    """What `parse` returns, or None with its faults added to `faults`."""
+    try:
+        return parse(*args)
+    except KnowledgeFileError as exc:
+        faults += exc.faults
+        return None
 
 
 def parse_knowledge(
-    faq_documents: Iterable[tuple[str, Mapping[str, Any]]],
-    policy_document: Mapping[str, Any],
-    lexicon_document: Mapping[str, Any] | None = None,
-    bot_document: Mapping[str, Any] | None = None,
+    faq_documents: Iterable[tuple[str, Any]],
+    policy_document: Any,
+    lexicon_document: Any = None,
+    bot_document: Any = None,
 ) -> KnowledgeBase:
-    """Build the knowledge base from (file name, parsed YAML) pairs; raises KnowledgeError."""
-    try:
-        policy = parse_policy(policy_document)
-    except PolicyError as exc:
-        raise KnowledgeError(f"policy.yaml: {exc}") from exc
+    """Build the knowledge base from (file name, parsed YAML) pairs; raises KnowledgeError with the faults
+    of every file at once."""
+    faults: list[Fault] = []
+    faq_files = []
+    for name, document in faq_documents:
+        parsed = _collecting(faults, parse_faq_file, document, name)
+        if parsed is not None:
+            faq_files.append((name, document, *parsed))
+    policy = _collecting(faults, parse_policy, policy_document)
+    lexicon = _collecting(faults, parse_lexicon, lexicon_document)
+    bot = _collecting(faults, parse_bot, bot_document)
+    if faults or policy is None or lexicon is None or bot is None:
+        raise KnowledgeError(*faults)
     entries: dict[str, Entry] = {}
     subjects: dict[str, Subject] = {}  # several files may hold one subject: their entries join in file order
-    for name, document in faq_documents:
-        if not isinstance(document, Mapping) or not document.get("subject"):
-            raise KnowledgeError(f"{name}: tệp phải có 'subject', 'title' và 'entries'")
-        code = str(document["subject"])
-        ids: list[str] = []
-        for i, raw in enumerate(document.get("entries") or []):
-            entry = parse_entry(raw, code, f"{name}: mục {i + 1}")
+    for name, document, subject, file_entries in faq_files:
+        for i, entry in enumerate(file_entries):
             if entry.id in entries:
-                raise KnowledgeError(f"{name}: id {entry.id} đã có ở chủ đề {entries[entry.id].subject}")
+                other = entries[entry.id].subject
+                faults.append(fault_at(name, document, ("entries", i, "id"), f"id {entry.id} đã có ở chủ đề {other}"))
             entries[entry.id] = entry
-            ids.append(entry.id)
-        known = subjects.get(code)
-        if known is None:
-            subjects[code] = Subject(code, str(document.get("title", code)), tuple(ids))
-        else:
-            subjects[code] = Subject(code, known.title, known.entry_ids + tuple(ids))
-    bot_document = bot_document or {}
-    menu = tuple(
-        MenuItem(str(item["label"]), str(item.get("subject", "")), str(item.get("entry", "")))
-        for item in bot_document.get("menu") or ()
-    )
-    messages = {str(k): str(v).strip() for k, v in (bot_document.get("messages") or {}).items()}
-    return KnowledgeBase(entries, tuple(subjects.values()), policy, parse_lexicon(lexicon_document), menu, messages)
+        known = subjects.get(subject.code)
+        if known is not None:
+            subject = Subject(subject.code, known.title, known.entry_ids + subject.entry_ids)
+        subjects[subject.code] = subject
+    if faults:
+        raise KnowledgeError(*faults)
+    menu, messages = bot
+    return KnowledgeBase(entries, tuple(subjects.values()), policy, lexicon, menu, messages)
 
 
 def required_topic_ids(topics_tsv: str) -> list[str]:

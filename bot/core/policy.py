@@ -14,12 +14,14 @@ from datetime import date
 from decimal import Decimal, DivisionByZero, InvalidOperation
 from typing import Any
 
-UNITS = frozenset({"dong", "percent", "months", "years", "times", "age_months", "number"})
+from bot.core.file_schema import Fault, KnowledgeFileError, fault_at, validated
+from bot.core.knowledge_schema import PolicyFile
+
 # Said of an uncertain value whose `caveat` policy.yaml leaves empty (`kb validate` warns about it).
 DEFAULT_CAVEAT = "số liệu này chưa được xác nhận chính thức, bạn hỏi lại cơ quan BHXH trước khi dùng"
 
 
-class PolicyError(ValueError):
+class PolicyError(KnowledgeFileError):
     """A parameter is unknown, has no value on a date, or is malformed."""
 
 
@@ -173,67 +175,36 @@ class Policy:
         return Figure(result, derived.unit, bases, uncertain, caveats)
 
 
-def _decimal(raw: Any, where: str) -> Decimal:
-    message = f"{where}: giá trị phải là số viết liền, dấu chấm thập phân (2530000, 4.5), không phải {raw!r}"
-    if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
-        raise PolicyError(message)
-    try:
-        value = Decimal(str(raw))
-    except InvalidOperation as exc:
-        raise PolicyError(message) from exc
-    if not value.is_finite():
-        raise PolicyError(message)
-    return value
-
-
-def _date(raw: Any, where: str) -> date:
-    if isinstance(raw, date):
-        return raw
-    try:
-        return date.fromisoformat(str(raw))
-    except ValueError as exc:
-        raise PolicyError(f"{where}: ngày phải có dạng YYYY-MM-DD") from exc
-
-
-def parse_policy(raw: Mapping[str, Any]) -> Policy:
-    """Build a Policy from the parsed policy.yaml; raises PolicyError with the place of a fault."""
-    params: dict[str, Param] = {}
-    for name, spec in (raw.get("params") or {}).items():
-        unit = spec.get("unit")
-        if unit not in UNITS:
-            raise PolicyError(f"{name}: đơn vị {unit!r} không hợp lệ (dùng: {', '.join(sorted(UNITS))})")
-        values = []
-        for i, item in enumerate(spec.get("values") or []):
-            where = f"{name}.values[{i}]"
-            if not item.get("basis"):
-                raise PolicyError(f"{where}: thiếu căn cứ pháp lý (basis)")
-            values.append(
-                DatedValue(
-                    start=_date(item.get("from"), where),
-                    value=_decimal(item.get("value"), where),
-                    basis=str(item["basis"]),
-                    uncertain=bool(item.get("uncertain", False)),
-                    caveat=str(item.get("caveat", "")),
-                )
-            )
-        if not values:
-            raise PolicyError(f"{name}: chưa có giá trị nào")
-        if [v.start for v in values] != sorted({v.start for v in values}):
-            raise PolicyError(f"{name}: các giá trị phải xếp theo ngày tăng dần, không trùng ngày")
-        params[name] = Param(name, str(spec.get("title", name)), unit, tuple(values))
+def parse_policy(raw: Any, file: str = "policy.yaml") -> Policy:
+    """Build a Policy from the parsed policy.yaml; raises PolicyError with the place of every fault."""
+    spec = validated(PolicyFile, raw, file, PolicyError)
+    params = {
+        name: Param(
+            name,
+            param.title or name,
+            param.unit,
+            tuple(DatedValue(v.start, v.value, v.basis, v.uncertain, v.caveat) for v in param.values),
+        )
+        for name, param in spec.params.items()
+    }
+    faults: list[Fault] = []
     derived: dict[str, Derived] = {}
-    for name, spec in (raw.get("derived") or {}).items():
+    for name, item in spec.derived.items():
         if name in params:
-            raise PolicyError(f"{name}: trùng tên với một tham số")
-        unit = spec.get("unit")
-        if unit not in UNITS:
-            raise PolicyError(f"{name}: đơn vị {unit!r} không hợp lệ")
-        formula = str(spec.get("formula", ""))
-        formula_names(formula)
-        derived[name] = Derived(name, str(spec.get("title", name)), unit, formula, str(spec.get("basis", "")))
+            faults.append(fault_at(file, raw, ("derived", name), f"{name}: trùng tên với một tham số"))
+            continue
+        try:
+            formula_names(item.formula)
+        except PolicyError as exc:
+            faults.append(fault_at(file, raw, ("derived", name, "formula"), f"{name}: {exc}"))
+            continue
+        derived[name] = Derived(name, item.title or name, item.unit, item.formula, item.basis)
     policy = Policy(params, derived)
     for item in derived.values():
-        missing = formula_names(item.formula) - policy.names()
-        if missing:
-            raise PolicyError(f"{item.name}: công thức dùng tham số không có: {', '.join(sorted(missing))}")
+        if missing := formula_names(item.formula) - policy.names():
+            unknown = ", ".join(sorted(missing))
+            where = ("derived", item.name, "formula")
+            faults.append(fault_at(file, raw, where, f"{item.name}: công thức dùng tham số không có: {unknown}"))
+    if faults:
+        raise PolicyError(*faults)
     return policy

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
@@ -34,11 +35,7 @@ class Inbound:
 @dataclass(frozen=True)
 class Button:
     label: str
-    action: str  # opaque, at most MAX_ACTION_BYTES bytes of UTF-8
-
-
-MAX_ACTION_BYTES = 64
-MENU_ACTION = "m"  # the action of the main menu button
+    action: str  # made and read by bot.core.actions: at most its MAX_ACTION_BYTES bytes of UTF-8
 
 
 @dataclass(frozen=True)
@@ -53,6 +50,10 @@ class Reply:
 
 # A flow's answer: JSON-compatible (a list comes back from JSON as a tuple).
 Answer = str | int | bool | tuple[str, ...]
+
+# The time now, time-zone aware in UTC. The core never calls one (it is given `now` and `today`); the shell and
+# the workers are given one, bot.app.system_clock in the running bot and a fixed or moving one in tests.
+Clock = Callable[[], datetime]
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from bot.core.engine import action_for_entry
+from bot.core.actions import MAX_ACTION_BYTES, OpenEntry
+from bot.core.file_schema import KnowledgeFileError
 from bot.core.flows import FLOWS, message_keys
 from bot.core.knowledge import KINDS, KnowledgeBase
 from bot.core.policy import DEFAULT_CAVEAT, Policy, PolicyError
 from bot.core.render import PLACEHOLDER, day, render_source
 from bot.core.text import fold, normalise
-from bot.core.types import MAX_ACTION_BYTES
 
 ID_PATTERN = re.compile(r"^[a-z]+(\.[a-z0-9-]+)?$")
 # A figure typed by hand instead of rendered from policy.yaml: money or a percentage.
@@ -37,7 +37,13 @@ class Issue:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.level.upper():7} {self.where}: {self.message}"
+        where = f"{self.where}: " if self.where else ""
+        return f"{self.level.upper():7} {where}{self.message}"
+
+
+def file_issues(error: KnowledgeFileError) -> list[Issue]:
+    """The faults that keep a knowledge file from loading, as errors placed at their file and line."""
+    return [Issue("error", fault.where, fault.message) for fault in error.faults]
 
 
 def hand_typed_figures(template: str) -> list[str]:
@@ -101,7 +107,9 @@ def validate(
         where = entry.id
         if not ID_PATTERN.match(entry.id):
             error(where, "id chỉ gồm chữ thường không dấu, số, dấu chấm và gạch ngang")
-        if len(action_for_entry(entry.id).encode()) > MAX_ACTION_BYTES:
+        try:
+            OpenEntry(entry.id).data()
+        except ValueError:
             error(where, f"id quá dài cho nút bấm (tối đa {MAX_ACTION_BYTES} byte)")
         if entry.kind not in KINDS:
             error(where, f"kind phải là một trong {', '.join(sorted(KINDS))}")

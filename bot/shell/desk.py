@@ -1,6 +1,6 @@
 """The agents' desk: what a collection agent (đại lý thu) or office staff do with leads from their chat.
 
-    desk = Desk(database, context, areas, staff_chat_ids={...})
+    desk = Desk(database, context, areas, staff_chat_ids={...}, now=clock)
     answer = await desk.press(chat_id, "lead:12:claim", update_id)        # a button under a lead
     answer = await desk.command(chat_id, "leads", "", update_id)         # /leads, /ghichu, /themlead
 
@@ -11,9 +11,8 @@ re-delivered update is answered with silence), the lead changes with its history
 another chat goes to the outbox, all or nothing. Replies are core Replies for the channel to render; after
 a button press `edit` replaces the pressed message with the lead's new status and remaining buttons.
 
-Buttons (callback data, at most 64 bytes): "lead:<id>:<action>" (bot.core.leads.records.LeadAction),
-"lead:<id>:to:<agent id>|office" (the second step of Chuyển), "lead:<id>:back" (the lead again, in place)
-and "lead:<id>:open" (the lead as a new message, from the /leads list).
+Buttons: bot.core.actions.LeadOperation (a LeadAction, or the lead shown again: in place, or as a new message
+from the /leads list) and LeadTransfer (the second step of Chuyển).
 
 Logs name update ids, lead ids, actions and statuses, never a name, a phone number or a note.
 """
@@ -24,19 +23,19 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.core.actions import OFFICE, LeadOperation, LeadTransfer, LeadView, parse_action
 from bot.core.areas import Area
 from bot.core.leads.consent import Consent, ConsentChannel
 from bot.core.leads.fields import MAX_NOTE, tidy
-from bot.core.leads.messages import lead_details, lead_line
+from bot.core.leads.messages import lead_buttons, lead_details, lead_line
 from bot.core.leads.offline import USAGE_OFFLINE, FormError, parse_offline_lead
 from bot.core.leads.records import (
     ACTION_LABELS,
-    ACTION_PREFIX,
     ALLOWED_ACTIONS,
     INTEREST_LABELS,
     STATUS_LABELS,
@@ -44,11 +43,9 @@ from bot.core.leads.records import (
     LeadAction,
     LeadRecord,
     NewLead,
-    lead_buttons,
     may_handle,
-    parse_id,
 )
-from bot.core.types import Button, Reply
+from bot.core.types import Button, Clock, Reply
 from bot.shell.transactions import DEFAULT_RETRY, Retry
 from bot.storage import agents as agent_store
 from bot.storage import leads as lead_store
@@ -62,8 +59,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 COMMANDS = frozenset({"leads", "ghichu", "themlead"})
-OFFICE = "office"  # the transfer target meaning the office queue
-OPEN, BACK, TO = "open", "back", "to"
 ORAL_CONSENT_VERSION = "oral"  # what /themlead stores as the consent's version: given orally to the agent
 MAX_LISTED = 50  # leads written out by /leads; the rest are counted
 MAX_LIST_BUTTONS = 20  # "#12 …" buttons under /leads, each opening one lead
@@ -90,38 +85,7 @@ class DeskAnswer:
     summary: str = "-"  # for the channel's log line: "lead 12 claim -> claimed" (nothing personal)
 
 
-@dataclass(frozen=True)
-class DeskData:
-    """Callback data of a desk button: lead id, operation (a LeadAction value, "to", "back", "open"), target."""
-
-    lead_id: int
-    operation: str
-    target: str = ""
-
-
-def parse_desk_data(data: str) -> DeskData | None:
-    """The button's data; None for anything else, such as a forged button whose id no database holds."""
-    parts = data.split(":")
-    lead_id = parse_id(parts[1]) if len(parts) in (3, 4) and parts[0] == ACTION_PREFIX else None
-    if lead_id is None:
-        return None
-    operation = parts[2]
-    if operation == TO and len(parts) == 4 and (parts[3] == OFFICE or parse_id(parts[3]) is not None):
-        return DeskData(lead_id, TO, parts[3])
-    if len(parts) == 3 and (operation in (OPEN, BACK) or operation in set(LeadAction)):
-        return DeskData(lead_id, operation)
-    return None
-
-
-def desk_data(lead_id: int, operation: str, target: str = "") -> str:
-    return ":".join([ACTION_PREFIX, str(lead_id), operation, *([target] if target else [])])
-
-
 # -- the desk -----------------------------------------------------------------------------------------
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _no_deadline(_: datetime) -> datetime | None:
@@ -139,7 +103,7 @@ class Desk:
         staff_chat_ids: Collection[int] = (),
         *,
         channel: str = "telegram",
-        now: Callable[[], datetime] = _utc_now,
+        now: Clock,
         contact_due: Callable[[datetime], datetime | None] = _no_deadline,
         retry: Retry = DEFAULT_RETRY,
         themlead_per_hour: int = DEFAULT_THEMLEAD_PER_HOUR,
@@ -165,8 +129,8 @@ class Desk:
 
     async def press(self, chat_id: int, data: str, update_id: int | None = None) -> DeskAnswer | None:
         """A button under a lead; None when this update was handled before (send nothing)."""
-        parsed = parse_desk_data(data)
-        if parsed is None:
+        parsed = parse_action(data)
+        if not isinstance(parsed, LeadOperation | LeadTransfer):  # a forged button, one no database holds
             return DeskAnswer((Reply("Nút này không còn dùng được."),), summary="unknown button")
 
         async def work(connection: AsyncConnection, actor: Actor | None) -> DeskAnswer:
@@ -205,7 +169,7 @@ class Desk:
 
         async def once() -> DeskAnswer | None:
             async with self.database.transaction() as connection:
-                if update_id is not None and not await updates.record(connection, self.channel, update_id):
+                if update_id is not None and not await updates.record(connection, self.channel, update_id, self.now()):
                     log.info("desk: update %s already handled", update_id)
                     return None
                 return await work(connection, await self.actor(connection, chat_id))
@@ -223,7 +187,7 @@ class Desk:
 
     # -- buttons --------------------------------------------------------------------------------------
 
-    async def _press(self, connection: AsyncConnection, actor: Actor, data: DeskData) -> DeskAnswer:
+    async def _press(self, connection: AsyncConnection, actor: Actor, data: LeadOperation | LeadTransfer) -> DeskAnswer:
         what = f"lead {data.lead_id} {data.operation}"
         try:  # locked until the transaction ends: no other press changes it in between
             lead = await lead_store.get(connection, data.lead_id, lock=True)
@@ -231,12 +195,12 @@ class Desk:
             return DeskAnswer((Reply(f"Không tìm thấy yêu cầu #{data.lead_id}."),), summary=f"{what}: not found")
         if not may_handle(actor, lead):
             return DeskAnswer((Reply(NOT_YOURS),), summary=f"{what}: not allowed")
-        if data.operation == OPEN:
+        if isinstance(data, LeadTransfer):
+            return await self._transfer(connection, actor, lead, data.agent_id)
+        if data.operation == LeadView.OPEN:
             return DeskAnswer((self.card(lead, actor),), summary=what)
-        if data.operation == BACK:
+        if data.operation == LeadView.BACK:
             return DeskAnswer(edit=self.card(lead, actor), summary=what)
-        if data.operation == TO:
-            return await self._transfer(connection, actor, lead, data.target)
         action = LeadAction(data.operation)
         if action not in ALLOWED_ACTIONS.get(lead.status, ()):
             return self._stale(lead, actor, action)
@@ -261,25 +225,28 @@ class Desk:
             if load.agent.area_code == lead.area_code and load.agent.id != lead.agent_id
         ]
         buttons = [
-            Button(f"{load.agent.name} ({load.open_leads} đang mở)", desk_data(lead.id, TO, str(load.agent.id)))
+            Button(f"{load.agent.name} ({load.open_leads} đang mở)", LeadTransfer(lead.id, load.agent.id).data())
             for load in loads
         ]
         if lead.agent_id is not None:
-            buttons.append(Button("Văn phòng", desk_data(lead.id, TO, OFFICE)))
-        buttons.append(Button("Quay lại", desk_data(lead.id, BACK)))
+            buttons.append(Button("Văn phòng", LeadTransfer(lead.id, None).data()))
+        buttons.append(Button("Quay lại", LeadOperation(lead.id, LeadView.BACK).data()))
         area = self.context.area_name(lead.area_code)
         question = "Chuyển cho ai?" if len(buttons) > 1 else f"{area} chưa có đại lý nào khác để chuyển."
         text = f"{self._card_text(lead)}\n\n{question}"
         return DeskAnswer(edit=Reply(text, tuple(buttons)), summary=f"lead {lead.id} transfer: {len(loads)} agent(s)")
 
-    async def _transfer(self, connection: AsyncConnection, actor: Actor, lead: LeadRecord, target: str) -> DeskAnswer:
-        """Chuyển, second step: hand the lead to the chosen agent of its area or to the office queue."""
+    async def _transfer(
+        self, connection: AsyncConnection, actor: Actor, lead: LeadRecord, agent_id: int | None
+    ) -> DeskAnswer:
+        """Chuyển, second step: hand the lead to the chosen agent of its area (None: the office queue)."""
         what = f"lead {lead.id} transfer"
+        target = OFFICE if agent_id is None else str(agent_id)
         if LeadAction.TRANSFER not in ALLOWED_ACTIONS.get(lead.status, ()):
             return self._stale(lead, actor, LeadAction.TRANSFER)
         to_agent: Agent | None = None
-        if target != OFFICE:
-            to_agent = await agent_store.by_id(connection, int(target))
+        if agent_id is not None:
+            to_agent = await agent_store.by_id(connection, agent_id)
             if to_agent is None or not to_agent.active or to_agent.area_code != lead.area_code:
                 menu = await self._transfer_menu(connection, actor, lead)
                 sorry = Reply("Đại lý này không còn nhận yêu cầu của xã/phường này. Anh/chị chọn lại giúp.")
@@ -306,7 +273,7 @@ class Desk:
             lines = [*lines[:MAX_LISTED], f"… và {len(lines) - MAX_LISTED} yêu cầu khác."]
         text = f"{whose} ({len(found)}):\n" + "\n".join(lines)
         buttons = tuple(
-            Button(f"#{lead.id} {lead.name or ''}".strip(), desk_data(lead.id, OPEN))
+            Button(f"#{lead.id} {lead.name or ''}".strip(), LeadOperation(lead.id, LeadView.OPEN).data())
             for lead in found[:MAX_LIST_BUTTONS]
         )
         return DeskAnswer((Reply(text, buttons),), summary=f"/leads: {len(found)}")

@@ -31,10 +31,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.leads.notifications import Notification
-from bot.core.types import Outcome, Reply
+from bot.core.types import Clock, Outcome, Reply
 from bot.storage import outbox
 from bot.storage.db import Database
-from bot.storage.tables import utc_now
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +119,7 @@ def recorded(marks: Sequence[Mark]) -> None:
 class SentMarks:
     """The marks a message's transaction records (see `sent_marks`)."""
 
-    def __init__(self, marks: list[Mark], now: Callable[[], datetime]) -> None:
+    def __init__(self, marks: list[Mark], now: Clock) -> None:
         self.marks = marks
         self.now = now
 
@@ -129,7 +128,7 @@ class SentMarks:
 
 
 @asynccontextmanager
-async def sent_marks(routing: ReplyRouting | None, now: Callable[[], datetime]) -> AsyncIterator[SentMarks]:
+async def sent_marks(routing: ReplyRouting | None, now: Clock) -> AsyncIterator[SentMarks]:
     """Around a message's transaction: `record(connection)` in it records the replies sent since the last
     commit; they count as recorded once the transaction commits, and are put back if it fails."""
     ledger = routing.ledger if routing is not None else None
@@ -153,7 +152,8 @@ class ReplyLedger:
         owner: str,
         lease: timedelta = DEFAULT_LEASE,
         retry_in: timedelta = RETRY_IN,
-        now: Callable[[], datetime] = utc_now,
+        *,
+        now: Clock,
         linger: float = LINGER,
     ) -> None:
         self.database = database

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -23,7 +23,17 @@ from bot.core.leads.consent import Consent, ConsentChannel
 from bot.core.leads.interest import SignalKind
 from bot.core.leads.records import CITIZEN, Interest, NewLead
 from bot.core.matcher import Matcher
-from bot.core.types import CreateLead, Effect, EraseMyData, Inbound, LogInteraction, Outcome, RecordInterest, Reply
+from bot.core.types import (
+    Clock,
+    CreateLead,
+    Effect,
+    EraseMyData,
+    Inbound,
+    LogInteraction,
+    Outcome,
+    RecordInterest,
+    Reply,
+)
 from bot.shell.replies import ReplyRouting, forget_replies, queue_replies, sent_marks
 from bot.shell.transactions import DEFAULT_RETRY, Retry
 from bot.storage import install_keys, interactions, leads, sessions, signals, updates
@@ -53,14 +63,14 @@ class Service:
         channel: str,
         *,
         retry: Retry = DEFAULT_RETRY,
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        now: Clock,
         flow_idle: timedelta = DEFAULT_FLOW_IDLE,
         leads: LeadRouting | None = None,
         replies: ReplyRouting | None = None,
     ) -> None:
         self.leads = leads  # where call-back requests go; None: CreateLead effects are refused
         self.replies = replies  # None: replies are returned only; else also stored (bot.shell.replies)
-        self.now = now  # the time, to drop guided flows left idle longer than flow_idle
+        self.now = now  # the time: when rows are written, and to drop guided flows left idle longer than flow_idle
         self.flow_idle = flow_idle
         self.database = database
         self.kb = kb
@@ -82,19 +92,21 @@ class Service:
     async def _handle_once(self, inbound: Inbound, update_id: int | None) -> Outcome | None:
         if self._interactions_key is None:  # once per process, in a transaction of its own (committed before use)
             async with self.database.transaction() as connection:
-                self._interactions_key = await install_keys.get_or_create(connection, install_keys.INTERACTIONS)
+                self._interactions_key = await install_keys.get_or_create(
+                    connection, install_keys.INTERACTIONS, self.now()
+                )
         marks = sent_marks(self.replies, self.now)  # replies sent since the last commit (durable_replies.py)
         async with marks as sent, self.database.transaction(short=True) as connection:  # statements: a few rows by key
             await sent.record(connection)
-            if update_id is not None and not await updates.record(connection, self.channel, update_id):
+            if update_id is not None and not await updates.record(connection, self.channel, update_id, self.now()):
                 log.info("update already handled (channel %s, update %s)", self.channel, update_id)
                 return None
-            session = await sessions.lock(connection, inbound.chat)
+            session = await sessions.lock(connection, inbound.chat, self.now())
             outcome = decide(
                 inbound, session, self.kb, self.today(), self.matcher, now=self.now(), flow_idle=self.flow_idle
             )
             if outcome.session is not None:
-                await sessions.save(connection, outcome.session)
+                await sessions.save(connection, outcome.session, self.now())
             added: list[Reply] = []
             for effect in outcome.effects:
                 added.extend(await self._apply(connection, effect, inbound.chat))
@@ -107,7 +119,7 @@ class Service:
     async def _apply(self, connection: AsyncConnection, effect: Effect, chat: str) -> tuple[Reply, ...]:
         """Carry out one effect in the message's transaction; replies it adds (a lead's confirmation)."""
         if isinstance(effect, LogInteraction):
-            await interactions.log(connection, self.channel, effect, self._chat_digest(chat))
+            await interactions.log(connection, self.channel, effect, self.now(), self._chat_digest(chat))
         elif isinstance(effect, RecordInterest):
             await signals.record(connection, chat, SignalKind(effect.kind), effect.topic, self.now())
         elif isinstance(effect, CreateLead):

@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.storage.sessions import from_json, to_json
 from bot.storage.tables import chat_sessions
-from bot.storage.times import utc
 
 
 async def drop_idle_flows(connection: AsyncConnection, flow_name: str, quiet_since: datetime) -> int:
@@ -21,7 +20,7 @@ async def drop_idle_flows(connection: AsyncConnection, flow_name: str, quiet_sin
     marker = f'%"{flow_name}"%'  # a cheap first filter: the flow's name as a JSON string somewhere in the state
     query = (
         select(chat_sessions.c.key, chat_sessions.c.state)
-        .where(chat_sessions.c.updated_at < utc(quiet_since), chat_sessions.c.state.like(marker))
+        .where(chat_sessions.c.updated_at < quiet_since, chat_sessions.c.state.like(marker))
         .with_for_update()
     )
     dropped = 0

@@ -1,6 +1,6 @@
 """Random values made once per installation and shared by every process on the database.
 
-    key = await get_or_create(connection, INTERACTIONS)   # the key of interactions.chat_digest
+    key = await get_or_create(connection, INTERACTIONS, now)   # the key of interactions.chat_digest
 
 The first process to ask makes the value; one asking at the same moment gets the same (insert-or-nothing,
 then read). Call it in a transaction of its own and keep the value once committed: made inside a message's
@@ -10,13 +10,14 @@ transaction that rolls back, it would be gone.
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.storage.tables import install_keys, utc_now
+from bot.storage.tables import install_keys
 
 INTERACTIONS = "interactions-chat-digest"  # links a logged question to its chat without the chat id
 KEY_BYTES = 32
@@ -34,11 +35,11 @@ INSERT = {"postgresql": _insert_statement(postgresql), "sqlite": _insert_stateme
 READ = select(install_keys.c.value).where(install_keys.c.name == bindparam("name"))
 
 
-async def get_or_create(connection: AsyncConnection, name: str) -> str:
-    """The value called `name`, made now (KEY_BYTES random bytes, in hex) if there is none yet."""
+async def get_or_create(connection: AsyncConnection, name: str, now: datetime) -> str:
+    """The value called `name`, made at `now` (KEY_BYTES random bytes, in hex) if there is none yet."""
     value = await connection.scalar(READ, {"name": name})
     if value is None:
         statement = INSERT["postgresql" if connection.dialect.name == "postgresql" else "sqlite"]
-        await connection.execute(statement, {"name": name, "value": secrets.token_hex(KEY_BYTES), "now": utc_now()})
+        await connection.execute(statement, {"name": name, "value": secrets.token_hex(KEY_BYTES), "now": now})
         value = await connection.scalar(READ, {"name": name})
     return str(value)

@@ -23,8 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.types import Alternative, LogInteraction
 from bot.storage.pruning import delete_oldest
-from bot.storage.tables import interactions, utc_now
-from bot.storage.times import utc
+from bot.storage.tables import interactions
 
 MAX_STORED_CHARS = 1000
 # Seven digits or more, possibly grouped by spaces, dots or dashes: "0912 345 678", "079.123.456.789".
@@ -59,8 +58,9 @@ LOG = insert(interactions)  # built once; the values come with each execution
 
 
 async def log(
-    connection: AsyncConnection, channel: str, effect: LogInteraction, chat_digest: str | None = None
+    connection: AsyncConnection, channel: str, effect: LogInteraction, now: datetime, chat_digest: str | None = None
 ) -> None:
+    """Log the decision at `now`."""
     top = [{"id": alternative.id, "score": alternative.score} for alternative in effect.top]
     await connection.execute(
         LOG,
@@ -70,7 +70,7 @@ async def log(
             "decision": effect.decision,
             "matched_id": effect.matched_id,
             "top": json.dumps(top, ensure_ascii=False),
-            "created_at": utc_now(),
+            "created_at": now,
             "topic": effect.topic or None,
             "chat_digest": chat_digest,
         },
@@ -84,7 +84,7 @@ async def forget_chat(connection: AsyncConnection, chat_digest: str) -> int:
 
 async def forget_before(connection: AsyncConnection, cutoff: datetime, limit: int | None = None) -> int:
     """Delete the interactions logged before `cutoff` (at most `limit`, the oldest); how many were deleted."""
-    old = interactions.c.created_at < utc(cutoff)
+    old = interactions.c.created_at < cutoff
     return await delete_oldest(connection, interactions, interactions.c.id, old, limit)
 
 

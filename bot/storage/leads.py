@@ -3,7 +3,7 @@ statuses with a history row per change, anonymised on request or after the reten
 
 Every function runs inside the caller's transaction (`async with database.transaction() as connection`),
 so a lead, its history and its outbox row are stored together or not at all. Times are stored in UTC
-(SQLite keeps no time zone) and come back time-zone aware.
+and come back time-zone aware (bot.storage.tables.UTCDateTime).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import json
 import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -46,7 +46,6 @@ from bot.storage import agents as agent_store
 from bot.storage import outbox, signals
 from bot.storage.agents import Agent
 from bot.storage.tables import agents, lead_history, leads
-from bot.storage.times import aware, utc
 
 OPEN = [status.value for status in OPEN_STATUSES]
 PERSONAL_FIELDS = ("session_key", "name", "phone_e164", "call_time", "calculator")
@@ -129,15 +128,15 @@ def _record(row: Row) -> LeadRecord:
         call_time=row.call_time,
         calculator=json.loads(row.calculator) if row.calculator else None,
         consent_version=row.consent_version,
-        consent_at=aware(row.consent_at),
+        consent_at=row.consent_at,
         consent_channel=ConsentChannel(row.consent_channel),
         consent_oral=row.consent_oral,
-        created_at=aware(row.created_at),
-        updated_at=aware(row.updated_at),
-        first_contact_at=aware(row.first_contact_at),
-        due_at=aware(row.due_at),
-        escalated_at=aware(row.escalated_at),
-        anonymised_at=aware(row.anonymised_at),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        first_contact_at=row.first_contact_at,
+        due_at=row.due_at,
+        escalated_at=row.escalated_at,
+        anonymised_at=row.anonymised_at,
     )
 
 
@@ -165,7 +164,7 @@ async def _history(
         .values(
             lead_id=lead_id,
             actor=actor.label,
-            at=utc(at),
+            at=at,
             from_status=before.value if before else None,
             to_status=after.value,
             note=note,
@@ -178,7 +177,7 @@ async def _history(
 async def _notify(
     connection: AsyncConnection, notification: Notification, kind: str, key: str, lead_id: int, now: datetime
 ) -> None:
-    await outbox.enqueue(connection, notification, kind=kind, dedupe_key=key, now=utc(now), lead_id=lead_id)
+    await outbox.enqueue(connection, notification, kind=kind, dedupe_key=key, now=now, lead_id=lead_id)
 
 
 async def create(
@@ -211,12 +210,12 @@ async def create(
             call_time=new.call_time or None,
             calculator=json.dumps(new.calculator, ensure_ascii=False) if new.calculator is not None else None,
             consent_version=new.consent.version,
-            consent_at=utc(new.consent.at),
+            consent_at=new.consent.at,
             consent_channel=new.consent.channel.value,
             consent_oral=new.consent.oral,
-            created_at=utc(now),
-            updated_at=utc(now),
-            due_at=utc(due_at) if due_at else None,
+            created_at=now,
+            updated_at=now,
+            due_at=due_at,
         )
         .returning(leads.c.id)
     )
@@ -250,9 +249,9 @@ async def act(
     if not may_handle(actor, lead):
         raise NotAllowed(f"yêu cầu #{lead_id} không phải của bạn")
     after = next_status(lead.status, action)
-    values: dict[str, Any] = {"status": after.value, "updated_at": utc(now)}
+    values: dict[str, Any] = {"status": after.value, "updated_at": now}
     if action in CONTACT_ACTIONS and lead.first_contact_at is None:
-        values["first_contact_at"] = utc(now)
+        values["first_contact_at"] = now
     await connection.execute(update(leads).where(leads.c.id == lead_id).values(**values))
     await _history(connection, lead_id, actor, now, lead.status, after, note)
     return await get(connection, lead_id)
@@ -266,7 +265,7 @@ async def add_note(connection: AsyncConnection, lead_id: int, actor: Actor, now:
         raise NotAllowed(f"yêu cầu #{lead_id} không phải của bạn")
     if lead.anonymised_at is not None:
         raise LeadErased(f"yêu cầu #{lead_id} đã xóa dữ liệu cá nhân")
-    await connection.execute(update(leads).where(leads.c.id == lead_id).values(updated_at=utc(now)))
+    await connection.execute(update(leads).where(leads.c.id == lead_id).values(updated_at=now))
     await _history(connection, lead_id, actor, now, lead.status, lead.status, note)
     return await get(connection, lead_id)
 
@@ -290,7 +289,7 @@ async def transfer(
     await connection.execute(
         update(leads)
         .where(leads.c.id == lead_id)
-        .values(status=after.value, agent_id=new_agent_id, updated_at=utc(now), escalated_at=None)
+        .values(status=after.value, agent_id=new_agent_id, updated_at=now, escalated_at=None)
     )
     target = f"đại lý #{to_agent.id}" if to_agent else "hàng chờ văn phòng"
     history_id = await _history(connection, lead_id, actor, now, lead.status, after, note or f"chuyển cho {target}")
@@ -329,7 +328,7 @@ async def history(connection: AsyncConnection, lead_id: int) -> list[HistoryEntr
         HistoryEntry(
             row.lead_id,
             row.actor,
-            aware(row.at),
+            row.at,
             LeadStatus(row.from_status) if row.from_status else None,
             LeadStatus(row.to_status),
             row.note,
@@ -342,7 +341,7 @@ async def _anonymise(connection: AsyncConnection, lead_id: int, now: datetime) -
     await connection.execute(
         update(leads)
         .where(leads.c.id == lead_id)
-        .values(**dict.fromkeys(PERSONAL_FIELDS), anonymised_at=utc(now), updated_at=utc(now))
+        .values(**dict.fromkeys(PERSONAL_FIELDS), anonymised_at=now, updated_at=now)
     )
     await connection.execute(update(lead_history).where(lead_history.c.lead_id == lead_id).values(note=None))
     await outbox.scrub_lead(connection, lead_id)
@@ -379,14 +378,14 @@ async def oral_leads_registered_since(connection: AsyncConnection, actor: Actor,
         select(leads.c.created_at)
         .join(lead_history, lead_history.c.lead_id == leads.c.id)
         .where(
-            leads.c.created_at > utc(since),
+            leads.c.created_at > since,
             leads.c.consent_oral.is_(True),
             lead_history.c.from_status.is_(None),  # the row that created the lead
             lead_history.c.actor == actor.label,
         )
         .order_by(leads.c.created_at)
     )
-    return [aware(row.created_at) for row in await connection.execute(query)]
+    return [row.created_at for row in await connection.execute(query)]
 
 
 async def oral_leads_taken_in(connection: AsyncConnection, chat_id: int) -> list[int]:
@@ -433,13 +432,11 @@ async def erase(
 
 async def purge(connection: AsyncConnection, cutoff: datetime, now: datetime) -> PurgeReport:
     """Erase the personal data of leads created before `cutoff` (the retention period) and older signals."""
-    query = (
-        select(leads.c.id).where(leads.c.created_at < utc(cutoff), leads.c.anonymised_at.is_(None)).order_by(leads.c.id)
-    )
+    query = select(leads.c.id).where(leads.c.created_at < cutoff, leads.c.anonymised_at.is_(None)).order_by(leads.c.id)
     lead_ids = [row.id for row in await connection.execute(query)]
     for lead_id in lead_ids:
         await _anonymise(connection, lead_id, now)
-    return PurgeReport(len(lead_ids), await signals.forget_before(connection, utc(cutoff)))
+    return PurgeReport(len(lead_ids), await signals.forget_before(connection, cutoff))
 
 
 async def escalate_overdue(connection: AsyncConnection, context: LeadContext, now: datetime) -> list[int]:
@@ -451,7 +448,7 @@ async def escalate_overdue(connection: AsyncConnection, context: LeadContext, no
             leads.c.status.in_(OPEN),
             leads.c.first_contact_at.is_(None),
             leads.c.escalated_at.is_(None),
-            leads.c.due_at <= utc(now),
+            leads.c.due_at <= now,
         )
         .order_by(leads.c.due_at, leads.c.id)
     )
@@ -461,7 +458,7 @@ async def escalate_overdue(connection: AsyncConnection, context: LeadContext, no
     for lead in overdue:
         area = context.area_name(lead.area_code)
         agent = await agent_store.by_id(connection, lead.agent_id) if lead.agent_id else None
-        stamp = f"{utc(now):%Y%m%d%H%M}"
+        stamp = f"{now.astimezone(UTC):%Y%m%d%H%M}"
         if agent is not None and agent.active:
             reminder = reminder_notification(agent.chat_id, lead, area, context.timezone)
             await _notify(connection, reminder, "lead-reminder", f"lead:{lead.id}:reminder:{stamp}", lead.id, now)
@@ -469,7 +466,7 @@ async def escalate_overdue(connection: AsyncConnection, context: LeadContext, no
             name = agent.name if agent else None
             escalation = escalation_notification(context.office_chat_id, lead, area, name, context.timezone)
             await _notify(connection, escalation, "lead-escalation", f"lead:{lead.id}:escalation:{stamp}", lead.id, now)
-        await connection.execute(update(leads).where(leads.c.id == lead.id).values(escalated_at=utc(now)))
+        await connection.execute(update(leads).where(leads.c.id == lead.id).values(escalated_at=now))
     return [lead.id for lead in overdue]
 
 
@@ -478,7 +475,7 @@ async def export(connection: AsyncConnection, since: datetime, area_code: str | 
     query = (
         select(leads, agents.c.name.label("agent_name"))
         .outerjoin(agents, agents.c.id == leads.c.agent_id)
-        .where(leads.c.created_at >= utc(since))
+        .where(leads.c.created_at >= since)
         .order_by(leads.c.created_at, leads.c.id)
     )
     if area_code is not None:
@@ -495,6 +492,6 @@ async def stats(connection: AsyncConnection) -> LeadStats:
     contacted = await connection.execute(
         select(leads.c.created_at, leads.c.first_contact_at).where(leads.c.first_contact_at.is_not(None))
     )
-    waits = [(aware(row.first_contact_at) - aware(row.created_at)).total_seconds() for row in contacted]
+    waits = [(row.first_contact_at - row.created_at).total_seconds() for row in contacted]
     median = timedelta(seconds=statistics.median(waits)) if waits else None
     return LeadStats(by_area_status, median, len(waits))

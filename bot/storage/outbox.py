@@ -33,7 +33,6 @@ from bot.core.leads.notifications import Notification
 from bot.storage.db import POSTGRESQL
 from bot.storage.pruning import delete_oldest
 from bot.storage.tables import outbox
-from bot.storage.times import aware, utc
 
 MAX_ERROR_CHARS = 500
 REPLY = "reply"  # the kind of a citizen's reply
@@ -93,9 +92,9 @@ async def enqueue(
             kind=kind,
             payload=json.dumps(notification.payload(), ensure_ascii=False),
             lead_id=lead_id,
-            created_at=utc(now),
+            created_at=now,
             attempts=0,
-            next_attempt_at=utc(now),
+            next_attempt_at=now,
         )
         .on_conflict_do_nothing(index_elements=[outbox.c.dedupe_key])
         .returning(outbox.c.id)
@@ -108,7 +107,7 @@ def _pending(table: Any = outbox) -> Any:
 
 
 def _due(now: datetime) -> Any:
-    return _pending() & (outbox.c.next_attempt_at <= utc(now))
+    return _pending() & (outbox.c.next_attempt_at <= now)
 
 
 def _first_of_its_chat() -> Any:
@@ -124,10 +123,10 @@ async def _claim(connection: AsyncConnection, rows: Sequence[Any], now: datetime
         await connection.execute(
             update(outbox)
             .where(outbox.c.id == row.id)
-            .values(attempts=attempt, next_attempt_at=utc(now + lease), claimed_by=None)
+            .values(attempts=attempt, next_attempt_at=now + lease, claimed_by=None)
         )
         notification = Notification.from_payload(row.chat_id, json.loads(row.payload))
-        claimed.append(Claimed(row.id, row.kind, attempt, notification, aware(row.created_at)))
+        claimed.append(Claimed(row.id, row.kind, attempt, notification, row.created_at))
     return claimed
 
 
@@ -155,7 +154,7 @@ async def claim_next(connection: AsyncConnection, chat_id: int, now: datetime, l
     if connection.dialect.name == POSTGRESQL:
         query = query.with_for_update(skip_locked=True)
     row = (await connection.execute(query)).first()
-    if row is None or aware(row.next_attempt_at) > utc(now):  # type: ignore[operator]
+    if row is None or row.next_attempt_at > now:
         return None
     [claimed] = await _claim(connection, [row], now, lease)
     return claimed
@@ -177,7 +176,6 @@ async def enqueue_replies(
     reply waits for the worker, or another process is sending one) they are left due now, for the worker,
     which sends them after the earlier ones. `key` makes the dedupe keys (`key:0`, `key:1`, …).
     """
-    at = utc(now)
     ids: list[int] = []
     attempts: set[int] = set()
     for number, reply in enumerate(replies):  # each row decides as the first did: the first is one of ours or not
@@ -185,8 +183,8 @@ async def enqueue_replies(
             "key": f"{key}:{number}",
             "chat": reply.chat_id,
             "payload": json.dumps(reply.payload(), ensure_ascii=False),
-            "now": at,
-            "due": at + lease,
+            "now": now,
+            "due": now + lease,
             "owner": owner,
         }
         row = (await connection.execute(_INSERT_REPLY, values)).one()
@@ -232,16 +230,15 @@ def _claimed_by(row_id: int, attempt: int) -> Any:
 async def mark_sent(connection: AsyncConnection, row_id: int, attempt: int, now: datetime) -> bool:
     """Record the delivery of a claimed row; False if the claim was lost (the lease ran out, re-claimed)."""
     done = await connection.execute(
-        update(outbox).where(_claimed_by(row_id, attempt)).values(sent_at=utc(now), last_error=None)
+        update(outbox).where(_claimed_by(row_id, attempt)).values(sent_at=now, last_error=None)
     )
     return done.rowcount == 1
 
 
 async def mark_many_sent(connection: AsyncConnection, claims: Sequence[tuple[int, int]], now: datetime) -> None:
     """mark_sent for several (row id, attempt) claims in one statement (executemany)."""
-    at = utc(now)
     await connection.execute(
-        _MARK_SENT, [{"row_id": row_id, "attempt": attempt, "at": at} for row_id, attempt in claims]
+        _MARK_SENT, [{"row_id": row_id, "attempt": attempt, "at": now} for row_id, attempt in claims]
     )
 
 
@@ -257,7 +254,7 @@ async def reschedule(connection: AsyncConnection, row_id: int, attempt: int, at:
     done = await connection.execute(
         update(outbox)
         .where(_claimed_by(row_id, attempt))
-        .values(next_attempt_at=utc(at), last_error=error[:MAX_ERROR_CHARS], claimed_by=None)
+        .values(next_attempt_at=at, last_error=error[:MAX_ERROR_CHARS], claimed_by=None)
     )
     return done.rowcount == 1
 
@@ -268,8 +265,8 @@ async def renew(
     """Extend a claim about to run out: the new attempt number, or None if the claim was lost already."""
     done = await connection.execute(
         update(outbox)
-        .where(_claimed_by(row_id, attempt), outbox.c.failed_at.is_(None), outbox.c.next_attempt_at > utc(now))
-        .values(attempts=attempt + 1, next_attempt_at=utc(now + lease), claimed_by=owner)
+        .where(_claimed_by(row_id, attempt), outbox.c.failed_at.is_(None), outbox.c.next_attempt_at > now)
+        .values(attempts=attempt + 1, next_attempt_at=now + lease, claimed_by=owner)
     )
     return attempt + 1 if done.rowcount == 1 else None
 
@@ -277,9 +274,7 @@ async def renew(
 async def mark_failed(connection: AsyncConnection, row_id: int, attempt: int, now: datetime, error: str) -> bool:
     """Give a claimed row up: it will not be tried again."""
     done = await connection.execute(
-        update(outbox)
-        .where(_claimed_by(row_id, attempt))
-        .values(failed_at=utc(now), last_error=error[:MAX_ERROR_CHARS])
+        update(outbox).where(_claimed_by(row_id, attempt)).values(failed_at=now, last_error=error[:MAX_ERROR_CHARS])
     )
     return done.rowcount == 1
 
@@ -307,9 +302,9 @@ async def rows(connection: AsyncConnection, lead_id: int | None = None) -> list[
             json.loads(row.payload),
             row.lead_id,
             row.attempts,
-            aware(row.next_attempt_at),
-            aware(row.sent_at),
-            aware(row.failed_at),
+            row.next_attempt_at,
+            row.sent_at,
+            row.failed_at,
             row.last_error,
         )
         for row in await connection.execute(query)
@@ -334,5 +329,5 @@ async def forget_replies(connection: AsyncConnection, chat_id: int) -> int:
 async def forget_sent_before(connection: AsyncConnection, cutoff: datetime, limit: int | None = None) -> int:
     """Delete the rows sent before `cutoff` (at most `limit`, the oldest sent first): the retention period of
     what they said (a name, a phone number); how many were deleted."""
-    old = outbox.c.sent_at < utc(cutoff)
+    old = outbox.c.sent_at < cutoff
     return await delete_oldest(connection, outbox, outbox.c.id, old, limit, outbox.c.sent_at)

@@ -13,8 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.types import FlowState, Session
 from bot.storage.pruning import delete_oldest
-from bot.storage.tables import chat_sessions, utc_now
-from bot.storage.times import utc
+from bot.storage.tables import chat_sessions
 
 STATE_FIELDS = tuple(f.name for f in dataclasses.fields(Session) if f.name != "chat")
 
@@ -90,8 +89,9 @@ SAVE = (
 LOAD = select(chat_sessions.c.state).where(chat_sessions.c.key == bindparam("chat"))
 
 
-async def lock(connection: AsyncConnection, chat: str) -> Session:
-    """The chat's session, locked until the transaction ends (a new Session if the chat has none yet).
+async def lock(connection: AsyncConnection, chat: str, now: datetime) -> Session:
+    """The chat's session, locked until the transaction ends (a new Session if the chat has none yet, written
+    at `now`).
 
     One upsert that writes the row (a new chat's row is inserted, an existing one updated to itself) and
     returns its state. On PostgreSQL the write locks the row as SELECT … FOR UPDATE would: a second
@@ -100,14 +100,14 @@ async def lock(connection: AsyncConnection, chat: str) -> Session:
     transaction began with BEGIN IMMEDIATE, which already holds the database's write lock.
     """
     statement = LOCK["postgresql" if connection.dialect.name == "postgresql" else "sqlite"]
-    state = await connection.scalar(statement, {"chat": chat, "fresh": FRESH_STATE, "now": utc_now()})
+    state = await connection.scalar(statement, {"chat": chat, "fresh": FRESH_STATE, "now": now})
     return from_json(chat, state)
 
 
-async def save(connection: AsyncConnection, session: Session) -> None:
-    """Store the session of a chat locked with `lock` in this transaction."""
+async def save(connection: AsyncConnection, session: Session, now: datetime) -> None:
+    """Store the session of a chat locked with `lock` in this transaction, written at `now`."""
     await connection.execute(
-        SAVE, {"chat": session.chat, "state": to_json(session), "turns": session.turns, "now": utc_now()}
+        SAVE, {"chat": session.chat, "state": to_json(session), "turns": session.turns, "now": now}
     )
 
 
@@ -121,5 +121,5 @@ async def forget_idle(connection: AsyncConnection, quiet_since: datetime, limit:
     """Delete the sessions of chats that have not written since `quiet_since` (at most `limit`, the quietest
     first); how many were deleted. A chat that writes again starts afresh. A chat writing at this moment keeps
     its session: on PostgreSQL its row is locked, and re-checked once the message's transaction ends."""
-    idle = chat_sessions.c.updated_at < utc(quiet_since)
+    idle = chat_sessions.c.updated_at < quiet_since
     return await delete_oldest(connection, chat_sessions, chat_sessions.c.key, idle, limit, chat_sessions.c.updated_at)

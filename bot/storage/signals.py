@@ -10,14 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.leads.interest import Signal, SignalKind
 from bot.storage.tables import interest_signals
-from bot.storage.times import aware, utc
 
 
 async def record(
     connection: AsyncConnection, session_key: str, kind: SignalKind, topic: str | None, at: datetime
 ) -> None:
     await connection.execute(
-        insert(interest_signals).values(session_key=session_key, kind=kind.value, topic=topic, at=utc(at))
+        insert(interest_signals).values(session_key=session_key, kind=kind.value, topic=topic, at=at)
     )
 
 
@@ -30,7 +29,7 @@ async def for_session(connection: AsyncConnection, session_key: str) -> list[Sig
     )
     known = {kind.value for kind in SignalKind}
     return [
-        Signal(row.session_key, SignalKind(row.kind), row.topic, aware(row.at))
+        Signal(row.session_key, SignalKind(row.kind), row.topic, row.at)
         for row in await connection.execute(query)
         if row.kind in known
     ]
@@ -42,5 +41,5 @@ async def forget_session(connection: AsyncConnection, session_key: str) -> int:
 
 
 async def forget_before(connection: AsyncConnection, cutoff: datetime) -> int:
-    deleted = await connection.execute(delete(interest_signals).where(interest_signals.c.at < utc(cutoff)))
+    deleted = await connection.execute(delete(interest_signals).where(interest_signals.c.at < cutoff))
     return deleted.rowcount

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
     DateTime,
+    Dialect,
     ForeignKey,
     Index,
     Integer,
@@ -16,6 +18,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TypeDecorator,
 )
 
 metadata = MetaData(
@@ -29,8 +32,25 @@ metadata = MetaData(
 )
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+class UTCDateTime(TypeDecorator[datetime]):
+    """A moment: written only with its time zone (a naive datetime is a bug: ValueError), stored in UTC, read
+    back time-zone aware in UTC. The column is DateTime(timezone=True), timestamptz on PostgreSQL; SQLite keeps
+    text without a zone, so every value must be stored in the same zone for comparisons to hold."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"times must carry their time zone: {value!r}")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 # One row per chat: the dialog state of bot.core.types.Session, as JSON.
@@ -40,7 +60,7 @@ chat_sessions = Table(
     Column("key", String(255), primary_key=True),  # Inbound.chat, e.g. "telegram:123456" or "console"
     Column("state", Text, nullable=False),  # JSON, see sessions.to_json
     Column("turns", Integer, nullable=False, default=0),
-    Column("updated_at", DateTime(timezone=True), nullable=False, default=utc_now, index=True),
+    Column("updated_at", UTCDateTime(), nullable=False, index=True),
 )
 
 # Every update handled, so a replayed or duplicated update gets no second reply.
@@ -49,7 +69,7 @@ processed_updates = Table(
     metadata,
     Column("channel", String(32), primary_key=True),
     Column("update_id", BigInteger, primary_key=True),
-    Column("processed_at", DateTime(timezone=True), nullable=False, default=utc_now, index=True),
+    Column("processed_at", UTCDateTime(), nullable=False, index=True),
 )
 
 # What the bot decided for each question. No names, phone numbers or chat ids: only the channel, and a keyed
@@ -64,7 +84,7 @@ interactions = Table(
     Column("decision", String(32), nullable=False),
     Column("matched_id", String(128), nullable=True),
     Column("top", Text, nullable=False),  # JSON: [{"id": ..., "score": ...}, ...] best first
-    Column("created_at", DateTime(timezone=True), nullable=False, default=utc_now, index=True),
+    Column("created_at", UTCDateTime(), nullable=False, index=True),
     Column("topic", String(200), nullable=True),  # "uncovered": what the question was about, when known
     Column("chat_digest", String(32), nullable=True, index=True),  # None: logged before 0004
 )
@@ -75,7 +95,7 @@ install_keys = Table(
     metadata,
     Column("name", String(64), primary_key=True),
     Column("value", String(128), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False, default=utc_now),
+    Column("created_at", UTCDateTime(), nullable=False),
 )
 
 
@@ -95,7 +115,7 @@ agents = Table(
     Column("name", String(200), nullable=False),
     Column("area_code", String(64), nullable=False, index=True),
     Column("active", Boolean, nullable=False, default=True),
-    Column("created_at", DateTime(timezone=True), nullable=False, default=utc_now),
+    Column("created_at", UTCDateTime(), nullable=False),
 )
 
 leads = Table(
@@ -112,15 +132,15 @@ leads = Table(
     Column("call_time", String(200), nullable=True),
     Column("calculator", Text, nullable=True),  # JSON
     Column("consent_version", String(64), nullable=False),
-    Column("consent_at", DateTime(timezone=True), nullable=False),
+    Column("consent_at", UTCDateTime(), nullable=False),
     Column("consent_channel", String(32), nullable=False),
     Column("consent_oral", Boolean, nullable=False, default=False),
-    Column("created_at", DateTime(timezone=True), nullable=False, default=utc_now, index=True),
-    Column("updated_at", DateTime(timezone=True), nullable=False, default=utc_now),
-    Column("first_contact_at", DateTime(timezone=True), nullable=True),
-    Column("due_at", DateTime(timezone=True), nullable=True, index=True),
-    Column("escalated_at", DateTime(timezone=True), nullable=True),
-    Column("anonymised_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False, index=True),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("first_contact_at", UTCDateTime(), nullable=True),
+    Column("due_at", UTCDateTime(), nullable=True, index=True),
+    Column("escalated_at", UTCDateTime(), nullable=True),
+    Column("anonymised_at", UTCDateTime(), nullable=True),
 )
 
 # Every status change of a lead: who, when, from, to, note.
@@ -130,7 +150,7 @@ lead_history = Table(
     _id_column(),
     Column("lead_id", BigInteger, ForeignKey("leads.id"), nullable=False, index=True),
     Column("actor", String(64), nullable=False),  # "citizen", "agent:<chat id>", "staff:<chat id>", "system", "cli"
-    Column("at", DateTime(timezone=True), nullable=False, default=utc_now),
+    Column("at", UTCDateTime(), nullable=False),
     Column("from_status", String(32), nullable=True),
     Column("to_status", String(32), nullable=False),
     Column("note", Text, nullable=True),
@@ -144,7 +164,7 @@ interest_signals = Table(
     Column("session_key", String(255), nullable=False, index=True),
     Column("kind", String(32), nullable=False),
     Column("topic", String(128), nullable=True),
-    Column("at", DateTime(timezone=True), nullable=False, default=utc_now, index=True),
+    Column("at", UTCDateTime(), nullable=False, index=True),
 )
 
 # Messages to send (agents, office chat), written in the transaction that decided them and delivered by
@@ -158,11 +178,11 @@ outbox = Table(
     Column("kind", String(32), nullable=False),
     Column("payload", Text, nullable=False),  # JSON: bot.core.leads.notifications.Notification.payload()
     Column("lead_id", BigInteger, ForeignKey("leads.id"), nullable=True, index=True),
-    Column("created_at", DateTime(timezone=True), nullable=False, default=utc_now),
+    Column("created_at", UTCDateTime(), nullable=False),
     Column("attempts", Integer, nullable=False, default=0),
-    Column("next_attempt_at", DateTime(timezone=True), nullable=False, default=utc_now, index=True),
-    Column("sent_at", DateTime(timezone=True), nullable=True, index=True),  # pruned after INTERACTION_RETENTION_DAYS
-    Column("failed_at", DateTime(timezone=True), nullable=True),
+    Column("next_attempt_at", UTCDateTime(), nullable=False, index=True),
+    Column("sent_at", UTCDateTime(), nullable=True, index=True),  # pruned after INTERACTION_RETENTION_DAYS
+    Column("failed_at", UTCDateTime(), nullable=True),
     Column("last_error", Text, nullable=True),
     # The process whose handler is sending a citizen's reply right after its commit (bot.shell.replies),
     # until next_attempt_at; None for rows the worker sends. Added by 0005.

@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, delete, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.storage.tables import processed_updates, utc_now
+from bot.storage.tables import processed_updates
 
 
 def _record_statement(dialect: Any) -> Any:
@@ -24,14 +24,14 @@ def _record_statement(dialect: Any) -> Any:
 RECORD = {"postgresql": _record_statement(postgresql), "sqlite": _record_statement(sqlite)}  # built once
 
 
-async def record(connection: AsyncConnection, channel: str, update_id: int) -> bool:
-    """Mark the update handled; False if it already was (then the caller must not answer it again).
+async def record(connection: AsyncConnection, channel: str, update_id: int, now: datetime) -> bool:
+    """Mark the update handled at `now`; False if it already was (then the caller must not answer it again).
 
     On PostgreSQL a second transaction recording the same update waits until the first ends: it gets
     False if the first committed, True if the first rolled back.
     """
     statement = RECORD["postgresql" if connection.dialect.name == "postgresql" else "sqlite"]
-    inserted = await connection.execute(statement, {"channel": channel, "update_id": update_id, "now": utc_now()})
+    inserted = await connection.execute(statement, {"channel": channel, "update_id": update_id, "now": now})
     return inserted.first() is not None
 
 

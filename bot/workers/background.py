@@ -2,7 +2,7 @@
 updates, the retention sweep and the sweep of abandoned call-back requests (bot.workers.retention), started
 and stopped together.
 
-    async with background(database, send, context):      # both run while the block does
+    async with background(database, send, context, clock=clock):  # they run while the block does
         await serve(...)
 
 On leaving the block both are told to stop: each finishes what it is doing (a send in progress is recorded)
@@ -20,10 +20,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from bot.core.leads.notifications import Sender
+from bot.core.types import Clock
 from bot.storage.db import Database
 from bot.storage.leads import LeadContext
 from bot.workers.lead_deadlines import CHECK_EVERY_SECONDS, run_deadlines
-from bot.workers.outbox import Clock, OutboxPolicy, run_outbox, utc_clock
+from bot.workers.outbox import OutboxPolicy, run_outbox
 from bot.workers.pruning import run_pruning
 from bot.workers.retention import ABANDONED_FLOWS_EVERY_SECONDS, Retention, run_abandoned_flows, run_retention
 
@@ -52,7 +53,7 @@ async def background(
     send: Sender,
     context: LeadContext,
     *,
-    clock: Clock = utc_clock,
+    clock: Clock,
     policy: OutboxPolicy | None = None,
     deadline_every_seconds: float = CHECK_EVERY_SECONDS,
     grace: float = GRACE_SECONDS,

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from bot.core.types import Clock
 from bot.storage import leads
 from bot.storage.db import Database
 from bot.storage.leads import LeadContext
-from bot.workers.outbox import Clock, utc_clock
 from bot.workers.periodic import every
 
 log = logging.getLogger(__name__)
@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 CHECK_EVERY_SECONDS = 300.0
 
 
-async def escalate_once(database: Database, context: LeadContext, clock: Clock = utc_clock) -> list[int]:
+async def escalate_once(database: Database, context: LeadContext, clock: Clock) -> list[int]:
     """One check; the ids of the leads escalated now."""
     async with database.transaction() as connection:
         escalated = await leads.escalate_overdue(connection, context, clock())
@@ -29,7 +29,7 @@ async def run_deadlines(
     database: Database,
     context: LeadContext,
     stop: asyncio.Event,
-    clock: Clock = utc_clock,
+    clock: Clock,
     every_seconds: float = CHECK_EVERY_SECONDS,
 ) -> None:
     """Check every `every_seconds` until `stop` is set."""

@@ -1,6 +1,6 @@
 """Delivers the outbox: claims due rows, sends each through a Sender, records the result.
 
-    await run_outbox(database, send, stop)          # until `stop` is set
+    await run_outbox(database, send, stop, clock)   # until `stop` is set
     await deliver_due(database, send, clock)        # one pass (tests, the CLI)
 
 A claim is a lease (OutboxPolicy.lease): a worker that dies mid-send leaves the row to come due again when
@@ -29,24 +29,19 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.core.leads.notifications import RetryLater, Sender, Undeliverable
+from bot.core.types import Clock
 from bot.storage import outbox
 from bot.storage.db import Database
 from bot.storage.outbox import Claimed
 
 log = logging.getLogger(__name__)
-
-Clock = Callable[[], datetime]
-
-
-def utc_clock() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -148,9 +143,7 @@ async def _retry(
     return "retried" if recorded else "lost"
 
 
-async def deliver_due(
-    database: Database, send: Sender, clock: Clock = utc_clock, policy: OutboxPolicy | None = None
-) -> PassReport:
+async def deliver_due(database: Database, send: Sender, clock: Clock, policy: OutboxPolicy | None = None) -> PassReport:
     """One pass: claim the rows due now (up to policy.batch), send them in order, record each result."""
     policy = policy or OutboxPolicy()
     async with database.transaction() as connection:
@@ -172,7 +165,7 @@ async def run_outbox(
     database: Database,
     send: Sender,
     stop: asyncio.Event,
-    clock: Clock = utc_clock,
+    clock: Clock,
     policy: OutboxPolicy | None = None,
 ) -> None:
     """Deliver until `stop` is set: a full batch is followed at once by the next pass, otherwise the worker

@@ -1,7 +1,7 @@
 """The processed-updates table is pruned: records of updates handled more than `keep` ago (7 days) are deleted
 once an hour, a few thousand rows per transaction so that the bot's own transactions are not held up.
 
-    await run_pruning(database, stop)             # until `stop` is set (started with the background workers)
+    await run_pruning(database, stop, clock)      # until `stop` is set (started with the background workers)
     await prune_once(database, clock)             # one pass (tests)
 
 Telegram keeps an undelivered update for 24 hours and re-delivers one not confirmed, so a week of records
@@ -17,9 +17,9 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.core.types import Clock
 from bot.storage import updates
 from bot.storage.db import Database
-from bot.workers.outbox import Clock, utc_clock
 from bot.workers.periodic import every
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ async def in_batches(
 
 
 async def prune_once(
-    database: Database, clock: Clock = utc_clock, keep: timedelta = KEEP, chunk: int = ROWS_PER_TRANSACTION
+    database: Database, clock: Clock, keep: timedelta = KEEP, chunk: int = ROWS_PER_TRANSACTION
 ) -> int:
     """Delete the records older than `keep`, `chunk` rows per transaction; the number deleted."""
     if keep < timedelta(days=1):
@@ -60,7 +60,7 @@ async def prune_once(
 async def run_pruning(
     database: Database,
     stop: asyncio.Event,
-    clock: Clock = utc_clock,
+    clock: Clock,
     keep: timedelta = KEEP,
     every_seconds: float = CHECK_EVERY_SECONDS,
 ) -> None:

@@ -9,8 +9,8 @@ Every few minutes (`drop_abandoned_once`): a call-back request abandoned half-wa
 name, a phone number) once its chat has been quiet for FLOW_IDLE_MINUTES, so within FLOW_IDLE_MINUTES plus
 ABANDONED_FLOWS_EVERY_SECONDS.
 
-    await run_retention(database, retention, stop)         # until `stop` is set (the background workers)
-    await run_abandoned_flows(database, flow_idle, stop)   # the same
+    await run_retention(database, retention, stop, clock)        # until `stop` is set (the background workers)
+    await run_abandoned_flows(database, flow_idle, stop, clock)  # the same
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.core.leads.consent import DEFAULT_INTERACTION_RETENTION_DAYS
+from bot.core.types import Clock
 from bot.storage import abandoned_flows, interactions, leads, outbox, sessions
 from bot.storage.db import Database
-from bot.workers.outbox import Clock, utc_clock
 from bot.workers.periodic import every
 from bot.workers.pruning import ROWS_PER_TRANSACTION, in_batches
 
@@ -52,7 +52,7 @@ class SweepReport:
 
 
 async def sweep_once(
-    database: Database, retention: Retention, clock: Clock = utc_clock, chunk: int = ROWS_PER_TRANSACTION
+    database: Database, retention: Retention, clock: Clock, chunk: int = ROWS_PER_TRANSACTION
 ) -> SweepReport:
     """One hourly sweep; the log, idle sessions and sent outbox rows `chunk` rows per transaction."""
     now = clock()
@@ -79,7 +79,7 @@ async def sweep_once(
     return report
 
 
-async def drop_abandoned_once(database: Database, flow_idle: timedelta, clock: Clock = utc_clock) -> int:
+async def drop_abandoned_once(database: Database, flow_idle: timedelta, clock: Clock) -> int:
     """Drop the call-back requests of chats quiet for `flow_idle`; how many were dropped."""
     async with database.transaction() as connection:
         dropped = await abandoned_flows.drop_idle_flows(connection, LEAD_FLOW, clock() - flow_idle)
@@ -92,7 +92,7 @@ async def run_retention(
     database: Database,
     retention: Retention,
     stop: asyncio.Event,
-    clock: Clock = utc_clock,
+    clock: Clock,
     every_seconds: float = CHECK_EVERY_SECONDS,
 ) -> None:
     """Sweep every `every_seconds` until `stop` is set."""
@@ -103,7 +103,7 @@ async def run_abandoned_flows(
     database: Database,
     flow_idle: timedelta,
     stop: asyncio.Event,
-    clock: Clock = utc_clock,
+    clock: Clock,
     every_seconds: float = ABANDONED_FLOWS_EVERY_SECONDS,
 ) -> None:
     """Drop abandoned call-back requests every `every_seconds` until `stop` is set."""

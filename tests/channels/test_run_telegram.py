@@ -8,13 +8,10 @@ import signal
 import sys
 from pathlib import Path
 
-import pytest
 
 from tests.factories import PROJECT_ROOT
 from tests.fakes.telegram_api import TOKEN, FakeTelegram
 from tests.fakes.telegram_updates import command, text_message
-
-pytestmark = pytest.mark.anyio
 
 
 async def test_run_with_a_token_answers_on_telegram_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:

@@ -10,7 +10,6 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 
 from bot.core.leads.records import CITIZEN, LeadStatus
 from bot.storage import agents, leads
@@ -20,8 +19,6 @@ from tests.factories import PROJECT_ROOT
 from tests.fakes.telegram_api import TOKEN, FakeTelegram
 from tests.fakes.telegram_updates import callback_query
 from tests.lead_factories import CONTEXT, NAME, new_lead
-
-pytestmark = pytest.mark.anyio
 
 AGENT = 111
 

@@ -17,10 +17,12 @@ from typing import Any
 
 import pytest
 
+from bot.app import system_clock
 from bot.channels.telegram import CHANNEL, RetryPolicy, build_application, running
 from bot.channels.telegram.outbox_sender import telegram_sender
 from bot.core.knowledge import KnowledgeBase
-from bot.core.leads.records import CITIZEN, LeadAction, LeadRecord, LeadStatus, lead_buttons
+from bot.core.leads.messages import lead_buttons
+from bot.core.leads.records import CITIZEN, LeadAction, LeadRecord, LeadStatus
 from bot.core.matcher import Matcher
 from bot.shell.desk import NOT_AN_AGENT, NOT_YOURS, Desk
 from bot.shell.service import Service
@@ -35,8 +37,6 @@ from tests.factories import TODAY
 from tests.fakes.telegram_api import FakeTelegram, Sent
 from tests.fakes.telegram_updates import callback_query, chat, command, text_message
 from tests.lead_factories import AREAS, CONTEXT, NAME, NOW, OFFICE_CHAT, PHONE, migrated, new_lead
-
-pytestmark = pytest.mark.anyio
 
 AGENT_A, AGENT_C, CITIZEN_CHAT = 111, 333, 777  # A serves Xã Tiên Yên, C Phường Hồng Gai
 FAST = RetryPolicy(backoff=0.01)
@@ -89,7 +89,7 @@ async def bot_with_workers(
 ) -> AsyncIterator[None]:
     """One bot process: its own database connections, the Application with the desk, the workers."""
     async with office.store.open() as database:
-        service = Service(database, kb, matcher, lambda: TODAY, CHANNEL)
+        service = Service(database, kb, matcher, lambda: TODAY, CHANNEL, now=system_clock)
         desk = Desk(database, CONTEXT, AREAS, now=office.clock)
         application = build_application(api.token, api.base_url, service.handle, policy=FAST, desk=desk)
         async with (

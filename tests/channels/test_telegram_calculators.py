@@ -24,8 +24,6 @@ from tests.factories import TODAY
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_updates import callback_query, text_message
 
-pytestmark = pytest.mark.anyio
-
 CHAT = 2001
 FAST = RetryPolicy(backoff=0.01)
 IDLE = timedelta(minutes=30)

@@ -16,6 +16,7 @@ from datetime import timedelta
 
 import pytest
 
+from bot.app import system_clock
 from bot.channels.telegram import CHANNEL, RetryPolicy, build_application, chat_key, running
 from bot.channels.telegram.application import telegram_chat_id
 from bot.channels.telegram.outbox_sender import telegram_sender
@@ -34,8 +35,6 @@ from tests.databases import Store
 from tests.factories import TODAY
 from tests.fakes.telegram_api import FakeTelegram, Sent
 from tests.fakes.telegram_updates import command, text_message
-
-pytestmark = pytest.mark.anyio
 
 CHAT_A, CHAT_B = 1001, 1002
 GOLD = "Giá vàng hôm nay bao nhiêu?"  # out of scope: the fallback
@@ -61,14 +60,16 @@ async def durable_bot(
     database = store.open()
     await migrate(database)
     owner = uuid.uuid4().hex
-    ledger = ReplyLedger(database, owner, lease, retry_in=HANDED_OVER_RETRY)
+    ledger = ReplyLedger(database, owner, lease, retry_in=HANDED_OVER_RETRY, now=system_clock)
     routing = ReplyRouting(telegram_chat_id, split_reply, owner, lease, ledger)  # marks ride on its transactions
-    service = Service(database, kb, matcher, lambda: TODAY, CHANNEL, replies=routing)
+    service = Service(database, kb, matcher, lambda: TODAY, CHANNEL, now=system_clock, replies=routing)
     application = build_application(api.token, api.base_url, service.handle, policy=FAST, replies=ledger)
     stop = asyncio.Event()
     try:
         async with running(application, poll_timeout=1):
-            worker = asyncio.create_task(run_outbox(database, telegram_sender(application.bot), stop, policy=WORKER))
+            worker = asyncio.create_task(
+                run_outbox(database, telegram_sender(application.bot), stop, system_clock, WORKER)
+            )
             try:
                 yield Bot(database, owner)
             finally:
@@ -156,7 +157,7 @@ async def test_replies_stored_by_a_process_that_died_are_sent_after_the_restart_
     await migrate(database)
     try:  # a process commits two messages, then dies (SIGKILL) before sending their replies
         dead = ReplyRouting(telegram_chat_id, split_reply, "killed-process", lease)
-        service = Service(database, real_kb, real_matcher, lambda: TODAY, CHANNEL, replies=dead)
+        service = Service(database, real_kb, real_matcher, lambda: TODAY, CHANNEL, now=system_clock, replies=dead)
         await service.handle(Inbound(chat_key(CHAT_A), InboundKind.START), 1)
         await service.handle(Inbound(chat_key(CHAT_A), InboundKind.TEXT, text=GOLD), 2)
     finally:

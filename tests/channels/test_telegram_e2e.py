@@ -22,6 +22,7 @@ import pytest
 from telegram.constants import MessageLimit
 from telegram.ext import Application
 
+from bot.app import system_clock
 from bot.channels.telegram import (
     BUSY_TEXT,
     CHANNEL,
@@ -48,8 +49,6 @@ from tests.factories import TODAY
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_updates import MEDIA, callback_query, command, edited_message, media_message, text_message
 
-pytestmark = pytest.mark.anyio
-
 CHAT_A, CHAT_B = 1001, 1002
 HOTLINE = "1900 9068"
 FAST = RetryPolicy(backoff=0.01)  # retries as in production, without the waiting
@@ -61,7 +60,7 @@ async def service_on(store: Store, kb: KnowledgeBase, matcher: Matcher) -> Async
     database = store.open()
     await migrate(database)
     try:
-        yield Service(database, kb, matcher, lambda: TODAY, CHANNEL).handle
+        yield Service(database, kb, matcher, lambda: TODAY, CHANNEL, now=system_clock).handle
     finally:
         await database.dispose()
 

@@ -27,8 +27,6 @@ from tests.factories import KNOWLEDGE_DIR
 from tests.fakes.telegram_api import FakeTelegram, Sent
 from tests.fakes.telegram_updates import callback_query, chat, edited_message, text_message
 
-pytestmark = pytest.mark.anyio
-
 CITIZEN = 5001
 AGENT = 5999  # serves Xã Tiên Yên
 OFFICE = -1005  # the office chat: a group
@@ -61,7 +59,7 @@ async def bot_process(api: FakeTelegram, store: Store, **settings: Any) -> Async
     await migrate(app.database)
     async with app.database.transaction() as connection:
         if await agents.by_chat(connection, AGENT) is None:
-            await agents.add(connection, AGENT, "Trần Văn Hòa", "qn-tien-yen", app.now())
+            await agents.add(connection, AGENT, "Trần Văn Hòa", "qn-tien-yen", app.clock())
     try:
         application = build_application(
             api.token, api.base_url, app.service(CHANNEL).handle, policy=FAST, desk=app.desk(CHANNEL)

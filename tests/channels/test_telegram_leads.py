@@ -26,8 +26,6 @@ from tests.factories import KNOWLEDGE_DIR
 from tests.fakes.telegram_api import FakeTelegram, Sent
 from tests.fakes.telegram_updates import callback_query, contact_message, shared_contact_message, text_message
 
-pytestmark = pytest.mark.anyio
-
 CITIZEN = 3001
 AGENT = 3999
 OFFICE = -1003
@@ -100,7 +98,7 @@ async def test_from_a_question_to_the_agents_phone(fake_api: FakeTelegram, store
     talk = Conversation(fake_api)
     async with bot_process(fake_api, store) as app:
         async with app.database.transaction() as connection:
-            await agents.add(connection, AGENT, "Trần Văn Hòa", "qn-tien-yen", app.now())
+            await agents.add(connection, AGENT, "Trần Văn Hòa", "qn-tien-yen", app.clock())
 
         answer = await talk.say("bhxh tu nguyen dong bao nhieu 1 thang")
         income = await talk.press(with_button(answer, "Tính cho tôi"), "Tính cho tôi")

@@ -8,13 +8,15 @@ from datetime import date
 
 import pytest
 
-from bot.core.engine import MENU_ACTION, answer_reply, decide, menu_buttons, subject_reply
+from bot.core.actions import MAX_ACTION_BYTES, MENU
+from bot.core.engine import answer_reply, decide, menu_buttons, subject_reply
 from bot.core.knowledge import KnowledgeBase
 from bot.core.matcher import Matcher
-from bot.core.types import MAX_ACTION_BYTES, Button, Inbound, InboundKind, LogInteraction, Outcome, Reply, Session
+from bot.core.types import Button, Inbound, InboundKind, LogInteraction, Outcome, Reply, Session
 from tests.factories import BEFORE_RAISE, TODAY, build_kb, entry, faq_file, policy_document
 
 CHAT = "test:1"
+MENU_ACTION = MENU.data()
 MENU_LABELS = [
     "BHXH tự nguyện",
     "BHXH bắt buộc, chế độ",

@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 
 from bot.app import lead_setup, matcher_config, with_leads
 from bot.config import Settings
+from bot.core.actions import MAX_ACTION_BYTES, MAX_ID, FlowStep, LeadOperation, LeadTransfer, parse_action, parse_id
 from bot.core.areas import match_area
 from bot.core.calc import CalcError
 from bot.core.calc.common import Figures, Gender, Scheme
@@ -34,16 +35,14 @@ from bot.core.calc.pension import ContributionRecord, lump_sum_versus_pension
 from bot.core.calc.support import SupportGroup
 from bot.core.calc.voluntary import income_range, voluntary_contribution
 from bot.core.engine import decide
-from bot.core.flows import FLOWS, parsing, runner
+from bot.core.flows import FLOWS, parsing
 from bot.core.flows.base import Context, Invalid
 from bot.core.knowledge import KnowledgeBase
 from bot.core.leads.offline import FormError, parse_interest, parse_offline_lead
-from bot.core.leads.records import MAX_ID, parse_id, parse_lead_action
 from bot.core.matcher import Matcher
 from bot.core.phone import PhoneError, parse_phone
 from bot.core.text import normalise
-from bot.core.types import MAX_ACTION_BYTES, CreateLead, Inbound, InboundKind, Outcome, Session
-from bot.shell.desk import parse_desk_data
+from bot.core.types import CreateLead, Inbound, InboundKind, Outcome, Session
 from tests.factories import PHONE_KEYBOARD, TODAY
 
 BUDGET_SECONDS = 0.05  # no input may take this long
@@ -138,9 +137,7 @@ def core(real_kb: KnowledgeBase) -> Core:
     kb = with_leads(real_kb, lead_setup(settings))
     core = Core(kb, Matcher(kb, matcher_config(settings)))
     for flow in FLOWS:  # warm up: the first call of each path compiles and caches; measured calls follow
-        decide(
-            Inbound(CHAT, InboundKind.ACTION, action=runner.start_action(flow)), Session(CHAT), kb, TODAY, core.matcher
-        )
+        decide(Inbound(CHAT, InboundKind.ACTION, action=FlowStep(flow).data()), Session(CHAT), kb, TODAY, core.matcher)
     return core
 
 
@@ -226,11 +223,9 @@ BUTTON_DATA = st.one_of(
 @SOME
 @given(BUTTON_DATA)
 def test_forged_button_data_is_read_only_when_every_id_fits_a_database(data: str) -> None:
-    desk = timed(parse_desk_data, data)
-    assert desk is None or 0 < desk.lead_id <= MAX_ID
-    lead = timed(parse_lead_action, data)
-    assert lead is None or 0 < lead[0] <= MAX_ID
-    timed(runner.parse_action, data)
+    action = timed(parse_action, data)
+    assert not isinstance(action, LeadOperation | LeadTransfer) or 0 < action.lead_id <= MAX_ID
+    assert not isinstance(action, LeadTransfer) or action.agent_id is None or 0 < action.agent_id <= MAX_ID
     number = parse_id(data)
     assert number is None or 0 < number <= MAX_ID
 
@@ -343,9 +338,7 @@ def checked(outcome: Outcome) -> Outcome:
 @given(st.sampled_from(sorted(FLOWS)), st.lists(MESSAGE, min_size=1, max_size=6))
 def test_decide_answers_every_message_of_any_conversation(core: Core, flow: str, messages: list[Inbound | int]) -> None:
     now = NOW
-    outcome = checked(
-        core.decide(Inbound(CHAT, InboundKind.ACTION, action=runner.start_action(flow)), Session(CHAT), now)
-    )
+    outcome = checked(core.decide(Inbound(CHAT, InboundKind.ACTION, action=FlowStep(flow).data()), Session(CHAT), now))
     for message in messages:
         if isinstance(message, int):  # press a button of the last answer
             buttons = [button.action for reply in outcome.replies for button in reply.buttons] or ["m"]

@@ -337,10 +337,15 @@ def test_two_values_from_the_same_day_are_refused() -> None:
         parse_policy({"params": {"x": _param(values)}})
 
 
-@pytest.mark.parametrize("value", [True, None, [1], {"so": 1}])
+@pytest.mark.parametrize("value", [True, [1], {"so": 1}])
 def test_a_value_that_is_not_a_number_is_refused(value: object) -> None:
     with pytest.raises(PolicyError, match="phải là số"):
         parse_policy({"params": {"x": _param([{"from": "2025-07-01", "value": value, "basis": "b"}])}})
+
+
+def test_a_value_left_empty_is_missing() -> None:
+    with pytest.raises(PolicyError, match='thiếu "value"'):
+        parse_policy({"params": {"x": _param([{"from": "2025-07-01", "value": None, "basis": "b"}])}})
 
 
 @pytest.mark.parametrize("value", ["2.530.000", "nhiều"])

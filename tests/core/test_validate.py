@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from bot.core.knowledge import KnowledgeBase, required_topic_ids
+from bot.core.file_schema import Fault
+from bot.core.knowledge import KnowledgeBase, KnowledgeError, required_topic_ids
 from bot.core.policy import DEFAULT_CAVEAT
-from bot.core.validate import Issue, editorial_words, hand_typed_figures, validate
+from bot.core.validate import Issue, editorial_words, file_issues, hand_typed_figures, validate
 from tests.factories import TODAY, TOPICS_TSV, build_kb, entry, faq_file, policy_document
 
 QUESTIONS = ["câu hỏi thứ nhất", "câu hỏi thứ hai", "câu hỏi thứ ba"]
@@ -311,6 +312,19 @@ def test_no_caveat_in_the_shipped_policy_reads_like_an_editors_note(real_kb: Kno
 
 def test_an_issue_prints_its_level_place_and_message() -> None:
     assert str(Issue("error", "tn.muc-dong", "thiếu title")) == "ERROR   tn.muc-dong: thiếu title"
+
+
+def test_a_file_that_cannot_load_gives_one_error_per_fault_at_its_file_and_line() -> None:
+    error = KnowledgeError(
+        Fault("faq/bb.yaml", 42, 'khóa không hợp lệ "anwser" (có thể là "answer"?)'),
+        Fault("policy.yaml", None, 'thiếu "params"'),
+        "không có tệp nào trong knowledge/faq",
+    )
+    assert [str(issue) for issue in file_issues(error)] == [
+        'ERROR   faq/bb.yaml:42: khóa không hợp lệ "anwser" (có thể là "answer"?)',
+        'ERROR   policy.yaml: thiếu "params"',
+        "ERROR   không có tệp nào trong knowledge/faq",
+    ]
 
 
 def test_the_real_knowledge_base_has_no_errors_today(real_kb: KnowledgeBase) -> None:

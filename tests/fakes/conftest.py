@@ -5,12 +5,6 @@ from __future__ import annotations
 import pytest
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    """python-telegram-bot runs on asyncio."""
-    return "asyncio"
-
-
 @pytest.fixture(autouse=True)
 def ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
     """Opt in to PTB's timedelta durations: otherwise building a RetryAfter issues a deprecation warning,

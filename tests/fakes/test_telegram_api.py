@@ -12,8 +12,6 @@ from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_updates import command, text_message
 
-pytestmark = pytest.mark.anyio
-
 CHAT_A, CHAT_B = 1001, 1002
 
 

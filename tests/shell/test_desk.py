@@ -10,10 +10,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from bot.core.actions import LeadOperation, LeadTransfer, LeadView, parse_action
 from bot.core.leads.consent import ConsentChannel
-from bot.core.leads.messages import lead_line
+from bot.core.leads.messages import lead_buttons, lead_line
 from bot.core.leads.offline import USAGE_OFFLINE, FormError, parse_offline_lead
-from bot.core.leads.records import CITIZEN, CLI, Actor, Interest, LeadAction, LeadRecord, LeadStatus, lead_buttons
+from bot.core.leads.records import CITIZEN, CLI, Actor, Interest, LeadAction, LeadRecord, LeadStatus
 from bot.core.types import Button
 from bot.shell.desk import (
     NO_OPEN_LEADS,
@@ -22,21 +23,14 @@ from bot.shell.desk import (
     USAGE_NOTE,
     Desk,
     DeskAnswer,
-    desk_data,
-    parse_desk_data,
 )
 from bot.storage import agents, leads, outbox
 from bot.storage.agents import Agent
 from bot.storage.db import Database
 from bot.storage.leads import HistoryEntry
 from tests.databases import Store
-from tests.fakes.conftest import anyio_backend
 from tests.lead_factories import AREAS, CONTEXT, NAME, NOW, OFFICE_CHAT, PHONE, migrated, new_lead
 from tests.test_architecture import MODULES, imported_names, within
-
-__all__ = ["anyio_backend"]
-
-pytestmark = pytest.mark.anyio
 
 AGENT_A, AGENT_B, AGENT_C, STAFF, CITIZEN_CHAT = 111, 222, 333, 999, 777
 DUE = NOW + timedelta(days=2)
@@ -273,11 +267,15 @@ async def test_chuyen_to_an_agent_of_another_area_is_refused_and_offered_again(o
 
 def test_every_callback_datum_fits_telegrams_64_bytes() -> None:
     big = 10**18
-    for data in (desk_data(big, "to", str(big)), desk_data(big, "unreachable"), desk_data(big, "back")):
-        assert len(data.encode()) <= 64
-        assert parse_desk_data(data) is not None
-    assert parse_desk_data("lead:1:to:someone") is None
-    assert parse_desk_data("lead:x:claim") is None
+    for action in (
+        LeadTransfer(big, big),
+        LeadOperation(big, LeadAction.UNREACHABLE),
+        LeadOperation(big, LeadView.BACK),
+    ):
+        assert len(action.data().encode()) <= 64
+        assert parse_action(action.data()) == action
+    assert parse_action("lead:1:to:someone") is None
+    assert parse_action("lead:x:claim") is None
 
 
 # -- /leads, /ghichu ----------------------------------------------------------------------------------

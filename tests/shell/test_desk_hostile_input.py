@@ -15,12 +15,7 @@ from bot.shell.desk import Desk, DeskAnswer
 from bot.storage import agents, leads
 from bot.storage.db import Database
 from tests.databases import Store
-from tests.fakes.conftest import anyio_backend
 from tests.lead_factories import AREAS, CONTEXT, NOW, OFFICE_CHAT, migrated
-
-__all__ = ["anyio_backend"]
-
-pytestmark = pytest.mark.anyio
 
 AGENT, OTHER_AGENT = 111, 222  # both serve Xã Tiên Yên
 LIMIT = 3
@@ -121,6 +116,6 @@ async def test_themlead_is_limited_per_agent_and_hour_and_says_when_it_opens_aga
 
 
 def test_the_desk_serves_groups_only_when_they_are_the_offices() -> None:
-    desk = Desk(Database("sqlite+aiosqlite:///unused.db"), CONTEXT, AREAS, {999, -100777})
+    desk = Desk(Database("sqlite+aiosqlite:///unused.db"), CONTEXT, AREAS, {999, -100777}, now=lambda: NOW)
     assert desk.serves_group(OFFICE_CHAT) and desk.serves_group(-100777)
     assert not desk.serves_group(-100555)

@@ -4,7 +4,6 @@ still waits, and gone with /xoadulieu once sent."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 from bot.channels.telegram.application import telegram_chat_id
@@ -18,7 +17,7 @@ from bot.storage import outbox
 from bot.storage.db import Database
 from tests.databases import Store
 from tests.factories import TODAY
-from tests.lead_factories import migrated
+from tests.lead_factories import NOW, migrated
 
 CHAT_ID = 987654321
 CHAT = f"telegram:{CHAT_ID}"
@@ -27,7 +26,7 @@ OWNER = "this-process"
 
 def service(database: Database, kb: KnowledgeBase, matcher: Matcher, owner: str = OWNER) -> Service:
     routing = ReplyRouting(telegram_chat_id, split_reply, owner, timedelta(minutes=2))
-    return Service(database, kb, matcher, lambda: TODAY, "telegram", replies=routing)
+    return Service(database, kb, matcher, lambda: TODAY, "telegram", now=lambda: NOW, replies=routing)
 
 
 async def stored(database: Database) -> list[outbox.OutboxRow]:
@@ -35,17 +34,14 @@ async def stored(database: Database) -> list[outbox.OutboxRow]:
         return await outbox.rows(connection)
 
 
-def test_a_reply_is_stored_once_with_the_update_and_leased_to_the_process_that_sends_it(
+async def test_a_reply_is_stored_once_with_the_update_and_leased_to_the_process_that_sends_it(
     store: Store, real_kb: KnowledgeBase, real_matcher: Matcher
 ) -> None:
-    async def scenario() -> tuple[object, object, list[outbox.OutboxRow]]:
-        async with migrated(store) as database:
-            handle = service(database, real_kb, real_matcher).handle
-            first = await handle(Inbound(CHAT, InboundKind.START), 7)
-            again = await handle(Inbound(CHAT, InboundKind.START), 7)  # Telegram delivers it again
-            return first, again, await stored(database)
-
-    first, again, rows = asyncio.run(scenario())
+    async with migrated(store) as database:
+        handle = service(database, real_kb, real_matcher).handle
+        first = await handle(Inbound(CHAT, InboundKind.START), 7)
+        again = await handle(Inbound(CHAT, InboundKind.START), 7)  # Telegram delivers it again
+        first, again, rows = first, again, await stored(database)
     assert isinstance(first, Handled) and first.inline
     assert again is None
     [row] = rows
@@ -55,37 +51,32 @@ def test_a_reply_is_stored_once_with_the_update_and_leased_to_the_process_that_s
     assert row.attempts == 1 and row.sent_at is None
 
 
-def test_a_reply_waits_for_the_worker_behind_an_earlier_one_of_the_chat_that_is_waiting(
+async def test_a_reply_waits_for_the_worker_behind_an_earlier_one_of_the_chat_that_is_waiting(
     store: Store, real_kb: KnowledgeBase, real_matcher: Matcher
 ) -> None:
-    async def scenario() -> tuple[object, object]:
-        async with migrated(store) as database:
-            handle = service(database, real_kb, real_matcher).handle
-            first = await handle(Inbound(CHAT, InboundKind.START), 1)
-            assert isinstance(first, Handled)
-            await ReplyLedger(database, OWNER).later(first.queued[0], 90, "telegram 429")  # Telegram said wait
-            second = await handle(Inbound(CHAT, InboundKind.HELP), 2)
-            other_chat = await handle(Inbound("telegram:5", InboundKind.HELP), 3)
-            return second, other_chat
-
-    second, other_chat = asyncio.run(scenario())
+    async with migrated(store) as database:
+        handle = service(database, real_kb, real_matcher).handle
+        first = await handle(Inbound(CHAT, InboundKind.START), 1)
+        assert isinstance(first, Handled)
+        ledger = ReplyLedger(database, OWNER, now=lambda: NOW)
+        await ledger.later(first.queued[0], 90, "telegram 429")  # Telegram said wait
+        second = await handle(Inbound(CHAT, InboundKind.HELP), 2)
+        other_chat = await handle(Inbound("telegram:5", InboundKind.HELP), 3)
+        second, other_chat = second, other_chat
     assert isinstance(second, Handled) and not second.inline
     assert isinstance(other_chat, Handled) and other_chat.inline
 
 
-def test_erasing_my_data_deletes_the_replies_already_sent_to_the_chat(
+async def test_erasing_my_data_deletes_the_replies_already_sent_to_the_chat(
     store: Store, real_kb: KnowledgeBase, real_matcher: Matcher
 ) -> None:
-    async def scenario() -> list[outbox.OutboxRow]:
-        async with migrated(store) as database:
-            handle = service(database, real_kb, real_matcher).handle
-            ledger = ReplyLedger(database, OWNER)
-            for update_id, kind in ((1, InboundKind.START), (2, InboundKind.ERASE)):
-                outcome = await handle(Inbound(CHAT, kind), update_id)
-                assert isinstance(outcome, Handled)
-                for queued in outcome.queued:
-                    await ledger.sent(queued)
-            return await stored(database)
-
-    rows = asyncio.run(scenario())
+    async with migrated(store) as database:
+        handle = service(database, real_kb, real_matcher).handle
+        ledger = ReplyLedger(database, OWNER, now=lambda: NOW)
+        for update_id, kind in ((1, InboundKind.START), (2, InboundKind.ERASE)):
+            outcome = await handle(Inbound(CHAT, kind), update_id)
+            assert isinstance(outcome, Handled)
+            for queued in outcome.queued:
+                await ledger.sent(queued)
+        rows = await stored(database)
     assert [row.dedupe_key for row in rows] == ["telegram:2:0"]  # only the answer to /xoadulieu itself

@@ -18,6 +18,7 @@ from bot.storage.db import Database, DatabaseUrlError, async_url
 from bot.storage.migrations import migrate
 from bot.storage.tables import chat_sessions
 from tests.databases import POSTGRES_URL, Store, _asyncpg_dsn, sqlite_store, write_lock
+from tests.lead_factories import NOW
 
 
 @pytest.mark.parametrize(
@@ -40,10 +41,10 @@ def test_a_url_this_bot_cannot_use_is_refused_with_a_reason(url: str) -> None:
         async_url(url)
 
 
-def test_the_password_is_hidden_when_the_database_is_described() -> None:
+async def test_the_password_is_hidden_when_the_database_is_described() -> None:
     database = Database("postgresql://bot:secret@db/bot")
     assert "secret" not in database.describe()
-    asyncio.run(database.dispose())
+    await database.dispose()
 
 
 def test_a_schema_is_refused_on_sqlite(tmp_path: Path) -> None:
@@ -51,122 +52,103 @@ def test_a_schema_is_refused_on_sqlite(tmp_path: Path) -> None:
         Database(f"sqlite:///{tmp_path / 'bot.db'}", schema="other")
 
 
-def test_sqlite_runs_in_wal_mode_and_waits_for_the_write_lock(tmp_path: Path) -> None:
-    async def scenario() -> tuple[str, int]:
-        database = Database(f"sqlite:///{tmp_path / 'bot.db'}", busy_timeout_ms=1234)
-        async with database, database.transaction() as connection:
-            mode = await connection.scalar(text("PRAGMA journal_mode"))
-            timeout = await connection.scalar(text("PRAGMA busy_timeout"))
-        return mode, timeout
-
-    assert asyncio.run(scenario()) == ("wal", 1234)
+async def test_sqlite_runs_in_wal_mode_and_waits_for_the_write_lock(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'bot.db'}", busy_timeout_ms=1234)
+    async with database, database.transaction() as connection:
+        mode = await connection.scalar(text("PRAGMA journal_mode"))
+        timeout = await connection.scalar(text("PRAGMA busy_timeout"))
+    assert (mode, timeout) == ("wal", 1234)
 
 
-def test_the_folder_of_the_sqlite_file_is_created_on_migration(tmp_path: Path) -> None:
+async def test_the_folder_of_the_sqlite_file_is_created_on_migration(tmp_path: Path) -> None:
     path = tmp_path / "data" / "nested" / "bot.db"
 
-    async def scenario() -> None:
-        async with Database(f"sqlite+aiosqlite:///{path}") as database:
-            await migrate(database)
-
-    asyncio.run(scenario())
+    async with Database(f"sqlite+aiosqlite:///{path}") as database:
+        await migrate(database)
     assert path.is_file()
 
 
-def test_a_transaction_that_raises_leaves_nothing_behind(store: Store) -> None:
-    async def scenario() -> int:
-        async with store.open() as database:
-            await migrate(database)
-            with pytest.raises(RuntimeError):
-                async with database.transaction() as connection:
-                    await sessions.lock(connection, "telegram:1")
-                    await sessions.save(connection, Session("telegram:1", turns=5))
-                    raise RuntimeError("the engine failed half-way")
+async def test_a_transaction_that_raises_leaves_nothing_behind(store: Store) -> None:
+    async with store.open() as database:
+        await migrate(database)
+        with pytest.raises(RuntimeError):
             async with database.transaction() as connection:
-                return await connection.scalar(select(func.count()).select_from(chat_sessions))
+                await sessions.lock(connection, "telegram:1", NOW)
+                await sessions.save(connection, Session("telegram:1", turns=5), NOW)
+                raise RuntimeError("the engine failed half-way")
+        async with database.transaction() as connection:
+            count = await connection.scalar(select(func.count()).select_from(chat_sessions))
+    assert count == 0
 
-    assert asyncio.run(scenario()) == 0
+
+async def test_sqlite_statements_give_their_rows_counts_and_new_ids_as_the_driver_does(tmp_path: Path) -> None:
+    async with Database(f"sqlite:///{tmp_path / 'bot.db'}") as database:
+        async with database.transaction() as connection:
+            await connection.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)"))
+            inserted = await connection.execute(text("INSERT INTO t (name) VALUES ('a') RETURNING id, name"))
+            rows = [tuple(row) for row in inserted]
+            await connection.execute(text("INSERT INTO t (name) VALUES (:name)"), [{"name": "b"}, {"name": "c"}])
+            last = await connection.execute(text("INSERT INTO t (name) VALUES ('d')"))
+            renamed = await connection.execute(text("UPDATE t SET name = name || '!' WHERE id > 1"))
+        async with database.transaction() as connection:
+            names = list(await connection.scalars(text("SELECT name FROM t ORDER BY id")))
+    assert (rows, renamed.rowcount, last.lastrowid, names, len(names)) == ([(1, "a")], 3, 4, ["a", "b!", "c!", "d!"], 4)
 
 
-def test_sqlite_statements_give_their_rows_counts_and_new_ids_as_the_driver_does(tmp_path: Path) -> None:
-    async def scenario() -> tuple[list[tuple[int, str]], int, int | None, list[str], int]:
-        async with Database(f"sqlite:///{tmp_path / 'bot.db'}") as database:
+async def test_concurrent_transactions_of_one_sqlite_process_each_commit_whole(tmp_path: Path) -> None:
+    async with Database(f"sqlite:///{tmp_path / 'bot.db'}") as database:
+        async with database.transaction() as connection:
+            await connection.execute(text("CREATE TABLE counter (n INTEGER NOT NULL)"))
+            await connection.execute(text("INSERT INTO counter VALUES (0)"))
+
+        async def increment() -> None:
             async with database.transaction() as connection:
-                await connection.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)"))
-                inserted = await connection.execute(text("INSERT INTO t (name) VALUES ('a') RETURNING id, name"))
-                rows = [tuple(row) for row in inserted]
-                await connection.execute(text("INSERT INTO t (name) VALUES (:name)"), [{"name": "b"}, {"name": "c"}])
-                last = await connection.execute(text("INSERT INTO t (name) VALUES ('d')"))
-                renamed = await connection.execute(text("UPDATE t SET name = name || '!' WHERE id > 1"))
-            async with database.transaction() as connection:
-                names = list(await connection.scalars(text("SELECT name FROM t ORDER BY id")))
-        return rows, renamed.rowcount, last.lastrowid, names, len(names)
+                n = await connection.scalar(text("SELECT n FROM counter"))
+                await asyncio.sleep(0)  # the others run meanwhile and must wait for this one
+                await connection.execute(text("UPDATE counter SET n = :n"), {"n": n + 1})
 
-    assert asyncio.run(scenario()) == ([(1, "a")], 3, 4, ["a", "b!", "c!", "d!"], 4)
+        await asyncio.gather(*(increment() for _ in range(20)))
+        async with database.transaction() as connection:
+            assert await connection.scalar(text("SELECT n FROM counter")) == 20
 
 
-def test_concurrent_transactions_of_one_sqlite_process_each_commit_whole(tmp_path: Path) -> None:
-    async def scenario() -> list[int]:
-        async with Database(f"sqlite:///{tmp_path / 'bot.db'}") as database:
-            async with database.transaction() as connection:
-                await connection.execute(text("CREATE TABLE counter (n INTEGER NOT NULL)"))
-                await connection.execute(text("INSERT INTO counter VALUES (0)"))
-
-            async def increment() -> None:
-                async with database.transaction() as connection:
-                    n = await connection.scalar(text("SELECT n FROM counter"))
-                    await asyncio.sleep(0)  # the others run meanwhile and must wait for this one
-                    await connection.execute(text("UPDATE counter SET n = :n"), {"n": n + 1})
-
-            await asyncio.gather(*(increment() for _ in range(20)))
-            async with database.transaction() as connection:
-                return [await connection.scalar(text("SELECT n FROM counter"))]
-
-    assert asyncio.run(scenario()) == [20]
+async def test_an_sqlite_transaction_that_waits_too_long_for_its_turn_fails_as_a_busy_database(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'bot.db'}", busy_timeout_ms=50)
+    async with database, database.transaction():
+        with pytest.raises(OperationalError) as raised:
+            async with database.transaction():
+                pass
+    error = raised.value.orig
+    assert (type(error).__name__, error.sqlite_errorcode) == ("OperationalError", 5)  # SQLITE_BUSY: retried
 
 
-def test_an_sqlite_transaction_that_waits_too_long_for_its_turn_fails_as_a_busy_database(tmp_path: Path) -> None:
-    async def scenario() -> tuple[str, int]:
-        database = Database(f"sqlite:///{tmp_path / 'bot.db'}", busy_timeout_ms=50)
-        async with database, database.transaction():
-            with pytest.raises(OperationalError) as raised:
-                async with database.transaction():
-                    pass
-        return type(raised.value.orig).__name__, raised.value.orig.sqlite_errorcode
-
-    assert asyncio.run(scenario()) == ("OperationalError", 5)  # SQLITE_BUSY: the service retries it
-
-
-def test_a_short_transaction_commits_whole_or_not_at_all(store: Store) -> None:
-    async def scenario() -> tuple[Session | None, Session | None]:
-        async with store.open() as database:
-            await migrate(database)
+async def test_a_short_transaction_commits_whole_or_not_at_all(store: Store) -> None:
+    async with store.open() as database:
+        await migrate(database)
+        async with database.transaction(short=True) as connection:
+            await sessions.lock(connection, "telegram:1", NOW)
+            await sessions.save(connection, Session("telegram:1", turns=1), NOW)
+        with pytest.raises(RuntimeError):
             async with database.transaction(short=True) as connection:
-                await sessions.lock(connection, "telegram:1")
-                await sessions.save(connection, Session("telegram:1", turns=1))
-            with pytest.raises(RuntimeError):
-                async with database.transaction(short=True) as connection:
-                    await sessions.lock(connection, "telegram:2")
-                    raise RuntimeError("the engine failed half-way")
-            async with database.transaction() as connection:
-                return await sessions.load(connection, "telegram:1"), await sessions.load(connection, "telegram:2")
-
-    assert asyncio.run(scenario()) == (Session("telegram:1", turns=1), None)
+                await sessions.lock(connection, "telegram:2", NOW)
+                raise RuntimeError("the engine failed half-way")
+        async with database.transaction() as connection:
+            first, second = await sessions.load(connection, "telegram:1"), await sessions.load(connection, "telegram:2")
+    assert (first, second) == (Session("telegram:1", turns=1), None)
 
 
-def test_a_short_sqlite_transaction_still_waits_for_another_process_holding_the_write_lock(tmp_path: Path) -> None:
+async def test_a_short_sqlite_transaction_still_waits_for_another_process_holding_the_write_lock(
+    tmp_path: Path,
+) -> None:
     store = sqlite_store(tmp_path)
 
-    async def scenario() -> int:
-        async with store.open() as database:
-            await migrate(database)
-        async with write_lock(store), store.open(busy_timeout_ms=50) as database:
-            with pytest.raises(OperationalError) as raised:
-                async with database.transaction(short=True) as connection:
-                    await sessions.lock(connection, "telegram:1")
-        return raised.value.orig.sqlite_errorcode
-
-    assert asyncio.run(scenario()) == 5  # SQLITE_BUSY, which the service retries
+    async with store.open() as database:
+        await migrate(database)
+    async with write_lock(store), store.open(busy_timeout_ms=50) as database:
+        with pytest.raises(OperationalError) as raised:
+            async with database.transaction(short=True) as connection:
+                await sessions.lock(connection, "telegram:1", NOW)
+    assert raised.value.orig.sqlite_errorcode == 5  # SQLITE_BUSY, which the service retries
 
 
 async def _backend_closed(database: Database) -> None:
@@ -183,25 +165,19 @@ async def _backend_closed(database: Database) -> None:
 
 
 @pytest.mark.usefixtures("postgres_reachable")
-def test_a_postgresql_connection_closed_while_idle_is_replaced_before_it_is_used() -> None:
-    async def scenario() -> int:
-        async with Database(POSTGRES_URL, ping_after_idle=0) as database:
-            await _backend_closed(database)
-            async with database.transaction() as connection:
-                return await connection.scalar(text("SELECT 1"))
-
-    assert asyncio.run(scenario()) == 1
+async def test_a_postgresql_connection_closed_while_idle_is_replaced_before_it_is_used() -> None:
+    async with Database(POSTGRES_URL, ping_after_idle=0) as database:
+        await _backend_closed(database)
+        async with database.transaction() as connection:
+            assert await connection.scalar(text("SELECT 1")) == 1
 
 
 @pytest.mark.usefixtures("postgres_reachable")
-def test_a_postgresql_connection_closed_while_in_steady_use_fails_once_as_a_transient_error() -> None:
-    async def scenario() -> tuple[bool, int]:
-        async with Database(POSTGRES_URL, ping_after_idle=3600) as database:
-            await _backend_closed(database)
-            with pytest.raises(DBAPIError) as raised:
-                async with database.transaction() as connection:
-                    await connection.scalar(text("SELECT 1"))
-            async with database.transaction() as connection:  # what the service's next attempt does
-                return is_transient(raised.value), await connection.scalar(text("SELECT 1"))
-
-    assert asyncio.run(scenario()) == (True, 1)
+async def test_a_postgresql_connection_closed_while_in_steady_use_fails_once_as_a_transient_error() -> None:
+    async with Database(POSTGRES_URL, ping_after_idle=3600) as database:
+        await _backend_closed(database)
+        with pytest.raises(DBAPIError) as raised:
+            async with database.transaction() as connection:
+                await connection.scalar(text("SELECT 1"))
+        async with database.transaction() as connection:  # what the service's next attempt does
+            assert (is_transient(raised.value), await connection.scalar(text("SELECT 1"))) == (True, 1)

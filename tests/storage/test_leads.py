@@ -83,17 +83,15 @@ def test_a_lead_from_an_area_without_agent_goes_to_the_office_queue(store: Store
     assert "Chưa có đại lý" in row.payload["text"]
 
 
-def test_a_lead_that_fails_to_store_leaves_no_notification(store: Store) -> None:
-    async def scenario() -> int:
-        async with migrated(store) as database:
-            with pytest.raises(RuntimeError):
-                async with database.transaction() as connection:
-                    await leads.create(connection, new_lead(area_code="qn-van-don"), CONTEXT, NOW, DUE, CLI)
-                    raise RuntimeError("crash before commit")
+async def test_a_lead_that_fails_to_store_leaves_no_notification(store: Store) -> None:
+    async with migrated(store) as database:
+        with pytest.raises(RuntimeError):
             async with database.transaction() as connection:
-                return await outbox.pending_count(connection)
-
-    assert asyncio.run(scenario()) == 0
+                await leads.create(connection, new_lead(area_code="qn-van-don"), CONTEXT, NOW, DUE, CLI)
+                raise RuntimeError("crash before commit")
+        async with database.transaction() as connection:
+            result = await outbox.pending_count(connection)
+    assert result == 0
 
 
 def test_each_status_change_is_kept_and_the_first_contact_is_stamped(store: Store) -> None:

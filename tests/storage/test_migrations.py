@@ -25,49 +25,39 @@ def _differences(connection: Connection) -> list[object]:
     return compare_metadata(MigrationContext.configure(connection), metadata)
 
 
-def test_an_empty_database_is_migrated_to_the_newest_revision(store: Store) -> None:
-    async def scenario() -> tuple[str | None, str, str | None, set[str]]:
-        async with store.open() as database:
-            before = await current_revision(database)
-            reached = await migrate(database)
-            after = await current_revision(database)
-            async with database.transaction() as connection:
-                tables = await connection.run_sync(_table_names)
-        return before, reached, after, tables
-
-    before, reached, after, tables = asyncio.run(scenario())
+async def test_an_empty_database_is_migrated_to_the_newest_revision(store: Store) -> None:
+    async with store.open() as database:
+        before = await current_revision(database)
+        reached = await migrate(database)
+        after = await current_revision(database)
+        async with database.transaction() as connection:
+            tables = await connection.run_sync(_table_names)
+    before, reached, after, tables = before, reached, after, tables
     assert before is None
     assert reached == after == head_revision()
     assert tables >= TABLES | LEAD_TABLES
 
 
-def test_migrating_again_changes_nothing(store: Store) -> None:
-    async def scenario() -> tuple[str, str]:
-        async with store.open() as database:
-            first = await migrate(database)
-        async with store.open() as database:
-            return first, await migrate(database)
-
-    first, second = asyncio.run(scenario())
+async def test_migrating_again_changes_nothing(store: Store) -> None:
+    async with store.open() as database:
+        first = await migrate(database)
+    async with store.open() as database:
+        first, second = first, await migrate(database)
     assert first == second == head_revision()
 
 
-def test_two_processes_starting_at_once_both_migrate_without_error(store: Store) -> None:
-    async def scenario() -> list[str]:
-        async with store.open() as one, store.open() as two:
-            return list(await asyncio.gather(migrate(one), migrate(two)))
-
-    assert asyncio.run(scenario()) == [head_revision(), head_revision()]
+async def test_two_processes_starting_at_once_both_migrate_without_error(store: Store) -> None:
+    async with store.open() as one, store.open() as two:
+        result = list(await asyncio.gather(migrate(one), migrate(two)))
+    assert result == [head_revision(), head_revision()]
 
 
-def test_the_migrations_create_exactly_the_tables_the_code_declares(store: Store) -> None:
-    async def scenario() -> list[object]:
-        async with store.open() as database:
-            await migrate(database)
-            async with database.transaction() as connection:
-                return await connection.run_sync(_differences)
-
-    assert asyncio.run(scenario()) == []
+async def test_the_migrations_create_exactly_the_tables_the_code_declares(store: Store) -> None:
+    async with store.open() as database:
+        await migrate(database)
+        async with database.transaction() as connection:
+            result = await connection.run_sync(_differences)
+    assert result == []
 
 
 def test_upgrade_runs_the_migrations_from_synchronous_code(store: Store) -> None:

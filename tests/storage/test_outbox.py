@@ -26,52 +26,45 @@ async def fill(database: Database, count: int) -> None:
             await outbox.enqueue(connection, notification, kind="test", dedupe_key=f"k{number}", now=NOW)
 
 
-def test_the_same_notification_key_is_stored_once(store: Store) -> None:
-    async def scenario() -> tuple[bool, bool, int]:
-        async with migrated(store) as database, database.transaction() as connection:
-            first = await outbox.enqueue(connection, HELLO, kind="test", dedupe_key="lead:1:new", now=NOW)
-            second = await outbox.enqueue(connection, HELLO, kind="test", dedupe_key="lead:1:new", now=NOW)
-            return first, second, await outbox.pending_count(connection)
-
-    assert asyncio.run(scenario()) == (True, False, 1)
+async def test_the_same_notification_key_is_stored_once(store: Store) -> None:
+    async with migrated(store) as database, database.transaction() as connection:
+        first = await outbox.enqueue(connection, HELLO, kind="test", dedupe_key="lead:1:new", now=NOW)
+        second = await outbox.enqueue(connection, HELLO, kind="test", dedupe_key="lead:1:new", now=NOW)
+        result = first, second, await outbox.pending_count(connection)
+    assert result == (True, False, 1)
 
 
-def test_a_claimed_row_is_not_claimed_again_until_its_lease_ends(store: Store) -> None:
-    async def scenario() -> tuple[list[outbox.Claimed], list[outbox.Claimed], list[outbox.Claimed]]:
-        async with migrated(store) as database:
-            await fill(database, 1)
-            async with database.transaction() as connection:
-                first = await outbox.claim_due(connection, NOW, 10, LEASE)
-            async with database.transaction() as connection:
-                during = await outbox.claim_due(connection, NOW + LEASE - timedelta(seconds=1), 10, LEASE)
-            async with database.transaction() as connection:
-                after = await outbox.claim_due(connection, NOW + LEASE, 10, LEASE)
-            return first, during, after
-
-    first, during, after = asyncio.run(scenario())
+async def test_a_claimed_row_is_not_claimed_again_until_its_lease_ends(store: Store) -> None:
+    async with migrated(store) as database:
+        await fill(database, 1)
+        async with database.transaction() as connection:
+            first = await outbox.claim_due(connection, NOW, 10, LEASE)
+        async with database.transaction() as connection:
+            during = await outbox.claim_due(connection, NOW + LEASE - timedelta(seconds=1), 10, LEASE)
+        async with database.transaction() as connection:
+            after = await outbox.claim_due(connection, NOW + LEASE, 10, LEASE)
+        first, during, after = first, during, after
     assert [(c.attempt, c.notification) for c in first] == [(1, HELLO)]
     assert during == []
     assert [c.attempt for c in after] == [2]  # the worker that claimed it first died: it is tried again
 
 
-def test_a_claim_that_ran_out_cannot_mark_the_row(store: Store) -> None:
-    async def scenario() -> tuple[bool, bool, bool]:
-        async with migrated(store) as database:
-            await fill(database, 1)
-            async with database.transaction() as connection:
-                [stale] = await outbox.claim_due(connection, NOW, 10, LEASE)
-            async with database.transaction() as connection:
-                [fresh] = await outbox.claim_due(connection, NOW + LEASE, 10, LEASE)
-            async with database.transaction() as connection:
-                by_stale = await outbox.mark_sent(connection, stale.id, stale.attempt, NOW + LEASE)
-                by_fresh = await outbox.mark_sent(connection, fresh.id, fresh.attempt, NOW + LEASE)
-                twice = await outbox.mark_sent(connection, fresh.id, fresh.attempt, NOW + LEASE)
-            return by_stale, by_fresh, twice
-
-    assert asyncio.run(scenario()) == (False, True, False)
+async def test_a_claim_that_ran_out_cannot_mark_the_row(store: Store) -> None:
+    async with migrated(store) as database:
+        await fill(database, 1)
+        async with database.transaction() as connection:
+            [stale] = await outbox.claim_due(connection, NOW, 10, LEASE)
+        async with database.transaction() as connection:
+            [fresh] = await outbox.claim_due(connection, NOW + LEASE, 10, LEASE)
+        async with database.transaction() as connection:
+            by_stale = await outbox.mark_sent(connection, stale.id, stale.attempt, NOW + LEASE)
+            by_fresh = await outbox.mark_sent(connection, fresh.id, fresh.attempt, NOW + LEASE)
+            twice = await outbox.mark_sent(connection, fresh.id, fresh.attempt, NOW + LEASE)
+        result = by_stale, by_fresh, twice
+    assert result == (False, True, False)
 
 
-def test_two_processes_claiming_at_once_never_get_the_same_row(store: Store) -> None:
+async def test_two_processes_claiming_at_once_never_get_the_same_row(store: Store) -> None:
     async def claim(database: Database) -> list[int]:
         taken: list[int] = []
         for _ in range(10):
@@ -80,13 +73,10 @@ def test_two_processes_claiming_at_once_never_get_the_same_row(store: Store) -> 
             await asyncio.sleep(0)
         return taken
 
-    async def scenario() -> tuple[list[int], list[int]]:
-        async with migrated(store) as database:
-            await fill(database, 30)
-        async with store.open() as one, store.open() as two:
-            first, second = await asyncio.gather(claim(one), claim(two))
-        return first, second
-
-    first, second = asyncio.run(scenario())
+    async with migrated(store) as database:
+        await fill(database, 30)
+    async with store.open() as one, store.open() as two:
+        first, second = await asyncio.gather(claim(one), claim(two))
+    first, second = first, second
     assert not set(first) & set(second)
     assert sorted(first + second) == list(range(1, 31))

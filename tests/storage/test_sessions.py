@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
 from datetime import UTC, datetime
@@ -15,6 +14,7 @@ from bot.storage import sessions
 from bot.storage.migrations import migrate
 from tests.databases import Store
 from tests.factories import PHONE_KEYBOARD
+from tests.lead_factories import NOW
 
 ENTRY_ID = st.text(PHONE_KEYBOARD, max_size=40)
 
@@ -50,45 +50,38 @@ def test_state_written_by_another_version_still_loads() -> None:
     assert sessions.from_json("c", older) == Session("c", turns=2)
 
 
-def test_a_chat_seen_for_the_first_time_gets_a_new_session(store: Store) -> None:
-    async def scenario() -> tuple[Session | None, Session]:
-        async with store.open() as database:
-            await migrate(database)
-            async with database.transaction() as connection:
-                before = await sessions.load(connection, "telegram:1")
-                locked = await sessions.lock(connection, "telegram:1")
-        return before, locked
-
-    assert asyncio.run(scenario()) == (None, Session("telegram:1"))
+async def test_a_chat_seen_for_the_first_time_gets_a_new_session(store: Store) -> None:
+    async with store.open() as database:
+        await migrate(database)
+        async with database.transaction() as connection:
+            before = await sessions.load(connection, "telegram:1")
+            locked = await sessions.lock(connection, "telegram:1", NOW)
+    assert (before, locked) == (None, Session("telegram:1"))
 
 
-def test_a_saved_session_is_there_for_the_next_process(store: Store) -> None:
+async def test_a_saved_session_is_there_for_the_next_process(store: Store) -> None:
     saved = Session("telegram:42", last_entry="tn.muc-dong", offered=("tn.dieu-kien",), turns=7)
 
-    async def scenario() -> Session | None:
-        async with store.open() as database:
-            await migrate(database)
-            async with database.transaction() as connection:
-                await sessions.lock(connection, saved.chat)
-                await sessions.save(connection, saved)
-        async with store.open() as restarted, restarted.transaction() as connection:
-            return await sessions.load(connection, saved.chat)
-
-    assert asyncio.run(scenario()) == saved
+    async with store.open() as database:
+        await migrate(database)
+        async with database.transaction() as connection:
+            await sessions.lock(connection, saved.chat, NOW)
+            await sessions.save(connection, saved, NOW)
+    async with store.open() as restarted, restarted.transaction() as connection:
+        result = await sessions.load(connection, saved.chat)
+    assert result == saved
 
 
-def test_each_chat_has_its_own_session(store: Store) -> None:
-    async def scenario() -> tuple[Session | None, Session | None]:
-        async with store.open() as database:
-            await migrate(database)
-            async with database.transaction() as connection:
-                await sessions.lock(connection, "telegram:1")
-                await sessions.save(connection, Session("telegram:1", turns=3))
-                await sessions.lock(connection, "telegram:2")
-            async with database.transaction() as connection:
-                return await sessions.load(connection, "telegram:1"), await sessions.load(connection, "telegram:2")
-
-    assert asyncio.run(scenario()) == (Session("telegram:1", turns=3), Session("telegram:2"))
+async def test_each_chat_has_its_own_session(store: Store) -> None:
+    async with store.open() as database:
+        await migrate(database)
+        async with database.transaction() as connection:
+            await sessions.lock(connection, "telegram:1", NOW)
+            await sessions.save(connection, Session("telegram:1", turns=3), NOW)
+            await sessions.lock(connection, "telegram:2", NOW)
+        async with database.transaction() as connection:
+            result = await sessions.load(connection, "telegram:1"), await sessions.load(connection, "telegram:2")
+    assert result == (Session("telegram:1", turns=3), Session("telegram:2"))
 
 
 # -- a guided flow in progress ---------------------------------------------------------------------------
@@ -134,16 +127,14 @@ def test_a_flow_this_version_cannot_read_is_dropped_and_the_rest_of_the_session_
     assert sessions.from_json("c", '{"turns": 3, "flow": "voluntary"}') == Session("c", turns=3)
 
 
-def test_a_flow_in_progress_is_there_for_the_next_process(store: Store) -> None:
+async def test_a_flow_in_progress_is_there_for_the_next_process(store: Store) -> None:
     saved = Session("telegram:43", turns=2, flow=FLOW_IN_PROGRESS)
 
-    async def scenario() -> Session | None:
-        async with store.open() as database:
-            await migrate(database)
-            async with database.transaction() as connection:
-                await sessions.lock(connection, saved.chat)
-                await sessions.save(connection, saved)
-        async with store.open() as restarted, restarted.transaction() as connection:
-            return await sessions.load(connection, saved.chat)
-
-    assert asyncio.run(scenario()) == saved
+    async with store.open() as database:
+        await migrate(database)
+        async with database.transaction() as connection:
+            await sessions.lock(connection, saved.chat, NOW)
+            await sessions.save(connection, saved, NOW)
+    async with store.open() as restarted, restarted.transaction() as connection:
+        result = await sessions.load(connection, saved.chat)
+    assert result == saved

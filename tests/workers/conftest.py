@@ -1,5 +1,5 @@
 from __future__ import annotations
 
-from tests.fakes.conftest import anyio_backend, ptb_timedelta
+from tests.fakes.conftest import ptb_timedelta
 
-__all__ = ["anyio_backend", "ptb_timedelta"]
+__all__ = ["ptb_timedelta"]

@@ -17,8 +17,6 @@ from bot.workers.outbox import OutboxPolicy
 from tests.databases import Store
 from tests.lead_factories import CONTEXT, NOW, migrated
 
-pytestmark = pytest.mark.anyio
-
 POLICY = OutboxPolicy(lease=timedelta(minutes=2), poll_seconds=0.01)
 NOTICE = Notification(111, "Yêu cầu tư vấn mới #1", (Button("Nhận", "lead:1:claim"),))
 

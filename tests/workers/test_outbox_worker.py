@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-import pytest
 
 from bot.core.leads.notifications import Notification
 from bot.core.types import Button
@@ -17,8 +16,6 @@ from bot.workers.outbox import OutboxPolicy, backoff, deliver_due, run_outbox
 from tests.databases import Store
 from tests.lead_factories import NOW
 from tests.workers.outbox_setup import Clock, telegram_and_db
-
-pytestmark = pytest.mark.anyio
 
 AGENT = 111
 POLICY = OutboxPolicy(backoff=timedelta(seconds=5), lease=timedelta(minutes=2), poll_seconds=0.01)

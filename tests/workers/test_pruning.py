@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from bot.storage import updates
 from bot.storage.db import Database
@@ -15,17 +15,12 @@ from bot.workers.pruning import KEEP, prune_once
 from tests.databases import Store
 from tests.lead_factories import migrated
 
-pytestmark = pytest.mark.anyio
-
 NOW = datetime(2026, 12, 5, 3, 0, tzinfo=UTC)
 
 
 async def handled(database: Database, update_id: int, at: datetime) -> None:
     async with database.transaction() as connection:
-        assert await updates.record(connection, "telegram", update_id)
-        await connection.execute(
-            update(processed_updates).where(processed_updates.c.update_id == update_id).values(processed_at=at)
-        )
+        assert await updates.record(connection, "telegram", update_id, at)
 
 
 async def kept(database: Database) -> list[int]:
@@ -59,7 +54,7 @@ async def test_an_update_delivered_again_after_pruning_is_still_answered_once(st
         await handled(database, 1, NOW - timedelta(days=2))
         await prune_once(database, lambda: NOW)
         async with database.transaction() as connection:
-            again = await updates.record(connection, "telegram", 1)
+            again = await updates.record(connection, "telegram", 1, NOW)
     assert again is False
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 
 from bot.core.leads.notifications import Notification
 from bot.storage import outbox
@@ -16,8 +15,6 @@ from bot.workers.outbox import OutboxPolicy, deliver_due
 from tests.databases import Store
 from tests.lead_factories import NOW
 from tests.workers.outbox_setup import Clock, telegram_and_db
-
-pytestmark = pytest.mark.anyio
 
 CHAT_A, CHAT_B, CHAT_C = 501, 502, 503
 POLICY = OutboxPolicy(

@@ -8,8 +8,7 @@ import asyncio
 from dataclasses import replace
 from datetime import timedelta
 
-import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from bot.core.leads.notifications import Notification
 from bot.core.leads.records import CITIZEN
@@ -19,13 +18,10 @@ from bot.storage.db import Database
 from bot.storage.tables import chat_sessions
 from bot.storage.tables import interactions as interactions_table
 from bot.storage.tables import outbox as outbox_table
-from bot.storage.times import aware, utc
 from bot.workers.background import background
 from bot.workers.retention import ABANDONED_FLOWS_EVERY_SECONDS, Retention, drop_abandoned_once, sweep_once
 from tests.databases import Store
 from tests.lead_factories import CONTEXT, NOW, migrated, new_lead
-
-pytestmark = pytest.mark.anyio
 
 RETENTION = Retention(lead_days=180, flow_idle=timedelta(minutes=30))
 HALF_WAY = FlowState("lead", "phone", (("consent", True), ("name", "Nguyễn Văn Bình")), ("consent", "name"), NOW)
@@ -34,11 +30,8 @@ NOTICE = Notification(111, "Yêu cầu tư vấn mới #1", (Button("Nhận", "l
 
 
 async def save_session(connection, session: Session, written_at) -> None:  # type: ignore[no-untyped-def]
-    await sessions.lock(connection, session.chat)
-    await sessions.save(connection, session)
-    await connection.execute(
-        update(chat_sessions).where(chat_sessions.c.key == session.chat).values(updated_at=utc(written_at))
-    )
+    await sessions.lock(connection, session.chat, written_at)
+    await sessions.save(connection, session, written_at)
 
 
 async def test_old_leads_lose_their_personal_data_and_young_ones_keep_it(store: Store) -> None:
@@ -91,17 +84,13 @@ async def logged_at(database: Database, *ages: timedelta) -> None:
     """One interaction per age, created that long before NOW."""
     async with database.transaction() as connection:
         for age in ages:
-            await interactions.log(connection, "telegram", QUESTION)
-            newest = await connection.scalar(select(func.max(interactions_table.c.id)))
-            await connection.execute(
-                update(interactions_table).where(interactions_table.c.id == newest).values(created_at=utc(NOW - age))
-            )
+            await interactions.log(connection, "telegram", QUESTION, NOW - age)
 
 
 async def interaction_ages(database: Database) -> list[timedelta]:
     async with database.transaction() as connection:
         created = await connection.scalars(select(interactions_table.c.created_at).order_by(interactions_table.c.id))
-        return [NOW - aware(moment) for moment in created]  # type: ignore[operator]
+        return [NOW - moment for moment in created]
 
 
 async def test_interactions_older_than_the_retention_period_are_deleted_and_younger_ones_kept(store: Store) -> None:
@@ -154,12 +143,12 @@ async def test_outbox_rows_sent_longer_ago_than_the_retention_period_are_deleted
             await connection.execute(
                 update(outbox_table)
                 .where(outbox_table.c.dedupe_key == "sent-long-ago")
-                .values(sent_at=utc(NOW - timedelta(days=91)))
+                .values(sent_at=NOW - timedelta(days=91))
             )
             await connection.execute(
                 update(outbox_table)
                 .where(outbox_table.c.dedupe_key == "sent-lately")
-                .values(sent_at=utc(NOW - timedelta(days=89)))
+                .values(sent_at=NOW - timedelta(days=89))
             )
         report = await sweep_once(database, RETENTION, lambda: NOW)
         async with database.transaction() as connection:

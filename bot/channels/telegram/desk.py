@@ -9,7 +9,6 @@ not even who may use them. These commands are not in setMyCommands: citizens sho
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Awaitable
 from dataclasses import dataclass
@@ -18,10 +17,10 @@ from typing import Protocol
 from telegram import Message, Update
 from telegram.constants import ChatType, MessageEntityType
 
+from bot.core.actions import for_agents
 from bot.core.types import Reply
 
 DESK_COMMANDS = frozenset({"leads", "ghichu", "themlead"})
-LEAD_BUTTON = re.compile(r"^lead:\d+:")  # callback data of the buttons under a lead
 
 
 class DeskAnswer(Protocol):
@@ -95,7 +94,7 @@ def desk_request(update: Update, bot_username: str | None = None) -> DeskRequest
     group = chat.type != ChatType.PRIVATE
     query = update.callback_query
     if query is not None:
-        if isinstance(query.data, str) and LEAD_BUTTON.match(query.data):
+        if isinstance(query.data, str) and for_agents(query.data):
             message_id = query.message.message_id if query.message is not None else None
             return DeskRequest(chat.id, data=query.data, message_id=message_id, group=group)
         return None

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.core.actions import FlowStep, OpenEntry
 from bot.core.calc.money import parse_money
 from bot.core.calc.support import SupportGroup
 from bot.core.flows import parsing
 from bot.core.flows.base import Choice, Condition, Context, Invalid, Parser, Step
-from bot.core.flows.runner import menu_button, start_action
+from bot.core.flows.runner import menu_button
 from bot.core.knowledge import KnowledgeBase
 from bot.core.types import Answer, Button, Inbound
 
@@ -74,9 +75,9 @@ def group_step(when: Condition | None = None) -> Step:
 
 def result_buttons(flow_name: str, restart_label: str, kb: KnowledgeBase) -> tuple[Button, ...]:
     """Under a result: compute again, ask an advisor (while the entry exists), the menu."""
-    buttons = [Button(kb.message(restart_label), start_action(flow_name))]
+    buttons = [Button(kb.message(restart_label), FlowStep(flow_name).data())]
     advisor = kb.entries.get(ADVISOR_ENTRY)
     if advisor is not None and advisor.answerable:
-        buttons.append(Button(kb.message("calc_advisor"), f"a:{ADVISOR_ENTRY}"))
+        buttons.append(Button(kb.message("calc_advisor"), OpenEntry(ADVISOR_ENTRY).data()))
     buttons.append(menu_button(kb))
     return tuple(buttons)

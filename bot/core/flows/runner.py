@@ -1,12 +1,10 @@
 """Runs any flow declared with bot.core.flows.base: asks its steps in order, takes answers from buttons,
 free input or the question that started it, and handles Back, Cancel, resume and stale buttons.
 
-Button actions (at most 64 bytes):
-  "f:<flow>"                  start the flow (again)
-  "f:<flow>:<step>"           ask that step again (back to the flow after another question)
-  "f:<flow>:<step>:<code>"    a choice of that step; the codes "back" and "cancel" move back or stop
-A step button pressed when its flow is no longer running, or when another step is waiting, is stale:
-the citizen gets a polite word (and the question that is waiting, if any).
+Its buttons carry a bot.core.actions.FlowStep: the flow's start, a step asked again (back to the flow after
+another question), or a choice of a step (the codes "back" and "cancel" move back or stop). A step button
+pressed when its flow is no longer running, or when another step is waiting, is stale: the citizen gets a
+polite word (and the question that is waiting, if any).
 
 Pure like the engine: the time (`now`) and the date (`today`) come from the shell.
 """
@@ -16,12 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
+from bot.core.actions import MENU, FlowStep
 from bot.core.flows.base import BACK, CANCEL, Context, Flow, Invalid, Step
 from bot.core.knowledge import KnowledgeBase
 from bot.core.text import fold
-from bot.core.types import MENU_ACTION, Answer, Button, Effect, FlowState, Inbound, InboundKind, Reply
+from bot.core.types import Answer, Button, Effect, FlowState, Inbound, InboundKind, Reply
 
-PREFIX = "f"
 # The messages every flow uses, in knowledge/bot.yaml.
 MESSAGES = frozenset(
     {
@@ -47,35 +45,18 @@ class Turn:
     summary: str = ""  # a result's one-line summary (Finished.summary)
 
 
-def start_action(name: str) -> str:
-    return f"{PREFIX}:{name}"
-
-
-def step_action(name: str, step: str, code: str = "") -> str:
-    return f"{PREFIX}:{name}:{step}:{code}" if code else f"{PREFIX}:{name}:{step}"
-
-
-def parse_action(action: str) -> tuple[str, str, str] | None:
-    """(flow, step, code) of a flow action, "" where absent; None if it is not one."""
-    kind, _, rest = action.partition(":")
-    if kind != PREFIX or not rest:
-        return None
-    name, _, rest = rest.partition(":")
-    step, _, code = rest.partition(":")
-    return name, step, code
-
-
 def menu_button(kb: KnowledgeBase) -> Button:
-    return Button(kb.message("menu_button"), MENU_ACTION)
+    """The button back to the main menu, under answers and a flow's ends."""
+    return Button(kb.message("menu_button"), MENU.data())
 
 
 def resume_button(flow: Flow, state: FlowState, kb: KnowledgeBase) -> Button:
     """The button back to a flow after the citizen asked something else."""
-    return Button(kb.message(flow.resume), step_action(flow.name, state.step))
+    return Button(kb.message(flow.resume), FlowStep(flow.name, state.step).data())
 
 
 def restart_button(flow: Flow, kb: KnowledgeBase) -> Button:
-    return Button(kb.message(flow.restart), start_action(flow.name))
+    return Button(kb.message(flow.restart), FlowStep(flow.name).data())
 
 
 def question_reply(
@@ -89,11 +70,11 @@ def question_reply(
     (once there is something to go back to) and Cancel; then, for a step that takes a shared contact, the
     button that shares it (a keyboard of its own)."""
     step = _current(flow, state)
-    buttons = [Button(label, step_action(flow.name, step.key, code)) for code, label in suggestions]
-    buttons += [Button(choice.text(kb), step_action(flow.name, step.key, choice.code)) for choice in step.choices]
+    buttons = [Button(label, FlowStep(flow.name, step.key, code).data()) for code, label in suggestions]
+    buttons += [Button(choice.text(kb), FlowStep(flow.name, step.key, choice.code).data()) for choice in step.choices]
     if state.history:
-        buttons.append(Button(kb.message("flow_back"), step_action(flow.name, step.key, BACK)))
-    buttons.append(Button(kb.message("flow_cancel"), step_action(flow.name, step.key, CANCEL)))
+        buttons.append(Button(kb.message("flow_back"), FlowStep(flow.name, step.key, BACK).data()))
+    buttons.append(Button(kb.message("flow_cancel"), FlowStep(flow.name, step.key, CANCEL).data()))
     text = "\n\n".join([*[note for note in notes if note], step.text(kb, state.answered())])
     replies = [Reply(text, tuple(buttons))]
     if step.contact_button:

@@ -150,6 +150,8 @@ def resolve_area(code: str, context: Context) -> Answer | None:
     return code if setup is not None and setup.area(code) is not None else None
 
 
+# Words found anywhere in the citizen's sentence ("bảo hiểm y tế cho cả nhà"); /themlead matches its whole
+# field against another list (bot.core.leads.offline), where "2" means both.
 INTEREST_WORDS = {
     Interest.HOUSEHOLD_BHYT: ("bhyt", "y te", "the bao hiem y te", "ho gia dinh"),
     Interest.VOLUNTARY_BHXH: ("bhxh", "xa hoi", "tu nguyen", "huu", "luong huu"),

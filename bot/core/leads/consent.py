@@ -5,11 +5,9 @@ is knowledge/leads.yaml's; its version and the retention periods it promised are
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
 
 class ConsentChannel(StrEnum):
@@ -45,34 +43,6 @@ class ConsentText:
         and "/90d" for the questions when the text states that period too)."""
         stated = f"/{interaction_days}d" if INTERACTION_DAYS_PLACEHOLDER in self.template else ""
         return f"{self.version}/{retention_days}d{stated}"
-
-
-class ConsentTextError(ValueError):
-    pass
-
-
-def parse_consent_text(document: Mapping[str, Any] | None) -> ConsentText:
-    """The consent section of leads.yaml; ConsentTextError naming what is missing."""
-    consent = document.get("consent") if isinstance(document, Mapping) else None
-    if not isinstance(consent, Mapping) or not consent.get("version") or not consent.get("text"):
-        raise ConsentTextError("leads.yaml: cần có consent.version và consent.text")
-    office = str(document.get("office") or "").strip() if isinstance(document, Mapping) else ""
-    if not office:
-        raise ConsentTextError("leads.yaml: cần có office (tên cơ quan BHXH)")
-    text = ConsentText(
-        str(consent["version"]),
-        str(consent["text"]).strip(),
-        office,
-        str(consent.get("agree") or ConsentText.agree),
-        str(consent.get("decline") or ConsentText.decline),
-    )
-    try:
-        text.render(0)
-    except (KeyError, IndexError, ValueError) as exc:
-        raise ConsentTextError(
-            f"leads.yaml: consent.text chỉ dùng {{retention_days}}, {{interaction_days}} và {{office}} ({exc})"
-        ) from None
-    return text
 
 
 @dataclass(frozen=True)

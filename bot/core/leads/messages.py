@@ -1,4 +1,5 @@
-"""What agents and the office chat read about leads: the notification, reminders, the /leads list.
+"""What agents and the office chat read about leads: the notification, reminders, the /leads list, and the
+buttons under a lead.
 
 These texts hold the citizen's name and phone number: they go to the agent's chat (through the outbox),
 never to a log.
@@ -8,10 +9,19 @@ from __future__ import annotations
 
 from datetime import datetime, tzinfo
 
+from bot.core.actions import LeadOperation
 from bot.core.leads.consent import ConsentChannel
 from bot.core.leads.notifications import Notification
-from bot.core.leads.records import INTEREST_LABELS, STATUS_LABELS, LeadRecord, LeadStatus, lead_buttons
+from bot.core.leads.records import (
+    ACTION_LABELS,
+    ALLOWED_ACTIONS,
+    INTEREST_LABELS,
+    STATUS_LABELS,
+    LeadRecord,
+    LeadStatus,
+)
 from bot.core.phone import Phone
+from bot.core.types import Button
 
 CHANNEL_LABELS = {
     ConsentChannel.TELEGRAM: "Telegram",
@@ -20,6 +30,12 @@ CHANNEL_LABELS = {
     ConsentChannel.CONSOLE: "máy tính",
     ConsentChannel.ORAL: "lời nói, đại lý ghi nhận",
 }
+
+
+def lead_buttons(lead_id: int, status: LeadStatus) -> tuple[Button, ...]:
+    """The buttons an agent sees under a lead in this status (none once it is closed)."""
+    actions = ALLOWED_ACTIONS.get(status, ())
+    return tuple(Button(ACTION_LABELS[action], LeadOperation(lead_id, action).data()) for action in actions)
 
 
 def when(moment: datetime, timezone: tzinfo) -> str:

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.core.flows import CALCULATORS, LEAD, runner
+from bot.core.actions import MENU, FlowStep
+from bot.core.flows import CALCULATORS, LEAD
 from bot.core.knowledge import KnowledgeBase
 from bot.core.leads.interest import SignalKind, offer_due, parse_signal_key, signal_key
 from bot.core.leads.setup import LeadSetup
-from bot.core.types import MENU_ACTION, Button, CreateLead, LogInteraction, Outcome, RecordInterest, Reply, Session
+from bot.core.types import Button, CreateLead, LogInteraction, Outcome, RecordInterest, Reply, Session
 
 
 def _signals_of(outcome: Outcome, before: Session, setup: LeadSetup) -> list[tuple[SignalKind, str | None]]:
@@ -62,8 +63,8 @@ def with_interest(outcome: Outcome, before: Session, kb: KnowledgeBase) -> Outco
             offer = Reply(
                 kb.message("lead_offer"),
                 (
-                    Button(kb.message("lead_offer_yes"), runner.start_action(LEAD)),
-                    Button(kb.message("lead_offer_no"), MENU_ACTION),
+                    Button(kb.message("lead_offer_yes"), FlowStep(LEAD).data()),
+                    Button(kb.message("lead_offer_no"), MENU.data()),
                 ),
             )
             replies = (*replies, offer)

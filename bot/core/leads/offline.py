@@ -24,6 +24,8 @@ USAGE_OFFLINE = (
     "Quan tâm: bhxh (BHXH tự nguyện), bhyt (BHYT hộ gia đình) hoặc cả hai (mặc định). Có thể thêm giờ tiện gọi "
     "ở cuối. Đại lý bỏ trống xã/phường thì yêu cầu thuộc xã/phường mình phụ trách."
 )
+# The whole "quan tâm" field, folded and without spaces ("cả hai", "2"): a field that is none of these is read
+# as the area. The call-back flow finds words inside a sentence instead (bot.core.leads.capture).
 INTEREST_WORDS = {
     Interest.VOLUNTARY_BHXH: ("bhxh", "bhxhtn", "bhxhtunguyen", "tunguyen", "baohiemxahoi", "baohiemxahoitunguyen"),
     Interest.HOUSEHOLD_BHYT: ("bhyt", "bhythgd", "bhythogiadinh", "hogiadinh", "baohiemyte", "baohiemytehogiadinh"),

@@ -20,7 +20,6 @@ from enum import StrEnum
 from typing import Any
 
 from bot.core.leads.consent import Consent, ConsentChannel
-from bot.core.types import MAX_ACTION_BYTES, Button
 
 
 class LeadStatus(StrEnum):
@@ -48,7 +47,7 @@ STATUS_LABELS = {
 
 
 class LeadAction(StrEnum):
-    """What an agent can do with a lead: one button each. The values go into callback data."""
+    """What an agent can do with a lead: one button each. The values go into its data (bot.core.actions)."""
 
     CLAIM = "claim"
     CALLED = "called"
@@ -89,8 +88,6 @@ ALLOWED_ACTIONS: Mapping[LeadStatus, tuple[LeadAction, ...]] = {
 CONTACT_ACTIONS = frozenset(
     {LeadAction.CALLED, LeadAction.CALLBACK, LeadAction.ENROLLED, LeadAction.DECLINED, LeadAction.UNREACHABLE}
 )
-ACTION_PREFIX = "lead"  # callback data: "lead:<id>:<action>"
-MAX_ID = 2**63 - 1  # the largest id a database keeps (SQLite INTEGER, PostgreSQL BIGINT)
 
 
 class TransitionError(ValueError):
@@ -101,39 +98,6 @@ def next_status(status: LeadStatus, action: LeadAction) -> LeadStatus:
     if action not in ALLOWED_ACTIONS.get(status, ()):
         raise TransitionError(f"không thể '{ACTION_LABELS[action]}' khi yêu cầu đang '{STATUS_LABELS[status]}'")
     return ACTION_TARGETS[action]
-
-
-def lead_action_data(lead_id: int, action: LeadAction) -> str:
-    data = f"{ACTION_PREFIX}:{lead_id}:{action.value}"
-    assert len(data.encode()) <= MAX_ACTION_BYTES
-    return data
-
-
-def parse_id(text: str) -> int | None:
-    """A lead's or an agent's id as a button carries it (ASCII digits); None for anything a database cannot
-    hold as one: a forged button with a huge number, a superscript digit, a sign."""
-    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_ID)):
-        return None
-    number = int(text)
-    return number if 0 < number <= MAX_ID else None
-
-
-def parse_lead_action(data: str) -> tuple[int, LeadAction] | None:
-    """(lead id, action) from callback data made by `lead_action_data`; None for anything else."""
-    prefix, _, rest = data.partition(":")
-    lead_id, _, action = rest.partition(":")
-    number = parse_id(lead_id)
-    if prefix != ACTION_PREFIX or number is None:
-        return None
-    try:
-        return number, LeadAction(action)
-    except ValueError:
-        return None
-
-
-def lead_buttons(lead_id: int, status: LeadStatus) -> tuple[Button, ...]:
-    """The buttons an agent sees under a lead in this status (none once it is closed)."""
-    return tuple(Button(ACTION_LABELS[a], lead_action_data(lead_id, a)) for a in ALLOWED_ACTIONS.get(status, ()))
 
 
 class Interest(StrEnum):

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.core.areas import Area
+from bot.core.file_schema import KnowledgeFileError, validated
+from bot.core.knowledge_schema import LeadsFile
 from bot.core.leads.consent import DEFAULT_INTERACTION_RETENTION_DAYS, ConsentText
 from bot.core.leads.interest import InterestRule, SignalKind
 
@@ -20,8 +22,8 @@ from bot.core.leads.interest import InterestRule, SignalKind
 TOPIC_KINDS = (SignalKind.ASKED_HOW_TO_REGISTER, SignalKind.ASKED_CONTRIBUTION, SignalKind.ASKED_HOUSEHOLD_BHYT)
 
 
-class LeadSetupError(ValueError):
-    pass
+class LeadSetupError(KnowledgeFileError):
+    """leads.yaml cannot be used (its faults name the line), or the settings for leads are wrong."""
 
 
 @dataclass(frozen=True)
@@ -45,24 +47,28 @@ class LeadSetup:
         return next((area for area in self.areas if area.code == code), None)
 
 
-def parse_signal_topics(document: Mapping[str, Any] | None) -> dict[str, SignalKind]:
-    """The `signals:` section of leads.yaml: {kind: [entry id, ...]} -> {entry id: kind}."""
-    raw = document.get("signals") if isinstance(document, Mapping) else None
-    if raw is None:
-        return {}
-    if not isinstance(raw, Mapping):
-        raise LeadSetupError("leads.yaml: signals phải là một bảng {loại tín hiệu: [mã câu hỏi, ...]}")
-    topics: dict[str, SignalKind] = {}
-    known = ", ".join(kind.value for kind in TOPIC_KINDS)
-    for name, entry_ids in raw.items():
-        try:
-            kind = SignalKind(str(name))
-        except ValueError:
-            raise LeadSetupError(f"leads.yaml: không có loại tín hiệu {name!r} (có: {known})") from None
-        if kind not in TOPIC_KINDS:
-            raise LeadSetupError(f"leads.yaml: {name!r} không dùng được trong signals (có: {known})")
-        if not isinstance(entry_ids, list):
-            raise LeadSetupError(f"leads.yaml: signals.{name} phải là danh sách mã câu hỏi")
-        for entry_id in entry_ids:
-            topics[str(entry_id)] = kind
-    return topics
+@dataclass(frozen=True)
+class LeadsDocument:
+    """What knowledge/leads.yaml says: the consent text and which answers are interest signals."""
+
+    consent: ConsentText
+    signal_topics: Mapping[str, SignalKind]  # entry id -> the signal its answer gives
+
+
+def parse_leads(document: Any, file: str = "leads.yaml") -> LeadsDocument:
+    """leads.yaml; LeadSetupError naming the file and line of every fault."""
+    spec = validated(LeadsFile, document, file, LeadSetupError)
+    consent = spec.consent
+    text = ConsentText(
+        consent.version,
+        consent.text,
+        spec.office,
+        consent.agree or ConsentText.agree,
+        consent.decline or ConsentText.decline,
+    )
+    topics = {
+        entry_id: SignalKind(kind)
+        for kind, entry_ids in spec.signals.model_dump(by_alias=True).items()
+        for entry_id in entry_ids
+    }
+    return LeadsDocument(text, topics)

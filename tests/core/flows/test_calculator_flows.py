@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from bot.core.actions import MAX_ACTION_BYTES, FlowStep, parse_action
 from bot.core.calc.common import Figures, Gender, Scheme
 from bot.core.calc.household import household_contribution
 from bot.core.calc.pension import ContributionRecord, lump_sum_versus_pension
@@ -16,11 +17,10 @@ from bot.core.calc.text import household_text, pension_text, voluntary_text
 from bot.core.calc.voluntary import income_range, voluntary_contribution
 from bot.core.engine import decide
 from bot.core.flows import FLOWS, message_keys
-from bot.core.flows.runner import parse_action
 from bot.core.knowledge import KnowledgeBase
 from bot.core.matcher import Matcher
 from bot.core.render import money, sentence
-from bot.core.types import MAX_ACTION_BYTES, Inbound, InboundKind, LogInteraction, Outcome, Reply, Session
+from bot.core.types import Inbound, InboundKind, LogInteraction, Outcome, Reply, Session
 from tests.factories import TODAY
 
 CHAT = "test:flows"
@@ -468,7 +468,7 @@ def test_every_flow_button_fits_in_a_button_action(chat: Chat) -> None:
             for code in [*(choice.code for choice in step.choices), "back", "cancel"]:
                 action = f"f:{name}:{step.key}:{code}"
                 assert len(action.encode()) <= MAX_ACTION_BYTES
-                assert parse_action(action) == (name, step.key, code)
+                assert parse_action(action) == FlowStep(name, step.key, code)
 
 
 @pytest.mark.parametrize(("entry", "flow"), [("calc.tn", "voluntary"), ("calc.bhyt-hgd", "household")])
