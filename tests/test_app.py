@@ -11,29 +11,27 @@ from bot.app import App, build, matcher_config
 from bot.config import Settings
 from bot.core.knowledge import KnowledgeBase
 from bot.core.matcher import Matcher
-from bot.core.types import Inbound, InboundKind, Outcome
+from bot.core.types import Inbound, InboundKind
 from bot.storage.migrations import head_revision
 from tests.databases import Store
 
 
-def test_migrations_and_messages_may_run_on_different_event_loops(store: Store, real_kb: KnowledgeBase) -> None:
+async def test_migrations_and_messages_may_run_on_different_event_loops(store: Store, real_kb: KnowledgeBase) -> None:
     settings = Settings(_env_file=None)
     app = App(settings, real_kb, Matcher(real_kb, matcher_config(settings)), store.open())
-    assert asyncio.run(app.start()) == head_revision()  # e.g. before the Telegram application starts its loop
-
-    async def first_message() -> Outcome | None:
-        try:
-            return await app.service("telegram").handle(Inbound("telegram:1", InboundKind.START), update_id=1)
-        finally:
-            await app.close()
-
-    assert asyncio.run(first_message()) is not None
+    # migrated on an event loop of its own (another thread's), e.g. before the Telegram application starts its loop
+    assert await asyncio.to_thread(asyncio.run, app.start()) == head_revision()
+    try:
+        outcome = await app.service("telegram").handle(Inbound("telegram:1", InboundKind.START), update_id=1)
+    finally:
+        await app.close()
+    assert outcome is not None
 
 
-def test_build_keeps_conversations_where_database_url_says(tmp_path: Path) -> None:
+async def test_build_keeps_conversations_where_database_url_says(tmp_path: Path) -> None:
     path = tmp_path / "data" / "bot.db"
     app = build(Settings(_env_file=None, database_url=f"sqlite:///{path}"))
-    asyncio.run(app.start())
+    await app.start()
     assert path.is_file()
 
 

@@ -4,10 +4,8 @@ declining stores nothing personal; /xoadulieu erases it; no name or phone number
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -35,27 +33,16 @@ NAME, PHONE_TYPED, PHONE = "nguyễn thị lan", "0912 345 678", "+84912345678"
 
 
 @pytest.fixture
-def app(store: Store) -> App:
-    """The bot as `python -m bot run` builds it (knowledge/, leads.yaml, areas.yaml), on the test database."""
+async def app(store: Store) -> AsyncIterator[App]:
+    """The bot as `python -m bot run` builds it (knowledge/, leads.yaml, areas.yaml), on the migrated test
+    database; its engine is disposed after the test."""
     settings = Settings(_env_file=None, database_url=store.url, knowledge_dir=KNOWLEDGE_DIR, office_chat_id=OFFICE_CHAT)
-    return replace(build(settings), database=store.open())
-
-
-def scenario(test: Callable[..., Awaitable[None]]) -> Callable[..., None]:
-    """Run an async test on a migrated database in its own event loop (the engine is disposed after)."""
-
-    @functools.wraps(test)
-    def run(app: App, **fixtures: object) -> None:
-        async def body() -> None:
-            await migrate(app.database)
-            try:
-                await test(app, **fixtures)
-            finally:
-                await app.database.dispose()
-
-        asyncio.run(body())
-
-    return run
+    built = replace(build(settings), database=store.open())
+    await migrate(built.database)
+    try:
+        yield built
+    finally:
+        await built.database.dispose()
 
 
 class Chat:
@@ -126,7 +113,6 @@ async def give_details(chat: Chat, consent: Outcome) -> Outcome:
     return await chat.press("Buổi sáng", outcome)
 
 
-@scenario
 async def test_a_lead_is_stored_with_its_consent_and_the_agent_is_notified_in_the_same_transaction(app: App) -> None:
     await add_agent(app)
     chat = Chat(service_at(app))
@@ -153,7 +139,6 @@ async def test_a_lead_is_stored_with_its_consent_and_the_agent_is_notified_in_th
     assert session is not None and session.flow is None and session.callback_offered
 
 
-@scenario
 async def test_an_area_without_an_agent_goes_to_the_office_queue(app: App) -> None:
     chat = Chat(service_at(app))
     done = await give_details(chat, await ask_for_a_call(chat))
@@ -165,7 +150,6 @@ async def test_an_area_without_an_agent_goes_to_the_office_queue(app: App) -> No
     assert [row.chat_id for row in queued] == [OFFICE_CHAT]
 
 
-@scenario
 async def test_declining_consent_stores_nothing_personal(app: App) -> None:
     chat = Chat(service_at(app))
     outcome = await chat.press("Không, cảm ơn", await ask_for_a_call(chat))
@@ -176,7 +160,6 @@ async def test_declining_consent_stores_nothing_personal(app: App) -> None:
     assert session is not None and session.flow is None
 
 
-@scenario
 async def test_anything_but_the_agree_button_does_not_count_as_consent(app: App) -> None:
     chat = Chat(service_at(app))
     consent = await ask_for_a_call(chat)
@@ -189,7 +172,6 @@ async def test_anything_but_the_agree_button_does_not_count_as_consent(app: App)
     assert (await chat.press("Đồng ý", consent)).replies
 
 
-@scenario
 async def test_a_misspelt_area_offers_choices_and_a_choice_is_taken(app: App) -> None:
     chat = Chat(service_at(app))
     await agree_and_give_a_name(chat)
@@ -201,7 +183,6 @@ async def test_a_misspelt_area_offers_choices_and_a_choice_is_taken(app: App) ->
     assert "nội dung nào" in text_of(outcome)
 
 
-@scenario
 async def test_a_bad_phone_number_is_explained_and_asked_again(app: App) -> None:
     chat = Chat(service_at(app))
     await agree_and_give_a_name(chat)
@@ -210,7 +191,6 @@ async def test_a_bad_phone_number_is_explained_and_asked_again(app: App) -> None
     assert any(reply.contact_request for reply in outcome.replies)
 
 
-@scenario
 async def test_the_calculator_result_goes_with_the_lead(app: App) -> None:
     chat = Chat(service_at(app))
     result = await chat.say("nhà 4 người mua bhyt 12 tháng hết bao nhiêu")
@@ -221,7 +201,6 @@ async def test_the_calculator_result_goes_with_the_lead(app: App) -> None:
     assert lead.calculator is not None and "BHYT hộ gia đình, 4 người, 12 tháng" in lead.calculator["summary"]
 
 
-@scenario
 async def test_interest_signals_lead_to_one_offer_of_a_call_back(app: App) -> None:
     chat = Chat(service_at(app))
     first = await chat.say("muc dong bhxh tu nguyen la bao nhieu")
@@ -236,7 +215,6 @@ async def test_interest_signals_lead_to_one_offer_of_a_call_back(app: App) -> No
     assert kinds == ["asked-contribution", "asked-how-to-register", "offered", "asked-household-bhyt"]
 
 
-@scenario
 async def test_erasing_anonymises_the_lead_and_tells_the_agent(app: App) -> None:
     await add_agent(app)
     chat = Chat(service_at(app))
@@ -254,7 +232,6 @@ async def test_erasing_anonymises_the_lead_and_tells_the_agent(app: App) -> None
     assert any("rút lại đồng ý" in row.payload["text"] for row in queued)
 
 
-@scenario
 async def test_erasing_is_understood_in_words_too(app: App) -> None:
     chat = Chat(service_at(app))
     outcome = await chat.say("xoa du lieu cua toi")
@@ -262,7 +239,6 @@ async def test_erasing_is_understood_in_words_too(app: App) -> None:
     assert "đã xóa" in text_of(outcome)
 
 
-@scenario
 async def test_an_idle_lead_flow_forgets_what_it_collected(app: App) -> None:
     chat = Chat(service_at(app))
     await agree_and_give_a_name(chat)
@@ -274,7 +250,6 @@ async def test_an_idle_lead_flow_forgets_what_it_collected(app: App) -> None:
     assert "Lan" not in repr(session)
 
 
-@scenario
 async def test_no_name_or_phone_number_reaches_the_log(app: App, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     await add_agent(app)

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import timedelta
 
@@ -39,15 +40,14 @@ def app_on(store: Store, **settings: object) -> App:
     return replace(built, database=store.open())
 
 
-def on_migrated(app: App, test: Callable[[], Awaitable[None]]) -> None:
-    async def body() -> None:
-        await migrate(app.database)
-        try:
-            await test()
-        finally:
-            await app.database.dispose()
-
-    asyncio.run(body())
+@asynccontextmanager
+async def on_migrated(app: App) -> AsyncIterator[None]:
+    """The app's database migrated for the block, its engine disposed after."""
+    await migrate(app.database)
+    try:
+        yield
+    finally:
+        await app.database.dispose()
 
 
 async def say(app: App, chat: str, text: str, update_id: int, kind: InboundKind = InboundKind.TEXT) -> Outcome:
@@ -62,10 +62,9 @@ async def stored_questions(app: App) -> list[tuple[str | None, str]]:
         return [(record.chat_digest, record.normalised) for record in reversed(await interactions.recent(connection))]
 
 
-def test_erasing_deletes_the_chats_questions_and_no_other_chats(store: Store) -> None:
+async def test_erasing_deletes_the_chats_questions_and_no_other_chats(store: Store) -> None:
     app = app_on(store)
-
-    async def test() -> None:
+    async with on_migrated(app):
         await say(app, CITIZEN, STORY, 1)
         await say(app, NEIGHBOUR, "bhyt hộ gia đình bao nhiêu tiền", 2)
         await say(app, CITIZEN, "rút bhxh 1 lần được không", 3)
@@ -77,13 +76,10 @@ def test_erasing_deletes_the_chats_questions_and_no_other_chats(store: Store) ->
         assert len({digest for digest, _ in before}) == 2 and None not in {digest for digest, _ in before}
         assert after == [before[1]]  # the neighbour's question only
 
-    on_migrated(app, test)
 
-
-def test_the_interaction_log_holds_no_chat_id(store: Store) -> None:
+async def test_the_interaction_log_holds_no_chat_id(store: Store) -> None:
     app = app_on(store)
-
-    async def test() -> None:
+    async with on_migrated(app):
         await say(app, CITIZEN, STORY, 1)
         async with app.database.transaction() as connection:
             rows = [tuple(str(value) for value in row) for row in await connection.execute(select(interactions_table))]
@@ -91,10 +87,8 @@ def test_the_interaction_log_holds_no_chat_id(store: Store) -> None:
         for row in rows:
             assert not any("4242001" in value or "0912" in value or "345 678" in value for value in row), row
 
-    on_migrated(app, test)
 
-
-def test_the_workers_of_a_running_bot_delete_questions_past_the_retention_setting(
+async def test_the_workers_of_a_running_bot_delete_questions_past_the_retention_setting(
     store: Store, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO)
@@ -108,7 +102,7 @@ def test_the_workers_of_a_running_bot_delete_questions_past_the_retention_settin
         async with app.database.transaction() as connection:
             return int(await connection.scalar(select(func.count()).select_from(interactions_table)))
 
-    async def test() -> None:
+    async with on_migrated(app):
         async with app.database.transaction() as connection:
             for age in (timedelta(days=31), timedelta(days=29)):
                 question = LogInteraction("bhyt", "answer", "bhyt.muc-dong-hgd")
@@ -119,8 +113,6 @@ def test_the_workers_of_a_running_bot_delete_questions_past_the_retention_settin
                     break
                 await asyncio.sleep(0.02)
         assert await count() == 1
-
-    on_migrated(app, test)
     assert "abandoned-flows" in caplog.text  # its own worker, every few minutes
 
 
@@ -145,20 +137,17 @@ def test_the_readme_documents_what_is_kept_and_for_how_long() -> None:
     assert "| `INTERACTION_RETENTION_DAYS` | `90` |" in readme
 
 
-def test_a_bot_that_takes_no_leads_still_deletes_the_chats_questions(
+async def test_a_bot_that_takes_no_leads_still_deletes_the_chats_questions(
     store: Store, real_kb: KnowledgeBase, real_matcher: Matcher
 ) -> None:
-    async def scenario() -> list[tuple[str | None, str]]:
-        async with store.open() as database:
-            await migrate(database)
-            service = Service(database, real_kb, real_matcher, lambda: TODAY, "telegram", now=lambda: NOW)  # no leads
-            for update_id, (chat, words) in enumerate([(CITIZEN, STORY), (NEIGHBOUR, "mất thẻ bhyt")], start=1):
-                await service.handle(Inbound(chat, InboundKind.TEXT, text=words), update_id)
-            await service.handle(Inbound(CITIZEN, InboundKind.ERASE), 3)
-            async with database.transaction() as connection:
-                return [(record.normalised, record.decision) for record in await interactions.recent(connection)]
-
-    [(question, _)] = asyncio.run(scenario())
+    async with store.open() as database:
+        await migrate(database)
+        service = Service(database, real_kb, real_matcher, lambda: TODAY, "telegram", now=lambda: NOW)  # no leads
+        for update_id, (chat, words) in enumerate([(CITIZEN, STORY), (NEIGHBOUR, "mất thẻ bhyt")], start=1):
+            await service.handle(Inbound(chat, InboundKind.TEXT, text=words), update_id)
+        await service.handle(Inbound(CITIZEN, InboundKind.ERASE), 3)
+        async with database.transaction() as connection:
+            [(question, _)] = [(record.normalised, record.decision) for record in await interactions.recent(connection)]
     assert "mat the" in question
 
 

@@ -78,14 +78,20 @@ class FileModel(BaseModel):
 
 
 def one_or_many(raw: Any) -> Any:
-    """A list of phrases may be one phrase; empty items (a bare "-") are dropped."""
+    """A list of phrases may be one phrase; an empty item (a bare "-") is blank until `without_blanks` drops it
+    (dropping it here would shift the items after it, and the lines their faults are placed at)."""
     if raw is None:
         return ()
     if isinstance(raw, str):
         return (raw,)
     if isinstance(raw, list | tuple):
-        return tuple(item for item in raw if item is not None and not (isinstance(item, str) and not item.strip()))
+        return tuple("" if item is None else item for item in raw)
     return raw
+
+
+def without_blanks(items: Sequence[str]) -> Sequence[str]:
+    kept = [item for item in items if item]
+    return kept if isinstance(items, list) else tuple(kept)
 
 
 def iso_day(raw: Any) -> Any:

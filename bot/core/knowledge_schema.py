@@ -14,13 +14,13 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
-from bot.core.file_schema import FileModel, iso_day, one_or_many
+from bot.core.file_schema import FileModel, iso_day, one_or_many, without_blanks
 
 UNITS = frozenset({"dong", "percent", "months", "years", "times", "age_months", "number"})
 CONSENT_PLACEHOLDERS = ("retention_days", "interaction_days", "office")
 
 # A list of phrases (`questions`, `keywords`, …); one phrase alone may be written without the list.
-Phrases = Annotated[tuple[str, ...], BeforeValidator(one_or_many)]
+Phrases = Annotated[tuple[str, ...], BeforeValidator(one_or_many), AfterValidator(without_blanks)]
 Day = Annotated[date | None, BeforeValidator(iso_day)]
 
 
@@ -32,7 +32,7 @@ def _table(raw: Any) -> Any:
 
 
 class VariantSpec(FileModel):
-    when: Annotated[list[str], BeforeValidator(one_or_many)] = Field(min_length=1)
+    when: Annotated[list[str], BeforeValidator(one_or_many), AfterValidator(without_blanks)] = Field(min_length=1)
     short: str = Field(min_length=1)
     details: str = ""
 

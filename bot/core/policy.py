@@ -200,11 +200,11 @@ def parse_policy(raw: Any, file: str = "policy.yaml") -> Policy:
             continue
         derived[name] = Derived(name, item.title or name, item.unit, item.formula, item.basis)
     policy = Policy(params, derived)
-    for item in derived.values():
-        if missing := formula_names(item.formula) - policy.names():
+    for figure in derived.values():
+        if missing := formula_names(figure.formula) - policy.names():
             unknown = ", ".join(sorted(missing))
-            where = ("derived", item.name, "formula")
-            faults.append(fault_at(file, raw, where, f"{item.name}: công thức dùng tham số không có: {unknown}"))
+            where = ("derived", figure.name, "formula")
+            faults.append(fault_at(file, raw, where, f"{figure.name}: công thức dùng tham số không có: {unknown}"))
     if faults:
         raise PolicyError(*faults)
     return policy

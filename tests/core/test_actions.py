@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from telegram.constants import InlineKeyboardButtonLimit
 
 from bot.core.actions import (
     ERASE,
@@ -133,6 +134,10 @@ def test_data_over_telegrams_64_bytes_is_never_made_nor_read() -> None:
         OpenEntry("đ" * 32).data()
     with pytest.raises(ValueError, match="64 bytes"):
         FlowStep("household", "members", "x" * 60).data()
+
+
+def test_the_limit_is_telegrams_own() -> None:
+    assert MAX_ACTION_BYTES == InlineKeyboardButtonLimit.MAX_CALLBACK_DATA
 
 
 def test_the_longest_agents_button_fits() -> None:

@@ -41,7 +41,7 @@ async def test_a_reply_is_stored_once_with_the_update_and_leased_to_the_process_
         handle = service(database, real_kb, real_matcher).handle
         first = await handle(Inbound(CHAT, InboundKind.START), 7)
         again = await handle(Inbound(CHAT, InboundKind.START), 7)  # Telegram delivers it again
-        first, again, rows = first, again, await stored(database)
+        rows = await stored(database)
     assert isinstance(first, Handled) and first.inline
     assert again is None
     [row] = rows
@@ -62,7 +62,6 @@ async def test_a_reply_waits_for_the_worker_behind_an_earlier_one_of_the_chat_th
         await ledger.later(first.queued[0], 90, "telegram 429")  # Telegram said wait
         second = await handle(Inbound(CHAT, InboundKind.HELP), 2)
         other_chat = await handle(Inbound("telegram:5", InboundKind.HELP), 3)
-        second, other_chat = second, other_chat
     assert isinstance(second, Handled) and not second.inline
     assert isinstance(other_chat, Handled) and other_chat.inline
 

@@ -116,6 +116,16 @@ def test_a_value_of_the_wrong_type_names_the_key_and_the_line(knowledge: Path) -
     assert f'faq/bb.yaml:{line}: "keywords" phải là một danh sách' in str(caught.value)
 
 
+def test_a_blank_phrasing_is_dropped_without_moving_the_line_of_a_fault_after_it(knowledge: Path) -> None:
+    old = "    questions:\n      - Tỷ lệ đóng BHXH bắt buộc"
+    line = edit(
+        knowledge / "faq" / "bb.yaml", old, "    questions:\n      -\n      - {a: 1}\n      - Tỷ lệ đóng BHXH bắt buộc"
+    )
+    with pytest.raises(KnowledgeError) as caught:
+        load_knowledge(knowledge)
+    assert only_fault(caught.value) == f'faq/bb.yaml:{line + 2}: mỗi dòng của "questions" phải là chữ'
+
+
 def test_a_date_that_is_not_a_date_names_the_key_and_the_line(knowledge: Path) -> None:
     line = edit(knowledge / "faq" / "bb.yaml", "    effective: 20", "    effective: hôm qua\n    x: 20")
     with pytest.raises(KnowledgeError) as caught:

@@ -3,7 +3,6 @@ who may act, withdrawal, retention purge, escalation, export and statistics."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import TypeVar
@@ -23,14 +22,10 @@ T = TypeVar("T")
 DUE = NOW + timedelta(days=2)
 
 
-def run(store: Store, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+async def run(store: Store, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
     """`work` in one transaction on a migrated database."""
-
-    async def scenario() -> T:
-        async with migrated(store) as database, database.transaction() as connection:
-            return await work(connection)
-
-    return asyncio.run(scenario())
+    async with migrated(store) as database, database.transaction() as connection:
+        return await work(connection)
 
 
 async def two_agents(connection: AsyncConnection) -> tuple[agents.Agent, agents.Agent]:
@@ -43,13 +38,13 @@ def as_agent(agent: agents.Agent) -> Actor:
     return Actor(f"agent:{agent.chat_id}", agent_id=agent.id)
 
 
-def test_a_new_lead_goes_to_the_agent_of_its_area_with_its_notification_in_the_outbox(store: Store) -> None:
+async def test_a_new_lead_goes_to_the_agent_of_its_area_with_its_notification_in_the_outbox(store: Store) -> None:
     async def work(connection: AsyncConnection):  # type: ignore[no-untyped-def]
         agent = await agents.add(connection, 111, "Đại lý A", "qn-tien-yen", NOW)
         created = await leads.create(connection, new_lead(), CONTEXT, NOW, DUE, Actor("citizen"))
         return agent, created, await outbox.rows(connection), await leads.history(connection, created.lead.id)
 
-    agent, created, rows, history = run(store, work)
+    agent, created, rows, history = await run(store, work)
     assert created.agent == agent and created.notified_chat_id == 111
     assert created.lead.status == LeadStatus.NEW
     assert created.lead.phone_e164 == PHONE and created.lead.due_at == DUE
@@ -60,7 +55,7 @@ def test_a_new_lead_goes_to_the_agent_of_its_area_with_its_notification_in_the_o
     assert [(h.from_status, h.to_status, h.actor) for h in history] == [(None, LeadStatus.NEW, "citizen")]
 
 
-def test_leads_are_shared_fewest_open_first(store: Store) -> None:
+async def test_leads_are_shared_fewest_open_first(store: Store) -> None:
     async def work(connection: AsyncConnection) -> list[int | None]:
         first, second = await two_agents(connection)
         owners = []
@@ -69,15 +64,15 @@ def test_leads_are_shared_fewest_open_first(store: Store) -> None:
             owners.append(created.lead.agent_id)
         return [owners.count(first.id), owners.count(second.id)]
 
-    assert run(store, work) == [2, 2]
+    assert await run(store, work) == [2, 2]
 
 
-def test_a_lead_from_an_area_without_agent_goes_to_the_office_queue(store: Store) -> None:
+async def test_a_lead_from_an_area_without_agent_goes_to_the_office_queue(store: Store) -> None:
     async def work(connection: AsyncConnection):  # type: ignore[no-untyped-def]
         created = await leads.create(connection, new_lead(area_code="qn-van-don"), CONTEXT, NOW, DUE, CLI)
         return created, await outbox.rows(connection)
 
-    created, [row] = run(store, work)
+    created, [row] = await run(store, work)
     assert created.agent is None and created.lead.agent_id is None
     assert row.chat_id == OFFICE_CHAT
     assert "Chưa có đại lý" in row.payload["text"]
@@ -94,7 +89,7 @@ async def test_a_lead_that_fails_to_store_leaves_no_notification(store: Store) -
     assert result == 0
 
 
-def test_each_status_change_is_kept_and_the_first_contact_is_stamped(store: Store) -> None:
+async def test_each_status_change_is_kept_and_the_first_contact_is_stamped(store: Store) -> None:
     async def work(connection: AsyncConnection):  # type: ignore[no-untyped-def]
         agent = await agents.add(connection, 111, "Đại lý A", "qn-tien-yen", NOW)
         lead = (await leads.create(connection, new_lead(), CONTEXT, NOW, DUE, Actor("citizen"))).lead
@@ -104,7 +99,7 @@ def test_each_status_change_is_kept_and_the_first_contact_is_stamped(store: Stor
         )
         return claimed, called, await leads.history(connection, lead.id)
 
-    claimed, called, history = run(store, work)
+    claimed, called, history = await run(store, work)
     assert claimed.status == LeadStatus.CLAIMED and claimed.first_contact_at is None
     assert called.status == LeadStatus.CALLBACK and called.first_contact_at == NOW + timedelta(hours=2)
     assert [(h.from_status, h.to_status) for h in history] == [
@@ -115,7 +110,7 @@ def test_each_status_change_is_kept_and_the_first_contact_is_stamped(store: Stor
     assert history[-1].note == "gọi lại thứ 6" and history[-1].actor == "agent:111"
 
 
-def test_an_agent_cannot_act_on_another_agents_lead_but_staff_can(store: Store) -> None:
+async def test_an_agent_cannot_act_on_another_agents_lead_but_staff_can(store: Store) -> None:
     async def work(connection: AsyncConnection) -> LeadStatus:
         first, second = await two_agents(connection)
         lead = (await leads.create(connection, new_lead(), CONTEXT, NOW, DUE, Actor("citizen"))).lead
@@ -126,10 +121,10 @@ def test_an_agent_cannot_act_on_another_agents_lead_but_staff_can(store: Store) 
         staff = Actor("staff:9", staff=True)
         return (await leads.act(connection, lead.id, LeadAction.ENROLLED, staff, NOW)).status
 
-    assert run(store, work) == LeadStatus.ENROLLED
+    assert await run(store, work) == LeadStatus.ENROLLED
 
 
-def test_an_action_not_allowed_in_the_status_changes_nothing(store: Store) -> None:
+async def test_an_action_not_allowed_in_the_status_changes_nothing(store: Store) -> None:
     async def work(connection: AsyncConnection) -> int:
         lead = (await leads.create(connection, new_lead(), CONTEXT, NOW, DUE, CLI)).lead
         await leads.act(connection, lead.id, LeadAction.DECLINED, CLI, NOW)
@@ -137,10 +132,10 @@ def test_an_action_not_allowed_in_the_status_changes_nothing(store: Store) -> No
             await leads.act(connection, lead.id, LeadAction.CALLED, CLI, NOW)
         return len(await leads.history(connection, lead.id))
 
-    assert run(store, work) == 2
+    assert await run(store, work) == 2
 
 
-def test_a_transferred_lead_is_new_for_its_new_agent_who_is_notified(store: Store) -> None:
+async def test_a_transferred_lead_is_new_for_its_new_agent_who_is_notified(store: Store) -> None:
     async def work(connection: AsyncConnection):  # type: ignore[no-untyped-def]
         first = await agents.add(connection, 111, "Đại lý A", "qn-tien-yen", NOW)
         lead = (await leads.create(connection, new_lead(), CONTEXT, NOW, DUE, CLI)).lead
@@ -149,12 +144,12 @@ def test_a_transferred_lead_is_new_for_its_new_agent_who_is_notified(store: Stor
         moved = await leads.transfer(connection, lead.id, as_agent(first), CONTEXT, NOW, second)
         return second, moved, await outbox.rows(connection)
 
-    second, moved, rows = run(store, work)
+    second, moved, rows = await run(store, work)
     assert moved.agent_id == second.id and moved.status == LeadStatus.NEW
     assert [row.chat_id for row in rows] == [111, 333]
 
 
-def test_open_leads_are_the_agents_own_or_all_for_staff(store: Store) -> None:
+async def test_open_leads_are_the_agents_own_or_all_for_staff(store: Store) -> None:
     async def work(connection: AsyncConnection) -> tuple[int, int, int]:
         first, _ = await two_agents(connection)
         for _ in range(3):
@@ -168,11 +163,11 @@ def test_open_leads_are_the_agents_own_or_all_for_staff(store: Store) -> None:
             len(await leads.open_leads(connection, Actor("x"))),
         )
 
-    mine, everyone, nobody = run(store, work)
+    mine, everyone, nobody = await run(store, work)
     assert mine in (1, 2) and everyone == 3 and nobody == 0
 
 
-def test_withdrawal_erases_personal_data_keeps_the_count_and_tells_the_agent(store: Store) -> None:
+async def test_withdrawal_erases_personal_data_keeps_the_count_and_tells_the_agent(store: Store) -> None:
     async def work(connection: AsyncConnection):  # type: ignore[no-untyped-def]
         await agents.add(connection, 111, "Đại lý A", "qn-tien-yen", NOW)
         lead = (await leads.create(connection, new_lead("telegram:777"), CONTEXT, NOW, DUE, CLI)).lead
@@ -188,7 +183,7 @@ def test_withdrawal_erases_personal_data_keeps_the_count_and_tells_the_agent(sto
             await leads.stats(connection),
         )
 
-    withdrawn, lead, history, rows, left, stats = run(store, work)
+    withdrawn, lead, history, rows, left, stats = await run(store, work)
     assert withdrawn == [lead.id]
     assert lead.status == LeadStatus.WITHDRAWN and lead.anonymised_at is not None
     assert (lead.name, lead.phone_e164, lead.session_key, lead.call_time, lead.calculator) == (None,) * 5
@@ -201,7 +196,7 @@ def test_withdrawal_erases_personal_data_keeps_the_count_and_tells_the_agent(sto
     assert stats.total == 1
 
 
-def test_purge_erases_leads_older_than_the_retention_period_only(store: Store) -> None:
+async def test_purge_erases_leads_older_than_the_retention_period_only(store: Store) -> None:
     async def work(connection: AsyncConnection):  # type: ignore[no-untyped-def]
         old = (await leads.create(connection, new_lead(), CONTEXT, NOW - timedelta(days=200), DUE, CLI)).lead
         recent = (await leads.create(connection, new_lead(), CONTEXT, NOW - timedelta(days=10), DUE, CLI)).lead
@@ -210,14 +205,14 @@ def test_purge_erases_leads_older_than_the_retention_period_only(store: Store) -
         again = await leads.purge(connection, NOW - timedelta(days=180), NOW)
         return report, again, await leads.get(connection, old.id), await leads.get(connection, recent.id)
 
-    report, again, old, recent = run(store, work)
+    report, again, old, recent = await run(store, work)
     assert (report.leads, report.signals) == (1, 1)
     assert again.leads == 0
     assert old.phone_e164 is None and old.name is None and old.status == LeadStatus.NEW
     assert recent.phone_e164 == PHONE
 
 
-def test_an_overdue_lead_reminds_the_agent_and_tells_the_office_once(store: Store) -> None:
+async def test_an_overdue_lead_reminds_the_agent_and_tells_the_office_once(store: Store) -> None:
     async def work(connection: AsyncConnection):  # type: ignore[no-untyped-def]
         await agents.add(connection, 111, "Đại lý A", "qn-tien-yen", NOW)
         late = (await leads.create(connection, new_lead(), CONTEXT, NOW, DUE, CLI)).lead
@@ -228,7 +223,7 @@ def test_an_overdue_lead_reminds_the_agent_and_tells_the_office_once(store: Stor
         later = await leads.escalate_overdue(connection, CONTEXT, DUE + timedelta(hours=5))
         return late, before, at_due, later, await outbox.rows(connection)
 
-    late, before, at_due, later, rows = run(store, work)
+    late, before, at_due, later, rows = await run(store, work)
     assert (before, at_due, later) == ([], [late.id], [])
     assert [(row.kind, row.chat_id) for row in rows if row.lead_id == late.id] == [
         ("lead-new", 111),
@@ -237,7 +232,7 @@ def test_an_overdue_lead_reminds_the_agent_and_tells_the_office_once(store: Stor
     ]
 
 
-def test_export_lists_leads_since_a_day_with_their_agent_and_stats_give_the_median_first_contact(
+async def test_export_lists_leads_since_a_day_with_their_agent_and_stats_give_the_median_first_contact(
     store: Store,
 ) -> None:
     async def work(connection: AsyncConnection):  # type: ignore[no-untyped-def]
@@ -253,7 +248,7 @@ def test_export_lists_leads_since_a_day_with_their_agent_and_stats_give_the_medi
             await leads.stats(connection),
         )
 
-    rows, in_area, stats = run(store, work)
+    rows, in_area, stats = await run(store, work)
     assert len(rows) == 4 and rows[0].agent_name == "Đại lý A"
     assert [row.lead.area_code for row in in_area] == ["qn-hong-gai"] and in_area[0].agent_name is None
     assert stats.by_area_status == {
@@ -264,7 +259,7 @@ def test_export_lists_leads_since_a_day_with_their_agent_and_stats_give_the_medi
     assert stats.median_first_contact == timedelta(hours=3) and stats.contacted == 3
 
 
-def test_an_agent_is_added_once_removed_and_their_open_leads_go_to_the_office_queue(store: Store) -> None:
+async def test_an_agent_is_added_once_removed_and_their_open_leads_go_to_the_office_queue(store: Store) -> None:
     async def work(connection: AsyncConnection):  # type: ignore[no-untyped-def]
         agent = await agents.add(connection, 111, "Đại lý A", "qn-tien-yen", NOW)
         with pytest.raises(AgentExists):
@@ -276,20 +271,20 @@ def test_an_agent_is_added_once_removed_and_their_open_leads_go_to_the_office_qu
         back = await agents.add(connection, 111, "Đại lý A", "qn-hong-gai", NOW)
         return removed, moved, after, back, await agents.loads(connection, include_removed=True)
 
-    removed, moved, after, back, loads = run(store, work)
+    removed, moved, after, back, loads = await run(store, work)
     assert removed is not None and moved == [after.id] and after.agent_id is None
     assert back.active and back.area_code == "qn-hong-gai"
     assert [(load.agent.chat_id, load.open_leads) for load in loads] == [(111, 0)]
 
 
-def test_signals_are_kept_per_chat_without_personal_data(store: Store) -> None:
+async def test_signals_are_kept_per_chat_without_personal_data(store: Store) -> None:
     async def work(connection: AsyncConnection):  # type: ignore[no-untyped-def]
         await signals.record(connection, "telegram:1", SignalKind.ASKED_CONTRIBUTION, "tn.muc-dong", NOW)
         await signals.record(connection, "telegram:1", SignalKind.OFFERED, None, NOW + timedelta(minutes=1))
         await signals.record(connection, "telegram:2", SignalKind.FINISHED_CALCULATOR, "calc.tn", NOW)
         return await signals.for_session(connection, "telegram:1")
 
-    found = run(store, work)
+    found = await run(store, work)
     assert [(s.kind, s.topic) for s in found] == [
         (SignalKind.ASKED_CONTRIBUTION, "tn.muc-dong"),
         (SignalKind.OFFERED, None),

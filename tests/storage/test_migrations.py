@@ -32,7 +32,6 @@ async def test_an_empty_database_is_migrated_to_the_newest_revision(store: Store
         after = await current_revision(database)
         async with database.transaction() as connection:
             tables = await connection.run_sync(_table_names)
-    before, reached, after, tables = before, reached, after, tables
     assert before is None
     assert reached == after == head_revision()
     assert tables >= TABLES | LEAD_TABLES
@@ -42,7 +41,7 @@ async def test_migrating_again_changes_nothing(store: Store) -> None:
     async with store.open() as database:
         first = await migrate(database)
     async with store.open() as database:
-        first, second = first, await migrate(database)
+        second = await migrate(database)
     assert first == second == head_revision()
 
 

@@ -43,7 +43,6 @@ async def test_a_claimed_row_is_not_claimed_again_until_its_lease_ends(store: St
             during = await outbox.claim_due(connection, NOW + LEASE - timedelta(seconds=1), 10, LEASE)
         async with database.transaction() as connection:
             after = await outbox.claim_due(connection, NOW + LEASE, 10, LEASE)
-        first, during, after = first, during, after
     assert [(c.attempt, c.notification) for c in first] == [(1, HELLO)]
     assert during == []
     assert [c.attempt for c in after] == [2]  # the worker that claimed it first died: it is tried again
@@ -77,6 +76,5 @@ async def test_two_processes_claiming_at_once_never_get_the_same_row(store: Stor
         await fill(database, 30)
     async with store.open() as one, store.open() as two:
         first, second = await asyncio.gather(claim(one), claim(two))
-    first, second = first, second
     assert not set(first) & set(second)
     assert sorted(first + second) == list(range(1, 31))
