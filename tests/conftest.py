@@ -12,6 +12,7 @@ from bot.core.knowledge import KnowledgeBase
 from bot.core.matcher import Matcher
 from bot.storage.db import POSTGRESQL, SQLITE
 from bot.storage.knowledge_files import load_knowledge
+from tests.cli import BotCli
 from tests.databases import Store, drop, postgres_store, require_postgres, sqlite_store
 from tests.factories import KNOWLEDGE_DIR
 
@@ -53,3 +54,9 @@ async def store(database_kind: str, tmp_path: Path) -> AsyncIterator[Store]:
         yield created
     finally:
         await drop(drop_statement)
+
+
+@pytest.fixture
+def run_bot(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> BotCli:
+    """`python -m bot ...` run in this process, in tmp_path, output captured (tests/cli.py)."""
+    return BotCli(capsys, monkeypatch, tmp_path)

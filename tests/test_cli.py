@@ -1,4 +1,5 @@
-"""The command line, run as staff run it: `python -m bot ...` in a subprocess with the venv's Python."""
+"""The command line as staff run it: `python -m bot ...`, in this process (the `run_bot` fixture, tests/cli.py)
+but for the smoke tests that run the real process."""
 
 from __future__ import annotations
 
@@ -29,27 +30,10 @@ def database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     return url
 
 
-def run_bot(*args: str, stdin: str = "", extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    ignored = ("TELEGRAM_", "KNOWLEDGE_", "MATCH_", "LEAD_")  # this machine's settings must not leak in
-    env = {k: v for k, v in os.environ.items() if not k.upper().startswith(ignored)}
-    env.update(extra_env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        cwd=PROJECT_ROOT,
-        env=env,
-        timeout=120,
-        check=False,
-    )
-
-
 # -- ask -------------------------------------------------------------------------------------
 
 
-def test_ask_prints_the_answer_with_its_sources_and_numbered_buttons() -> None:
+def test_ask_prints_the_answer_with_its_sources_and_numbered_buttons(run_bot: BotCli) -> None:
     result = run_bot("ask", QUESTION)
     assert result.returncode == 0, result.stderr
     assert "Căn cứ: " in result.stdout
@@ -58,13 +42,13 @@ def test_ask_prints_the_answer_with_its_sources_and_numbered_buttons() -> None:
     assert result.stdout.rstrip().endswith("Menu chính")
 
 
-def test_ask_joins_words_given_as_separate_arguments() -> None:
+def test_ask_joins_words_given_as_separate_arguments(run_bot: BotCli) -> None:
     joined = run_bot("ask", QUESTION)
     split = run_bot("ask", *QUESTION.split())
     assert split.stdout == joined.stdout
 
 
-def test_ask_on_a_date_shows_the_figures_in_force_that_day() -> None:
+def test_ask_on_a_date_shows_the_figures_in_force_that_day(run_bot: BotCli) -> None:
     question = "mức đóng bhyt hộ gia đình"
     before = run_bot("ask", "--date", "2026-06-30", question)
     after = run_bot("ask", "--date", "2026-11-23", question)
@@ -73,7 +57,7 @@ def test_ask_on_a_date_shows_the_figures_in_force_that_day() -> None:
     assert "người thứ nhất 1.366.200 đồng" in after.stdout
 
 
-def test_ask_without_a_question_is_a_usage_error() -> None:
+def test_ask_without_a_question_is_a_usage_error(run_bot: BotCli) -> None:
     result = run_bot("ask")
     assert result.returncode == 2
     assert "usage" in result.stderr
@@ -82,7 +66,7 @@ def test_ask_without_a_question_is_a_usage_error() -> None:
 # -- match -----------------------------------------------------------------------------------
 
 
-def test_match_prints_one_json_decision_per_input_line_in_order() -> None:
+def test_match_prints_one_json_decision_per_input_line_in_order(run_bot: BotCli) -> None:
     questions = [QUESTION, "giá vàng hôm nay", "", "bảo hiểm", "tra cuu ma so bhxh o dau"]
     result = run_bot("match", stdin="\n".join(questions) + "\n")
     assert result.returncode == 0, result.stderr
@@ -97,7 +81,7 @@ def test_match_prints_one_json_decision_per_input_line_in_order() -> None:
     assert (records[1]["decision"], records[1]["id"]) == ("fallback", None)
 
 
-def test_match_keeps_vietnamese_letters_readable_in_its_output() -> None:
+def test_match_keeps_vietnamese_letters_readable_in_its_output(run_bot: BotCli) -> None:
     result = run_bot("match", stdin="thẻ bảo hiểm y tế\n")
     assert '"q": "thẻ bảo hiểm y tế"' in result.stdout
 
@@ -118,7 +102,7 @@ def labelled_file(tmp_path: Path) -> Path:
     return path
 
 
-def test_eval_prints_a_table_with_one_row_per_style_and_a_total(labelled_file: Path) -> None:
+def test_eval_prints_a_table_with_one_row_per_style_and_a_total(labelled_file: Path, run_bot: BotCli) -> None:
     result = run_bot("eval", str(labelled_file))
     assert result.returncode == 0, result.stderr
     rows = {line.split()[0]: line.split() for line in result.stdout.splitlines() if line.strip()}
@@ -127,7 +111,7 @@ def test_eval_prints_a_table_with_one_row_per_style_and_a_total(labelled_file: P
     assert rows["ALL"][7] == "2"  # out-of-scope lines
 
 
-def test_eval_json_counts_in_scope_and_out_of_scope_lines(labelled_file: Path) -> None:
+def test_eval_json_counts_in_scope_and_out_of_scope_lines(labelled_file: Path, run_bot: BotCli) -> None:
     result = run_bot("eval", "--json", str(labelled_file))
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
@@ -138,7 +122,7 @@ def test_eval_json_counts_in_scope_and_out_of_scope_lines(labelled_file: Path) -
     assert sorted(report["by_style"]) == ["dau", "khongdau"]
 
 
-def test_eval_misses_lists_each_wrong_question(tmp_path: Path) -> None:
+def test_eval_misses_lists_each_wrong_question(tmp_path: Path, run_bot: BotCli) -> None:
     path = tmp_path / "wrong.jsonl"
     path.write_text(json.dumps({"q": QUESTION, "expect": ["tn.muc-dong"], "style": "dau"}) + "\n", encoding="utf-8")
     result = run_bot("eval", "--misses", str(path))
@@ -149,13 +133,13 @@ def test_eval_misses_lists_each_wrong_question(tmp_path: Path) -> None:
 # -- kb validate -----------------------------------------------------------------------------
 
 
-def test_kb_validate_passes_on_the_real_knowledge_base() -> None:
+def test_kb_validate_passes_on_the_real_knowledge_base(run_bot: BotCli) -> None:
     result = run_bot("kb", "validate")
     assert result.returncode == 0, result.stdout
     assert " 0 lỗi" in result.stdout
 
 
-def test_kb_validate_fails_when_a_required_topic_has_no_entry(tmp_path: Path) -> None:
+def test_kb_validate_fails_when_a_required_topic_has_no_entry(tmp_path: Path, run_bot: BotCli) -> None:
     topics = tmp_path / "topics.tsv"
     topics.write_text(
         "id\tkind\twhat\ntn.muc-dong\tfaq\tmức đóng\ntn.khong-co-that\tfaq\tchưa viết\n", encoding="utf-8"
@@ -166,7 +150,7 @@ def test_kb_validate_fails_when_a_required_topic_has_no_entry(tmp_path: Path) ->
     assert "(ngày 23/11/2026)" in result.stdout
 
 
-def test_kb_validate_requires_the_topics_of_every_topics_file_in_a_folder(tmp_path: Path) -> None:
+def test_kb_validate_requires_the_topics_of_every_topics_file_in_a_folder(tmp_path: Path, run_bot: BotCli) -> None:
     (tmp_path / "topics.tsv").write_text("id\tkind\twhat\ntn.muc-dong\tfaq\tmức đóng\n", encoding="utf-8")
     (tmp_path / "topics-new.tsv").write_text("id\tkind\twhat\nbb.khong-co-that\tfaq\tchưa viết\n", encoding="utf-8")
     result = run_bot("kb", "validate", "--topics", str(tmp_path), "--date", "2026-11-23")
@@ -187,7 +171,7 @@ def misspelt_knowledge(tmp_path: Path) -> tuple[Path, int, int]:
     return knowledge, lines[0], lines[1]
 
 
-def test_kb_validate_names_the_file_and_line_of_every_misspelt_key(tmp_path: Path) -> None:
+def test_kb_validate_names_the_file_and_line_of_every_misspelt_key(tmp_path: Path, run_bot: BotCli) -> None:
     knowledge, faq_line, leads_line = misspelt_knowledge(tmp_path)
     result = run_bot("kb", "validate", "--date", "2026-11-23", extra_env={"KNOWLEDGE_DIR": str(knowledge)})
     assert result.returncode == 1
@@ -198,7 +182,7 @@ def test_kb_validate_names_the_file_and_line_of_every_misspelt_key(tmp_path: Pat
     ]
 
 
-def test_the_bot_does_not_start_on_a_misspelt_key_and_says_where_it_is(tmp_path: Path) -> None:
+def test_the_bot_does_not_start_on_a_misspelt_key_and_says_where_it_is(tmp_path: Path, run_bot: BotCli) -> None:
     knowledge, faq_line, _ = misspelt_knowledge(tmp_path)
     result = run_bot("ask", "xin chào", extra_env={"KNOWLEDGE_DIR": str(knowledge)})
     assert result.returncode == 1
@@ -209,7 +193,7 @@ def test_the_bot_does_not_start_on_a_misspelt_key_and_says_where_it_is(tmp_path:
 # -- chat ------------------------------------------------------------------------------------
 
 
-def test_chat_runs_a_conversation_typed_on_stdin() -> None:
+def test_chat_runs_a_conversation_typed_on_stdin(run_bot: BotCli) -> None:
     result = run_bot("chat", stdin=f"/menu\n1\n{QUESTION}\n/quit\n")
     assert result.returncode == 0, result.stderr
     out = result.stdout
@@ -222,13 +206,13 @@ def test_chat_runs_a_conversation_typed_on_stdin() -> None:
     assert out.index("Các câu hỏi về") < out.index("Căn cứ: ") < out.index("Tạm biệt!")
 
 
-def test_chat_ends_quietly_at_end_of_input() -> None:
+def test_chat_ends_quietly_at_end_of_input(run_bot: BotCli) -> None:
     result = run_bot("chat", stdin="")
     assert result.returncode == 0, result.stderr
     assert "Tạm biệt!" in result.stdout
 
 
-def test_chat_continues_the_conversation_after_a_restart(database_url: str) -> None:
+def test_chat_continues_the_conversation_after_a_restart(database_url: str, run_bot: BotCli) -> None:
     first = run_bot("chat", stdin=f"{QUESTION}\n/quit\n")
     second = run_bot("chat", stdin="/menu\n/quit\n")
     assert first.returncode == second.returncode == 0, first.stderr + second.stderr
@@ -238,13 +222,13 @@ def test_chat_continues_the_conversation_after_a_restart(database_url: str) -> N
     )
 
 
-def test_chat_creates_the_folder_of_its_database(tmp_path: Path) -> None:
+def test_chat_creates_the_folder_of_its_database(tmp_path: Path, run_bot: BotCli) -> None:
     result = run_bot("chat", stdin="/quit\n")
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "data" / "bot.db").is_file()
 
 
-def test_chat_with_an_unusable_database_url_says_so_without_a_traceback() -> None:
+def test_chat_with_an_unusable_database_url_says_so_without_a_traceback(run_bot: BotCli) -> None:
     result = run_bot("chat", stdin="/quit\n", extra_env={"DATABASE_URL": "mysql://db/bot"})
     assert result.returncode == 1
     assert "DATABASE_URL" in result.stderr
@@ -254,7 +238,7 @@ def test_chat_with_an_unusable_database_url_says_so_without_a_traceback() -> Non
 # -- db --------------------------------------------------------------------------------------
 
 
-def test_db_upgrade_migrates_the_database_and_can_run_again(database_url: str) -> None:
+def test_db_upgrade_migrates_the_database_and_can_run_again(database_url: str, run_bot: BotCli) -> None:
     first = run_bot("db", "upgrade")
     second = run_bot("db", "upgrade")
     assert first.returncode == second.returncode == 0, first.stderr + second.stderr
@@ -262,7 +246,7 @@ def test_db_upgrade_migrates_the_database_and_can_run_again(database_url: str) -
     assert asyncio.run(revision_of(database_url)) == head_revision()
 
 
-def test_db_upgrade_on_a_database_that_is_not_there_fails_without_a_traceback() -> None:
+def test_db_upgrade_on_a_database_that_is_not_there_fails_without_a_traceback(run_bot: BotCli) -> None:
     result = run_bot("db", "upgrade", extra_env={"DATABASE_URL": "postgresql://bot:secret@127.0.0.1:9/bot"})
     assert result.returncode == 1
     assert "Không mở được cơ sở dữ liệu" in result.stderr
@@ -280,7 +264,7 @@ async def revision_of(url: str) -> str | None:
         return await current_revision(database)
 
 
-def test_a_broken_areas_file_is_a_clear_message_not_a_traceback(tmp_path: Path) -> None:
+def test_a_broken_areas_file_is_a_clear_message_not_a_traceback(tmp_path: Path, run_bot: BotCli) -> None:
     knowledge = tmp_path / "knowledge"
     shutil.copytree(KNOWLEDGE_DIR, knowledge)
     (knowledge / "areas.yaml").write_text("areas: 5\n", encoding="utf-8")

@@ -15,15 +15,16 @@ from sqlalchemy import func, select
 from bot.app import App, build
 from bot.config import Settings
 from bot.core.leads.consent import ConsentChannel
-from bot.core.leads.records import SYSTEM, Interest, LeadStatus
+from bot.core.leads.records import Interest, LeadStatus
 from bot.core.types import Inbound, InboundKind, Outcome
 from bot.shell.service import Service
-from bot.storage import agents, leads, outbox, sessions, signals
+from bot.storage import agents, leads, outbox, sessions
 from bot.storage.migrations import migrate
 from bot.storage.tables import interest_signals
 from bot.storage.tables import leads as leads_table
 from tests.databases import Store
 from tests.factories import KNOWLEDGE_DIR
+from tests.storage_queries import STAFF, signals_of
 
 CHAT = "telegram:4242"
 AGENT_CHAT = 777001
@@ -123,7 +124,7 @@ async def test_a_lead_is_stored_with_its_consent_and_the_agent_is_notified_in_th
     assert "/xoadulieu" in said
     assert "trước 09:00 ngày 09/12/2026" in said  # Monday 09:00 + two working days of office time
     async with app.database.transaction() as connection:
-        (lead,) = await leads.open_leads(connection, SYSTEM)
+        (lead,) = await leads.open_leads(connection, STAFF)
         queued = await outbox.rows(connection, lead.id)
         history = await leads.history(connection, lead.id)
         session = await sessions.load(connection, CHAT)
@@ -144,7 +145,7 @@ async def test_an_area_without_an_agent_goes_to_the_office_queue(app: App) -> No
     done = await give_details(chat, await ask_for_a_call(chat))
     assert "Bảo hiểm xã hội tỉnh Quảng Ninh" in text_of(done)
     async with app.database.transaction() as connection:
-        (lead,) = await leads.open_leads(connection, SYSTEM)
+        (lead,) = await leads.open_leads(connection, STAFF)
         queued = await outbox.rows(connection, lead.id)
     assert lead.agent_id is None
     assert [row.chat_id for row in queued] == [OFFICE_CHAT]
@@ -197,7 +198,7 @@ async def test_the_calculator_result_goes_with_the_lead(app: App) -> None:
     consent = await chat.press("Hỏi cán bộ tư vấn", result)
     await give_details(chat, consent)
     async with app.database.transaction() as connection:
-        (lead,) = await leads.open_leads(connection, SYSTEM)
+        (lead,) = await leads.open_leads(connection, STAFF)
     assert lead.calculator is not None and "BHYT hộ gia đình, 4 người, 12 tháng" in lead.calculator["summary"]
 
 
@@ -210,7 +211,7 @@ async def test_interest_signals_lead_to_one_offer_of_a_call_back(app: App) -> No
     third = await chat.say("bhyt ho gia dinh dong bao nhieu")  # more interest, but no second offer
     assert "Tư vấn cho tôi" not in [b.label for r in third.replies for b in r.buttons]
     async with app.database.transaction() as connection:
-        recorded = await signals.for_session(connection, CHAT)
+        recorded = await signals_of(connection, CHAT)
     kinds = [signal.kind.value for signal in recorded]
     assert kinds == ["asked-contribution", "asked-how-to-register", "offered", "asked-household-bhyt"]
 

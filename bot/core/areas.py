@@ -41,14 +41,6 @@ class Area:
     name: str  # official, with its prefix: "Xã Tiên Yên"
     aliases: tuple[str, ...] = ()
 
-    @property
-    def proper_name(self) -> str:
-        """The name without its prefix: "Tiên Yên"."""
-        for prefix in OFFICIAL_PREFIXES:
-            if self.name.startswith(prefix):
-                return self.name[len(prefix) :]
-        return self.name
-
 
 class MatchKind(StrEnum):
     EXACT = "exact"
@@ -108,12 +100,6 @@ def _typed_kind(text: str) -> str | None:
         if folded.startswith(prefixes):
             return kind
     return None
-
-
-def find_area(text: str, areas: Sequence[Area]) -> Area | None:
-    """The area whose code or name (prefix and diacritics aside) is exactly `text`; None otherwise."""
-    match = match_area(text, areas)
-    return match.area if match.kind == MatchKind.EXACT else None
 
 
 def match_area(text: str, areas: Sequence[Area]) -> AreaMatch:

@@ -141,9 +141,6 @@ class Matcher:
     def content_words(self, words: list[str]) -> list[str]:
         return [NUMBER if w.isdigit() else w for w in words if w not in self.lexicon.stopwords]
 
-    def _words(self, text: str) -> list[str]:
-        return self.content_words(normalise(text, self.lexicon.lexicon))
-
     def _nearest_word(self, word: str) -> str:
         """A typo is corrected to the nearest indexed word; a real syllable the index does not know
         ("vàng", "tốt") is left alone, so off-topic words do not turn into on-topic ones."""

@@ -3,7 +3,7 @@
 Parsing and validity come from `phonenumbers` (libphonenumber's metadata: which prefixes are mobile,
 fixed-line, toll-free, ...). A call-back needs a number a person answers, so mobile and fixed-line numbers
 are accepted; toll-free, premium-rate (1800/1900) and foreign numbers are refused with a reason the bot
-can show. A number is never logged: `mask` keeps the country code and the last two digits.
+can show. A number is never logged.
 """
 
 from __future__ import annotations
@@ -85,12 +85,3 @@ def parse_phone(text: str) -> Phone:
         raise PhoneError(PhoneProblem.NOT_CALLABLE)
     return Phone(phonenumbers.format_number(number, PhoneNumberFormat.E164), kind == PhoneNumberType.MOBILE)
 
-
-def mask(phone: str | None) -> str:
-    """A number fit for a log line: "+84912345678" -> "+84*******78"."""
-    if not phone:
-        return "-"
-    digits = re.sub(r"\D", "", phone)
-    if len(digits) <= 4:
-        return "*" * len(digits)
-    return "+" + digits[:2] + "*" * (len(digits) - 4) + digits[-2:]

@@ -206,15 +206,6 @@ def render_source(source: str, policy: Policy, today: date) -> str:
     return PLACEHOLDER.sub(basis, source)
 
 
-def placeholders(template: str) -> list[tuple[str, date | None]]:
-    """The (name, date or None) of every {{name}} or {{name@YYYY-MM-DD}} in a template."""
-    found = []
-    for match in PLACEHOLDER.finditer(template):
-        name, when = match.group(1), match.group(2)
-        found.append((name, date.fromisoformat(when) if when else None))
-    return found
-
-
 def render_template(template: str, policy: Policy, today: date) -> Rendered:
     """Fill {{name}} placeholders with the figures in force today (or on the date given after @); an
     uncertain figure is followed by its Mark."""

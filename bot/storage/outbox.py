@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, case, delete, exists, func, insert, literal, null, or_, select, update
+from sqlalchemy import bindparam, case, delete, exists, insert, literal, null, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -309,12 +309,6 @@ async def rows(connection: AsyncConnection, lead_id: int | None = None) -> list[
         )
         for row in await connection.execute(query)
     ]
-
-
-async def pending_count(connection: AsyncConnection) -> int:
-    """Rows neither sent nor given up."""
-    query = select(func.count()).select_from(outbox).where(outbox.c.sent_at.is_(None), outbox.c.failed_at.is_(None))
-    return int(await connection.scalar(query) or 0)
 
 
 async def forget_replies(connection: AsyncConnection, chat_id: int) -> int:

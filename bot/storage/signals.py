@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.core.leads.interest import Signal, SignalKind
+from bot.core.leads.interest import SignalKind
 from bot.storage.tables import interest_signals
 
 
@@ -18,21 +18,6 @@ async def record(
     await connection.execute(
         insert(interest_signals).values(session_key=session_key, kind=kind.value, topic=topic, at=at)
     )
-
-
-async def for_session(connection: AsyncConnection, session_key: str) -> list[Signal]:
-    """The chat's signals, oldest first (kinds this version does not know are skipped)."""
-    query = (
-        select(interest_signals)
-        .where(interest_signals.c.session_key == session_key)
-        .order_by(interest_signals.c.at, interest_signals.c.id)
-    )
-    known = {kind.value for kind in SignalKind}
-    return [
-        Signal(row.session_key, SignalKind(row.kind), row.topic, row.at)
-        for row in await connection.execute(query)
-        if row.kind in known
-    ]
 
 
 async def forget_session(connection: AsyncConnection, session_key: str) -> int:

@@ -8,7 +8,6 @@ import signal
 import sys
 from pathlib import Path
 
-
 from tests.factories import PROJECT_ROOT
 from tests.fakes.telegram_api import TOKEN, FakeTelegram
 from tests.fakes.telegram_updates import command, text_message

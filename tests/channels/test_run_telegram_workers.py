@@ -10,7 +10,6 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-
 from bot.core.leads.records import CITIZEN, LeadStatus
 from bot.storage import agents, leads
 from bot.storage.db import Database

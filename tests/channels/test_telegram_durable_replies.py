@@ -26,7 +26,6 @@ from bot.core.matcher import Matcher
 from bot.core.types import Inbound, InboundKind
 from bot.shell.replies import ReplyLedger, ReplyRouting
 from bot.shell.service import Service
-from bot.storage import outbox
 from bot.storage.db import Database
 from bot.storage.migrations import migrate
 from bot.workers.outbox import OutboxPolicy, run_outbox
@@ -35,6 +34,7 @@ from tests.databases import Store
 from tests.factories import TODAY
 from tests.fakes.telegram_api import FakeTelegram, Sent
 from tests.fakes.telegram_updates import command, text_message
+from tests.storage_queries import pending_outbox_rows
 
 CHAT_A, CHAT_B = 1001, 1002
 GOLD = "Giá vàng hôm nay bao nhiêu?"  # out of scope: the fallback
@@ -97,7 +97,7 @@ async def nothing_pending(database: Database) -> None:
     deadline = loop.time() + WAIT
     while True:
         async with database.transaction() as connection:
-            if await outbox.pending_count(connection) == 0:
+            if await pending_outbox_rows(connection) == 0:
                 return
         assert loop.time() < deadline, "stored replies still pending"
         await asyncio.sleep(0.05)

@@ -18,7 +18,7 @@ from bot.app import App, build
 from bot.channels.telegram import CHANNEL, RetryPolicy, build_application, running
 from bot.channels.telegram.outbox_sender import telegram_sender
 from bot.config import Settings
-from bot.core.leads.records import SYSTEM, LeadStatus
+from bot.core.leads.records import LeadStatus
 from bot.storage import agents, leads, sessions
 from bot.storage.migrations import migrate
 from tests.channels.logs import clean_logs
@@ -26,6 +26,7 @@ from tests.databases import Store
 from tests.factories import KNOWLEDGE_DIR
 from tests.fakes.telegram_api import FakeTelegram, Sent
 from tests.fakes.telegram_updates import callback_query, chat, edited_message, text_message
+from tests.storage_queries import STAFF
 
 CITIZEN = 5001
 AGENT = 5999  # serves Xã Tiên Yên
@@ -123,7 +124,7 @@ def assert_still_asked_to_consent(app: App, reply: Sent) -> None:
 
 async def lead_names(app: App) -> list[str | None]:
     async with app.database.transaction() as connection:
-        return [lead.name for lead in await leads.open_leads(connection, SYSTEM)]
+        return [lead.name for lead in await leads.open_leads(connection, STAFF)]
 
 
 # -- decomposed Unicode ----------------------------------------------------------------------------------
@@ -198,7 +199,7 @@ async def test_agents_commands_and_lead_buttons_say_nothing_in_a_group_but_the_o
         await api.wait_until(lambda: api.queued == 0, 5.0, "every update confirmed")
         await asyncio.sleep(QUIET)
         async with app.database.transaction() as connection:
-            [lead] = await leads.open_leads(connection, SYSTEM)
+            [lead] = await leads.open_leads(connection, STAFF)
             history = await leads.history(connection, lead.id)
     assert "Tất cả yêu cầu đang mở (1)" in listing.text  # the office chat acts on every lead
     assert api.sent(STRANGERS) == []

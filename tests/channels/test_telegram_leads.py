@@ -17,7 +17,7 @@ from bot.app import App, build
 from bot.channels.telegram import CHANNEL, RetryPolicy, build_application, running
 from bot.channels.telegram.outbox_sender import telegram_sender
 from bot.config import Settings
-from bot.core.leads.records import SYSTEM, LeadStatus
+from bot.core.leads.records import LeadStatus
 from bot.storage import agents, leads
 from bot.storage.migrations import migrate
 from tests.channels.logs import clean_logs
@@ -25,6 +25,7 @@ from tests.databases import Store
 from tests.factories import KNOWLEDGE_DIR
 from tests.fakes.telegram_api import FakeTelegram, Sent
 from tests.fakes.telegram_updates import callback_query, contact_message, shared_contact_message, text_message
+from tests.storage_queries import STAFF
 
 CITIZEN = 3001
 AGENT = 3999
@@ -127,7 +128,7 @@ async def test_from_a_question_to_the_agents_phone(fake_api: FakeTelegram, store
         assert "/xoadulieu" in confirmation
 
         async with app.database.transaction() as connection:
-            (lead,) = await leads.open_leads(connection, SYSTEM)
+            (lead,) = await leads.open_leads(connection, STAFF)
         assert lead.status is LeadStatus.NEW and lead.calculator is not None
         assert "BHXH tự nguyện, thu nhập 3.000.000 đồng/tháng, 12 tháng" in lead.calculator["summary"]
 

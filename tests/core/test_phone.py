@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.phone import PhoneError, PhoneProblem, mask, parse_phone
+from bot.core.phone import PhoneError, PhoneProblem, parse_phone
 
 
 @pytest.mark.parametrize("typed", ["0912 345 678", "+84912345678", "84912345678", "091.234.5678", "0912-345-678",
@@ -39,9 +39,3 @@ def test_a_number_that_cannot_be_called_back_is_refused_with_a_reason(typed: str
         parse_phone(typed)
     assert caught.value.problem == problem
     assert str(caught.value)  # a sentence the bot can show
-
-
-def test_a_masked_number_keeps_only_the_country_code_and_last_two_digits() -> None:
-    assert mask("+84912345678") == "+84*******78"
-    assert "345" not in mask("+84912345678")
-    assert mask(None) == "-"

@@ -24,7 +24,6 @@ from bot.core.render import (
     marked,
     money,
     percent,
-    placeholders,
     render_template,
     to_dong,
 )
@@ -242,11 +241,6 @@ def test_placeholder_with_a_date_shows_the_value_on_that_date(policy: Policy) ->
     template = "Từ 01/07/2026 là {{luong_co_so}}, trước đó là {{luong_co_so@2026-06-30}}."
     rendered = render_template(template, policy, TODAY)
     assert rendered.text == "Từ 01/07/2026 là 2.530.000 đồng, trước đó là 2.340.000 đồng."
-
-
-def test_placeholders_lists_names_and_dates() -> None:
-    found = placeholders("{{ luong_co_so }} và {{bhyt_ty_le_dong@2026-06-30}}")
-    assert found == [("luong_co_so", None), ("bhyt_ty_le_dong", date(2026, 6, 30))]
 
 
 def test_unknown_placeholder_raises_policy_error(policy: Policy) -> None:

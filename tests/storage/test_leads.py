@@ -17,6 +17,7 @@ from bot.storage.agents import AgentExists
 from bot.storage.leads import NotAllowed
 from tests.databases import Store
 from tests.lead_factories import CONTEXT, NAME, NOW, OFFICE_CHAT, PHONE, migrated, new_lead
+from tests.storage_queries import pending_outbox_rows, signals_of
 
 T = TypeVar("T")
 DUE = NOW + timedelta(days=2)
@@ -85,7 +86,7 @@ async def test_a_lead_that_fails_to_store_leaves_no_notification(store: Store) -
                 await leads.create(connection, new_lead(area_code="qn-van-don"), CONTEXT, NOW, DUE, CLI)
                 raise RuntimeError("crash before commit")
         async with database.transaction() as connection:
-            result = await outbox.pending_count(connection)
+            result = await pending_outbox_rows(connection)
     assert result == 0
 
 
@@ -179,7 +180,7 @@ async def test_withdrawal_erases_personal_data_keeps_the_count_and_tells_the_age
             await leads.get(connection, lead.id),
             await leads.history(connection, lead.id),
             await outbox.rows(connection),
-            await signals.for_session(connection, "telegram:777"),
+            await signals_of(connection, "telegram:777"),
             await leads.stats(connection),
         )
 
@@ -282,7 +283,7 @@ async def test_signals_are_kept_per_chat_without_personal_data(store: Store) -> 
         await signals.record(connection, "telegram:1", SignalKind.ASKED_CONTRIBUTION, "tn.muc-dong", NOW)
         await signals.record(connection, "telegram:1", SignalKind.OFFERED, None, NOW + timedelta(minutes=1))
         await signals.record(connection, "telegram:2", SignalKind.FINISHED_CALCULATOR, "calc.tn", NOW)
-        return await signals.for_session(connection, "telegram:1")
+        return await signals_of(connection, "telegram:1")
 
     found = await run(store, work)
     assert [(s.kind, s.topic) for s in found] == [

@@ -13,6 +13,7 @@ from bot.storage import outbox
 from bot.storage.db import Database
 from tests.databases import Store
 from tests.lead_factories import NOW, migrated
+from tests.storage_queries import pending_outbox_rows
 
 LEASE = timedelta(minutes=2)
 HELLO = Notification(111, "Yêu cầu mới #1", (Button("Nhận", "lead:1:claim"),))
@@ -30,7 +31,7 @@ async def test_the_same_notification_key_is_stored_once(store: Store) -> None:
     async with migrated(store) as database, database.transaction() as connection:
         first = await outbox.enqueue(connection, HELLO, kind="test", dedupe_key="lead:1:new", now=NOW)
         second = await outbox.enqueue(connection, HELLO, kind="test", dedupe_key="lead:1:new", now=NOW)
-        result = first, second, await outbox.pending_count(connection)
+        result = first, second, await pending_outbox_rows(connection)
     assert result == (True, False, 1)
 
 

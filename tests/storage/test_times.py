@@ -17,6 +17,7 @@ from bot.storage import signals
 from bot.storage.tables import UTCDateTime
 from tests.databases import Store
 from tests.lead_factories import NOW, migrated
+from tests.storage_queries import signals_of
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 CHAT = "telegram:1"
@@ -28,7 +29,7 @@ def test_a_time_is_read_back_as_the_same_moment_in_utc(store: Store) -> None:
     async def scenario() -> datetime:
         async with migrated(store) as database, database.transaction() as connection:
             await signals.record(connection, CHAT, SignalKind.OFFERED, None, written)
-            [signal] = await signals.for_session(connection, CHAT)
+            [signal] = await signals_of(connection, CHAT)
         return signal.at
 
     read = asyncio.run(scenario())
@@ -44,7 +45,7 @@ def test_times_given_in_other_zones_compare_as_moments(store: Store) -> None:
             for moment in moments:
                 await signals.record(connection, CHAT, SignalKind.OFFERED, None, moment)
             deleted = await signals.forget_before(connection, NOW.astimezone(HANOI))
-            return deleted, [signal.at for signal in await signals.for_session(connection, CHAT)]
+            return deleted, [signal.at for signal in await signals_of(connection, CHAT)]
 
     assert asyncio.run(scenario()) == (1, [NOW + timedelta(hours=2)])
 

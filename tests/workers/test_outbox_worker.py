@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-
 from bot.core.leads.notifications import Notification
 from bot.core.types import Button
 from bot.storage import outbox
@@ -15,6 +14,7 @@ from bot.storage.db import Database
 from bot.workers.outbox import OutboxPolicy, backoff, deliver_due, run_outbox
 from tests.databases import Store
 from tests.lead_factories import NOW
+from tests.storage_queries import pending_outbox_rows
 from tests.workers.outbox_setup import Clock, telegram_and_db
 
 AGENT = 111
@@ -30,7 +30,7 @@ async def enqueue(database: Database, *notifications: Notification) -> None:
 
 async def pending(database: Database) -> int:
     async with database.transaction() as connection:
-        return await outbox.pending_count(connection)
+        return await pending_outbox_rows(connection)
 
 
 async def stored(database: Database) -> list[outbox.OutboxRow]:

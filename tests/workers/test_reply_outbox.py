@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-
 from bot.core.leads.notifications import Notification
 from bot.storage import outbox
 from bot.storage.db import Database

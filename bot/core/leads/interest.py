@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from enum import StrEnum
 
 
@@ -34,14 +33,6 @@ DEFAULT_THRESHOLD = 3
 
 
 @dataclass(frozen=True)
-class Signal:
-    session_key: str
-    kind: SignalKind
-    topic: str | None
-    at: datetime
-
-
-@dataclass(frozen=True)
 class InterestRule:
     weights: Mapping[SignalKind, int] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     threshold: int = DEFAULT_THRESHOLD
@@ -60,11 +51,6 @@ def parse_weights(raw: Mapping[str, int]) -> dict[SignalKind, int]:
     return weights
 
 
-def interest_score(signals: Iterable[Signal], rule: InterestRule) -> int:
-    """The weight of a chat's signals; asking the same thing about the same topic twice counts once."""
-    return weigh(((signal.kind, signal.topic) for signal in signals), rule)
-
-
 def weigh(signals: Iterable[tuple[SignalKind, str | None]], rule: InterestRule) -> int:
     """The weight of (kind, topic) pairs, each distinct pair once."""
     return sum(rule.weights.get(kind, 0) for kind, _ in set(signals))
@@ -81,11 +67,6 @@ def parse_signal_key(key: str) -> tuple[SignalKind, str | None] | None:
         return SignalKind(kind), topic or None
     except ValueError:
         return None
-
-
-def should_offer(signals: Iterable[Signal], rule: InterestRule) -> bool:
-    """True once the chat's signals weigh at least the threshold, unless the offer was already made."""
-    return offer_due(((signal.kind, signal.topic) for signal in signals), rule)
 
 
 def offer_due(signals: Iterable[tuple[SignalKind, str | None]], rule: InterestRule) -> bool:

@@ -167,7 +167,6 @@ class Actor:
 
 
 CITIZEN = Actor("citizen")
-SYSTEM = Actor("system", staff=True)
 CLI = Actor("cli", staff=True)
 
 
