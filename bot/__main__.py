@@ -41,6 +41,7 @@ from bot.core.knowledge import KnowledgeBase, KnowledgeError, required_topic_ids
 from bot.core.leads.export import HEADERS as LEAD_HEADERS
 from bot.core.leads.export import Cell, csv_cells, export_row
 from bot.core.leads.records import CLI, STATUS_LABELS, LeadStatus
+from bot.core.leads.routing import LeadContext
 from bot.core.leads.setup import LeadSetupError
 from bot.core.policy import PolicyError
 from bot.core.types import Inbound, InboundKind, Outcome, Reply, Session
@@ -51,7 +52,7 @@ from bot.storage import leads as lead_store
 from bot.storage.agents import Agent, AgentExists
 from bot.storage.db import Database, DatabaseUrlError
 from bot.storage.knowledge_files import load_areas, load_knowledge, load_leads
-from bot.storage.leads import LeadContext, LeadNotFound
+from bot.storage.leads import LeadNotFound
 from bot.storage.migrations import migrate
 
 DEFAULT_TOPICS = PROJECT_ROOT.parent / "shared" / "knowledge"  # every topics*.tsv in it

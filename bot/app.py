@@ -18,17 +18,17 @@ from bot.core.knowledge import KnowledgeBase
 from bot.core.leads.capture import OTHER_AREA
 from bot.core.leads.interest import InterestRule, parse_weights
 from bot.core.leads.notifications import Sender
+from bot.core.leads.routing import LeadContext
 from bot.core.leads.setup import LeadSetup
 from bot.core.matcher import Matcher, MatcherConfig
 from bot.core.types import Clock, Inbound, Outcome, Session
 from bot.shell.calendar import ContactDeadline, contact_deadline
 from bot.shell.desk import Desk
 from bot.shell.replies import ReplyLedger, ReplyRouting
-from bot.shell.service import LeadRouting, Service
+from bot.shell.service import Service
 from bot.storage import knowledge_files
 from bot.storage.db import Database
 from bot.storage.knowledge_files import load_areas, load_knowledge, load_leads
-from bot.storage.leads import LeadContext
 from bot.storage.migrations import migrate
 from bot.workers.background import background
 from bot.workers.outbox import OutboxPolicy
@@ -86,7 +86,6 @@ class App:
         """The service for one channel ("telegram", "console", …): persistent sessions, exactly-once updates,
         call-back requests routed to the area's agent; with `replies` (see telegram_replies), the replies are
         stored in the outbox in the message's transaction."""
-        routing = LeadRouting(self.lead_context(), self.contact_due)
         return Service(
             self.database,
             self.kb,
@@ -95,7 +94,7 @@ class App:
             channel,
             now=self.clock,
             flow_idle=self.flow_idle,
-            leads=routing,
+            leads=self.lead_context(),
             replies=replies,
         )
 
@@ -131,7 +130,7 @@ class App:
         """Area names, the office's time zone and OFFICE_CHAT_ID: what lead messages and routing need."""
         names = {area.code: area.name for area in self.areas}
         names[OTHER_AREA] = self.kb.message("lead_area_other")  # the citizen's "Nơi khác": the office queue
-        return LeadContext(names, ZoneInfo(self.settings.timezone), self.settings.office_chat_id)
+        return LeadContext(names, ZoneInfo(self.settings.timezone), self.settings.office_chat_id, self.contact_due)
 
     @cached_property
     def contact_deadline(self) -> ContactDeadline:
@@ -155,7 +154,6 @@ class App:
             self.settings.staff_chat_ids,
             channel=channel,
             now=self.clock,
-            contact_due=self.contact_due,
             themlead_per_hour=self.settings.themlead_per_hour,
         )
 

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 from bot.core.areas import Area
 from bot.core.leads.consent import Consent, ConsentChannel
 from bot.core.leads.records import Interest, NewLead
+from bot.core.leads.routing import LeadContext
 from bot.storage.db import Database
-from bot.storage.leads import LeadContext
 from bot.storage.migrations import migrate
 from tests.databases import Store
 

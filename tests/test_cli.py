@@ -3,12 +3,8 @@ but for the smoke tests that run the real process."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,7 +13,8 @@ from bot.core.types import Session
 from bot.storage import sessions
 from bot.storage.db import Database
 from bot.storage.migrations import current_revision, head_revision
-from tests.factories import KNOWLEDGE_DIR, PROJECT_ROOT
+from tests.cli import BotCli, run_bot_process
+from tests.factories import KNOWLEDGE_DIR
 
 QUESTION = "Làm mất thẻ bảo hiểm y tế thì xin cấp lại thế nào?"
 
@@ -33,8 +30,8 @@ def database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 # -- ask -------------------------------------------------------------------------------------
 
 
-def test_ask_prints_the_answer_with_its_sources_and_numbered_buttons(run_bot: BotCli) -> None:
-    result = run_bot("ask", QUESTION)
+def test_ask_prints_the_answer_with_its_sources_and_numbered_buttons() -> None:
+    result = run_bot_process("ask", QUESTION)  # the real process: a smoke test of `python -m bot`
     assert result.returncode == 0, result.stderr
     assert "Căn cứ: " in result.stdout
     assert "Cập nhật: " in result.stdout
@@ -133,8 +130,8 @@ def test_eval_misses_lists_each_wrong_question(tmp_path: Path, run_bot: BotCli) 
 # -- kb validate -----------------------------------------------------------------------------
 
 
-def test_kb_validate_passes_on_the_real_knowledge_base(run_bot: BotCli) -> None:
-    result = run_bot("kb", "validate")
+def test_kb_validate_passes_on_the_real_knowledge_base() -> None:
+    result = run_bot_process("kb", "validate")  # the real process, as `make test` and CI run it
     assert result.returncode == 0, result.stdout
     assert " 0 lỗi" in result.stdout
 
@@ -212,14 +209,12 @@ def test_chat_ends_quietly_at_end_of_input(run_bot: BotCli) -> None:
     assert "Tạm biệt!" in result.stdout
 
 
-def test_chat_continues_the_conversation_after_a_restart(database_url: str, run_bot: BotCli) -> None:
-    first = run_bot("chat", stdin=f"{QUESTION}\n/quit\n")
-    second = run_bot("chat", stdin="/menu\n/quit\n")
+async def test_chat_continues_the_conversation_after_a_restart(database_url: str, run_bot: BotCli) -> None:
+    first = await run_bot.in_thread("chat", stdin=f"{QUESTION}\n/quit\n")
+    second = await run_bot.in_thread("chat", stdin="/menu\n/quit\n")
     assert first.returncode == second.returncode == 0, first.stderr + second.stderr
     # two turns each run: the /start on entry and one message
-    assert asyncio.run(stored_session(database_url, "console")) == Session(
-        "console", last_entry="bhyt.mat-the", turns=4
-    )
+    assert await stored_session(database_url, "console") == Session("console", last_entry="bhyt.mat-the", turns=4)
 
 
 def test_chat_creates_the_folder_of_its_database(tmp_path: Path, run_bot: BotCli) -> None:
@@ -238,12 +233,12 @@ def test_chat_with_an_unusable_database_url_says_so_without_a_traceback(run_bot:
 # -- db --------------------------------------------------------------------------------------
 
 
-def test_db_upgrade_migrates_the_database_and_can_run_again(database_url: str, run_bot: BotCli) -> None:
-    first = run_bot("db", "upgrade")
-    second = run_bot("db", "upgrade")
+async def test_db_upgrade_migrates_the_database_and_can_run_again(database_url: str, run_bot: BotCli) -> None:
+    first = await run_bot.in_thread("db", "upgrade")
+    second = await run_bot.in_thread("db", "upgrade")
     assert first.returncode == second.returncode == 0, first.stderr + second.stderr
     assert f"revision {head_revision()}" in second.stdout
-    assert asyncio.run(revision_of(database_url)) == head_revision()
+    assert await revision_of(database_url) == head_revision()
 
 
 def test_db_upgrade_on_a_database_that_is_not_there_fails_without_a_traceback(run_bot: BotCli) -> None:

@@ -1,8 +1,8 @@
-"""The lead commands staff run: agents, areas, export, stats, purge, on a fresh SQLite database."""
+"""The lead commands staff run: agents, areas, export, stats, purge, on a fresh SQLite database (in this process:
+the `run_bot` fixture, tests/cli.py; from an async test the command runs in a worker thread)."""
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 from datetime import UTC, datetime, timedelta
@@ -13,11 +13,11 @@ from openpyxl import load_workbook
 
 from bot.core.leads.export import HEADERS
 from bot.core.leads.records import CLI, LeadAction
+from bot.core.leads.routing import LeadContext
 from bot.storage import agents, leads
 from bot.storage.db import Database
-from bot.storage.leads import LeadContext
+from tests.cli import BotCli
 from tests.lead_factories import NAME, OFFICE_TZ, PHONE, new_lead
-from tests.test_cli import run_bot
 
 
 @pytest.fixture(autouse=True)
@@ -27,24 +27,20 @@ def database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     return url
 
 
-def add_leads(url: str) -> None:
+async def add_leads(url: str) -> None:
     """Two leads for Xã Tiên Yên (one contacted 2 hours after it came) and one for Phường Hồng Gai."""
     context = LeadContext({}, OFFICE_TZ)
     now = datetime.now(UTC)
-
-    async def scenario() -> None:
-        async with Database(url) as database, database.transaction() as connection:
-            agent = await agents.by_chat(connection, 111)
-            assert agent is not None
-            first = (await leads.create(connection, new_lead(), context, now, None, CLI)).lead
-            await leads.act(connection, first.id, LeadAction.CALLED, CLI, now + timedelta(hours=2))
-            await leads.create(connection, new_lead(), context, now, None, CLI)
-            await leads.create(connection, new_lead(area_code="qn-hong-gai"), context, now, None, CLI)
-
-    asyncio.run(scenario())
+    async with Database(url) as database, database.transaction() as connection:
+        agent = await agents.by_chat(connection, 111)
+        assert agent is not None
+        first = (await leads.create(connection, new_lead(), context, now, None, CLI)).lead
+        await leads.act(connection, first.id, LeadAction.CALLED, CLI, now + timedelta(hours=2))
+        await leads.create(connection, new_lead(), context, now, None, CLI)
+        await leads.create(connection, new_lead(area_code="qn-hong-gai"), context, now, None, CLI)
 
 
-def test_an_agent_is_added_by_area_name_without_diacritics_on_a_fresh_database() -> None:
+def test_an_agent_is_added_by_area_name_without_diacritics_on_a_fresh_database(run_bot: BotCli) -> None:
     added = run_bot("agents", "add", "--chat-id", "111", "--name", "Trần Thị Mai", "--area", "xa tien yen")
     assert added.returncode == 0, added.stderr
     assert "Xã Tiên Yên [qn-tien-yen]" in added.stdout
@@ -54,7 +50,7 @@ def test_an_agent_is_added_by_area_name_without_diacritics_on_a_fresh_database()
     assert again.returncode == 1 and "đã là đại lý" in again.stderr
 
 
-def test_an_unknown_area_is_a_clear_error_naming_close_ones() -> None:
+def test_an_unknown_area_is_a_clear_error_naming_close_ones(run_bot: BotCli) -> None:
     result = run_bot("agents", "add", "--chat-id", "1", "--name", "A", "--area", "mong cai")
     assert result.returncode == 1
     assert "Phường Móng Cái 1 [qn-mong-cai-1]" in result.stderr
@@ -62,16 +58,17 @@ def test_an_unknown_area_is_a_clear_error_naming_close_ones() -> None:
     assert nothing.returncode == 1 and "areas list" in nothing.stderr
 
 
-def test_removing_an_agent_hands_their_open_leads_to_the_office(database_url: str) -> None:
-    assert run_bot("agents", "add", "--chat-id", "111", "--name", "A", "--area", "qn-tien-yen").returncode == 0
-    add_leads(database_url)
-    removed = run_bot("agents", "remove", "--chat-id", "111")
+async def test_removing_an_agent_hands_their_open_leads_to_the_office(database_url: str, run_bot: BotCli) -> None:
+    added = await run_bot.in_thread("agents", "add", "--chat-id", "111", "--name", "A", "--area", "qn-tien-yen")
+    assert added.returncode == 0, added.stderr
+    await add_leads(database_url)
+    removed = await run_bot.in_thread("agents", "remove", "--chat-id", "111")
     assert removed.returncode == 0, removed.stderr
     assert "2 yêu cầu đang mở được chuyển về hàng chờ văn phòng: #1, #2" in removed.stdout
-    assert run_bot("agents", "remove", "--chat-id", "111").returncode == 1
+    assert (await run_bot.in_thread("agents", "remove", "--chat-id", "111")).returncode == 1
 
 
-def test_areas_list_shows_every_area_with_its_agents() -> None:
+def test_areas_list_shows_every_area_with_its_agents(run_bot: BotCli) -> None:
     run_bot("agents", "add", "--chat-id", "111", "--name", "A", "--area", "qn-tien-yen")
     result = run_bot("areas", "list")
     assert result.returncode == 0, result.stderr
@@ -79,27 +76,29 @@ def test_areas_list_shows_every_area_with_its_agents() -> None:
     assert result.stdout.rstrip().endswith("54 xã/phường/đặc khu.")
 
 
-def test_export_writes_csv_with_vietnamese_headers_and_filters_by_area(database_url: str, tmp_path: Path) -> None:
-    run_bot("agents", "add", "--chat-id", "111", "--name", "Đại lý A", "--area", "qn-tien-yen")
-    add_leads(database_url)
+async def test_export_writes_csv_with_vietnamese_headers_and_filters_by_area(
+    database_url: str, tmp_path: Path, run_bot: BotCli
+) -> None:
+    await run_bot.in_thread("agents", "add", "--chat-id", "111", "--name", "Đại lý A", "--area", "qn-tien-yen")
+    await add_leads(database_url)
     since = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
-    result = run_bot("leads", "export", "--since", since, "--area", "tien yen")
+    result = await run_bot.in_thread("leads", "export", "--since", since, "--area", "tien yen")
     assert result.returncode == 0, result.stderr
     rows = list(csv.reader(io.StringIO(result.stdout)))
     assert tuple(rows[0]) == HEADERS and "Số điện thoại" in rows[0]
     assert len(rows) == 3 and {row[3] for row in rows[1:]} == {"Xã Tiên Yên"}
     assert rows[1][6] == NAME and rows[1][7] == "'" + PHONE  # text in every spreadsheet, never a formula
     output = tmp_path / "leads.csv"
-    assert run_bot("leads", "export", "--since", since, "--output", str(output)).returncode == 0
+    assert (await run_bot.in_thread("leads", "export", "--since", since, "--output", str(output))).returncode == 0
     assert output.read_bytes().startswith(b"\xef\xbb\xbf")  # Excel reads the Vietnamese letters
 
 
-def test_export_writes_an_excel_file(database_url: str, tmp_path: Path) -> None:
-    run_bot("agents", "add", "--chat-id", "111", "--name", "Đại lý A", "--area", "qn-tien-yen")
-    add_leads(database_url)
+async def test_export_writes_an_excel_file(database_url: str, tmp_path: Path, run_bot: BotCli) -> None:
+    await run_bot.in_thread("agents", "add", "--chat-id", "111", "--name", "Đại lý A", "--area", "qn-tien-yen")
+    await add_leads(database_url)
     output = tmp_path / "leads.xlsx"
     since = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
-    result = run_bot("leads", "export", "--format", "xlsx", "--since", since, "--output", str(output))
+    result = await run_bot.in_thread("leads", "export", "--format", "xlsx", "--since", since, "--output", str(output))
     assert result.returncode == 0, result.stderr
     sheet = load_workbook(output).active
     assert sheet is not None
@@ -107,28 +106,30 @@ def test_export_writes_an_excel_file(database_url: str, tmp_path: Path) -> None:
     assert values[0] == HEADERS and len(values) == 4
 
 
-def test_stats_count_leads_by_area_and_status_with_the_median_first_contact(database_url: str) -> None:
-    run_bot("agents", "add", "--chat-id", "111", "--name", "Đại lý A", "--area", "qn-tien-yen")
-    add_leads(database_url)
-    result = run_bot("leads", "stats")
+async def test_stats_count_leads_by_area_and_status_with_the_median_first_contact(
+    database_url: str, run_bot: BotCli
+) -> None:
+    await run_bot.in_thread("agents", "add", "--chat-id", "111", "--name", "Đại lý A", "--area", "qn-tien-yen")
+    await add_leads(database_url)
+    result = await run_bot.in_thread("leads", "stats")
     assert result.returncode == 0, result.stderr
     assert "Xã Tiên Yên [qn-tien-yen]: 2 (Đã gọi: 1, Mới: 1)" in result.stdout
     assert "Tổng: 3 yêu cầu." in result.stdout
     assert "(trung vị, 1 yêu cầu): 2 giờ 0 phút" in result.stdout
 
 
-def test_purge_erases_personal_data_past_the_retention_period(database_url: str) -> None:
-    run_bot("agents", "add", "--chat-id", "111", "--name", "Đại lý A", "--area", "qn-tien-yen")
-    add_leads(database_url)
-    kept = run_bot("leads", "purge")
+async def test_purge_erases_personal_data_past_the_retention_period(database_url: str, run_bot: BotCli) -> None:
+    await run_bot.in_thread("agents", "add", "--chat-id", "111", "--name", "Đại lý A", "--area", "qn-tien-yen")
+    await add_leads(database_url)
+    kept = await run_bot.in_thread("leads", "purge")
     assert "của 0 yêu cầu" in kept.stdout
-    purged = run_bot("leads", "purge", "--older-than-days", "0")
+    purged = await run_bot.in_thread("leads", "purge", "--older-than-days", "0")
     assert purged.returncode == 0 and "của 3 yêu cầu" in purged.stdout
     since = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
-    assert PHONE not in run_bot("leads", "export", "--since", since).stdout
+    assert PHONE not in (await run_bot.in_thread("leads", "export", "--since", since)).stdout
 
 
-def test_kb_validate_checks_the_areas_and_the_consent_text() -> None:
+def test_kb_validate_checks_the_areas_and_the_consent_text(run_bot: BotCli) -> None:
     result = run_bot("kb", "validate")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "areas.yaml" not in result.stdout and "leads.yaml" not in result.stdout

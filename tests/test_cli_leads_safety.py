@@ -1,10 +1,10 @@
 """The office's lead commands against hostile data: `leads export` writes what citizens and agents typed as
 inert text (never a live spreadsheet formula), and `leads erase` takes an agent's oral leads (or any lead)
-out of the database's personal data. Run as staff run them, on a fresh SQLite file."""
+out of the database's personal data. Run as staff run them (in this process: the `run_bot` fixture, tests/cli.py),
+on a fresh SQLite file."""
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import json
@@ -17,12 +17,12 @@ from openpyxl import load_workbook
 
 from bot.core.leads.export import HEADERS
 from bot.core.leads.records import CLI, LeadStatus
+from bot.core.leads.routing import LeadContext
 from bot.shell.desk import Desk
 from bot.storage import agents, leads, outbox
 from bot.storage.db import Database
-from bot.storage.leads import LeadContext
+from tests.cli import BotCli
 from tests.lead_factories import AREAS, OFFICE_TZ, PHONE, new_lead
-from tests.test_cli import run_bot
 
 FORMULA = '=HYPERLINK("http://e.example/x","Gọi")'
 CALL_TIME, PHONE_COLUMN, NAME_COLUMN, AGENT_COLUMN = (
@@ -45,24 +45,22 @@ def since() -> str:
     return (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
 
 
-def store_hostile_lead(url: str) -> None:
+async def store_hostile_lead(url: str, run_bot: BotCli) -> None:
     """A lead whose free text is formulas (a database written before the entry checks, or by any other
     way in), its agent named with a formula too (`agents add` takes what staff type)."""
     context = LeadContext({}, OFFICE_TZ)
-
-    async def scenario() -> None:
-        async with Database(url) as database, database.transaction() as connection:
-            await agents.add(connection, AGENT_A, "@Đại lý A", "qn-tien-yen", datetime.now(UTC))
-            lead = new_lead(name="-2+3 Bình", call_time=FORMULA)
-            await leads.create(connection, lead, context, datetime.now(UTC), None, CLI)
-
-    assert run_bot("db", "upgrade").returncode == 0
-    asyncio.run(scenario())
+    assert (await run_bot.in_thread("db", "upgrade")).returncode == 0
+    async with Database(url) as database, database.transaction() as connection:
+        await agents.add(connection, AGENT_A, "@Đại lý A", "qn-tien-yen", datetime.now(UTC))
+        lead = new_lead(name="-2+3 Bình", call_time=FORMULA)
+        await leads.create(connection, lead, context, datetime.now(UTC), None, CLI)
 
 
-def test_a_formula_typed_as_the_call_time_exports_as_inert_text_in_csv(database_url: str) -> None:
-    store_hostile_lead(database_url)
-    result = run_bot("leads", "export", "--since", since())
+async def test_a_formula_typed_as_the_call_time_exports_as_inert_text_in_csv(
+    database_url: str, run_bot: BotCli
+) -> None:
+    await store_hostile_lead(database_url, run_bot)
+    result = await run_bot.in_thread("leads", "export", "--since", since())
     assert result.returncode == 0, result.stderr
     [_, row] = list(csv.reader(io.StringIO(result.stdout)))
     assert row[CALL_TIME] == "'" + FORMULA  # the quotes inside stay as typed, quoted by the csv module
@@ -73,10 +71,12 @@ def test_a_formula_typed_as_the_call_time_exports_as_inert_text_in_csv(database_
     assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row)
 
 
-def test_a_formula_typed_as_the_call_time_exports_as_a_text_cell_in_xlsx(database_url: str, tmp_path: Path) -> None:
-    store_hostile_lead(database_url)
+async def test_a_formula_typed_as_the_call_time_exports_as_a_text_cell_in_xlsx(
+    database_url: str, tmp_path: Path, run_bot: BotCli
+) -> None:
+    await store_hostile_lead(database_url, run_bot)
     output = tmp_path / "leads.xlsx"
-    result = run_bot("leads", "export", "--format", "xlsx", "--since", since(), "--output", str(output))
+    result = await run_bot.in_thread("leads", "export", "--format", "xlsx", "--since", since(), "--output", str(output))
     assert result.returncode == 0, result.stderr
     sheet = load_workbook(output).active
     assert sheet is not None
@@ -91,78 +91,72 @@ def test_a_formula_typed_as_the_call_time_exports_as_a_text_cell_in_xlsx(databas
 # -- leads erase ----------------------------------------------------------------------------------------
 
 
-def themleads_and_a_citizens_lead(url: str) -> dict[str, int]:
+async def themleads_and_a_citizens_lead(url: str, run_bot: BotCli) -> dict[str, int]:
     """Agent A registers two people met offline (one of B's area), agent B one, and a citizen asks through
     the bot: the ids of the leads by who took the consent."""
     context = LeadContext({area.code: area.name for area in AREAS}, OFFICE_TZ)
-
-    async def scenario() -> dict[str, int]:
-        async with Database(url) as database:
-            now = datetime.now(UTC)
-            async with database.transaction() as connection:
-                await agents.add(connection, AGENT_A, "Đại lý A", "qn-tien-yen", now)
-                await agents.add(connection, AGENT_B, "Đại lý B", "qn-hong-gai", now)
-                citizen = await leads.create(connection, new_lead(), context, now, None, CLI)
-            desk = Desk(database, context, AREAS, now=lambda: now)
-            for chat, form in (
-                (AGENT_A, "Lê Văn Cường, 0987 654 321, Tiên Yên, bhxh"),
-                (AGENT_A, "Phạm Thị Dung, 0987 654 322, Hồng Gai, bhyt"),
-                (AGENT_B, "Võ Văn Em, 0987 654 323, Hồng Gai"),
-            ):
-                answer = await desk.command(chat, "themlead", form)
-                assert answer is not None and "Đã ghi nhận yêu cầu" in answer.replies[0].text
-            return {"citizen": citizen.lead.id, "a-own": 2, "a-routed": 3, "b-own": 4}
-
-    assert run_bot("db", "upgrade").returncode == 0
-    return asyncio.run(scenario())
+    assert (await run_bot.in_thread("db", "upgrade")).returncode == 0
+    async with Database(url) as database:
+        now = datetime.now(UTC)
+        async with database.transaction() as connection:
+            await agents.add(connection, AGENT_A, "Đại lý A", "qn-tien-yen", now)
+            await agents.add(connection, AGENT_B, "Đại lý B", "qn-hong-gai", now)
+            citizen = await leads.create(connection, new_lead(), context, now, None, CLI)
+        desk = Desk(database, context, AREAS, now=lambda: now)
+        for chat, form in (
+            (AGENT_A, "Lê Văn Cường, 0987 654 321, Tiên Yên, bhxh"),
+            (AGENT_A, "Phạm Thị Dung, 0987 654 322, Hồng Gai, bhyt"),
+            (AGENT_B, "Võ Văn Em, 0987 654 323, Hồng Gai"),
+        ):
+            answer = await desk.command(chat, "themlead", form)
+            assert answer is not None and "Đã ghi nhận yêu cầu" in answer.replies[0].text
+        return {"citizen": citizen.lead.id, "a-own": 2, "a-routed": 3, "b-own": 4}
 
 
-def stored(url: str) -> tuple[dict[int, tuple[LeadStatus, str | None, str | None]], list[str]]:
+async def stored(url: str) -> tuple[dict[int, tuple[LeadStatus, str | None, str | None]], list[str]]:
     """Each lead's (status, name, phone) and the texts waiting in the outbox."""
-
-    async def read() -> tuple[dict[int, tuple[LeadStatus, str | None, str | None]], list[str]]:
-        async with Database(url) as database, database.transaction() as connection:
-            found = await leads.export(connection, datetime.now(UTC) - timedelta(days=1))
-            rows = await outbox.rows(connection)
-        by_id = {r.lead.id: (r.lead.status, r.lead.name, r.lead.phone_e164) for r in found}
-        return by_id, [json.dumps(row.payload, ensure_ascii=False) for row in rows]
-
-    return asyncio.run(read())
+    async with Database(url) as database, database.transaction() as connection:
+        found = await leads.export(connection, datetime.now(UTC) - timedelta(days=1))
+        rows = await outbox.rows(connection)
+    by_id = {r.lead.id: (r.lead.status, r.lead.name, r.lead.phone_e164) for r in found}
+    return by_id, [json.dumps(row.payload, ensure_ascii=False) for row in rows]
 
 
-def test_staff_erase_every_lead_an_agent_registered_orally(database_url: str) -> None:
-    ids = themleads_and_a_citizens_lead(database_url)
-    result = run_bot("leads", "erase", "--agent", str(AGENT_A))
+async def test_staff_erase_every_lead_an_agent_registered_orally(database_url: str, run_bot: BotCli) -> None:
+    ids = await themleads_and_a_citizens_lead(database_url, run_bot)
+    result = await run_bot.in_thread("leads", "erase", "--agent", str(AGENT_A))
     assert result.returncode == 0, result.stderr
     assert f"#{ids['a-own']}, #{ids['a-routed']}" in result.stdout
-    by_id, texts = stored(database_url)
+    by_id, texts = await stored(database_url)
     assert by_id[ids["a-own"]] == by_id[ids["a-routed"]] == (LeadStatus.WITHDRAWN, None, None)
     assert by_id[ids["b-own"]][1:] == ("Võ Văn Em", "+84987654323")  # another agent's: untouched
     assert by_id[ids["citizen"]][1] is not None  # a citizen's own request: untouched
     assert not any("Phạm Thị Dung" in text or "0987 654 322" in text for text in texts)  # B's notice scrubbed
     assert any(f"Yêu cầu #{ids['a-routed']}" in text and "không liên hệ" in text for text in texts)
-    again = run_bot("leads", "erase", "--agent", str(AGENT_A))
+    again = await run_bot.in_thread("leads", "erase", "--agent", str(AGENT_A))
     assert again.returncode == 0 and "Không có yêu cầu nào" in again.stdout
 
 
-def test_staff_erase_one_lead_by_its_number_and_an_unknown_number_is_an_error(database_url: str) -> None:
-    ids = themleads_and_a_citizens_lead(database_url)
-    result = run_bot("leads", "erase", "--lead", str(ids["b-own"]))
+async def test_staff_erase_one_lead_by_its_number_and_an_unknown_number_is_an_error(
+    database_url: str, run_bot: BotCli
+) -> None:
+    ids = await themleads_and_a_citizens_lead(database_url, run_bot)
+    result = await run_bot.in_thread("leads", "erase", "--lead", str(ids["b-own"]))
     assert result.returncode == 0, result.stderr
-    by_id, _ = stored(database_url)
+    by_id, _ = await stored(database_url)
     assert by_id[ids["b-own"]] == (LeadStatus.WITHDRAWN, None, None)
     assert by_id[ids["a-own"]][1] == "Lê Văn Cường"
-    since_yesterday = run_bot("leads", "export", "--since", since()).stdout
+    since_yesterday = (await run_bot.in_thread("leads", "export", "--since", since())).stdout
     assert "Võ Văn Em" not in since_yesterday and "987654323" not in since_yesterday
-    unknown = run_bot("leads", "erase", "--lead", "999999999999999999999")
+    unknown = await run_bot.in_thread("leads", "erase", "--lead", "999999999999999999999")
     assert unknown.returncode == 1 and "999999999999999999999" in unknown.stderr
-    assert run_bot("leads", "erase").returncode == 2  # --agent or --lead is required
+    assert (await run_bot.in_thread("leads", "erase")).returncode == 2  # --agent or --lead is required
 
 
 # -- the console chat ----------------------------------------------------------------------------------
 
 
-def test_a_name_typed_in_decomposed_unicode_in_the_console_chat_is_taken() -> None:
+def test_a_name_typed_in_decomposed_unicode_in_the_console_chat_is_taken(run_bot: BotCli) -> None:
     typed = unicodedata.normalize("NFD", "Nguyễn Thị Lan")
     result = run_bot("chat", stdin=f"cho tôi gặp cán bộ tư vấn, gọi lại cho tôi\nđồng ý\n{typed}\n/quit\n")
     assert result.returncode == 0, result.stderr

@@ -84,4 +84,3 @@ def parse_phone(text: str) -> Phone:
     if kind not in CALLABLE_TYPES:
         raise PhoneError(PhoneProblem.NOT_CALLABLE)
     return Phone(phonenumbers.format_number(number, PhoneNumberFormat.E164), kind == PhoneNumberType.MOBILE)
-

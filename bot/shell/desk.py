@@ -23,7 +23,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -45,6 +45,7 @@ from bot.core.leads.records import (
     NewLead,
     may_handle,
 )
+from bot.core.leads.routing import LeadContext
 from bot.core.types import Button, Clock, Reply
 from bot.shell.transactions import DEFAULT_RETRY, Retry
 from bot.storage import agents as agent_store
@@ -52,7 +53,7 @@ from bot.storage import leads as lead_store
 from bot.storage import updates
 from bot.storage.agents import Agent
 from bot.storage.db import Database
-from bot.storage.leads import LeadContext, LeadErased, LeadNotFound, NotAllowed
+from bot.storage.leads import LeadErased, LeadNotFound, NotAllowed
 
 log = logging.getLogger(__name__)
 
@@ -88,10 +89,6 @@ class DeskAnswer:
 # -- the desk -----------------------------------------------------------------------------------------
 
 
-def _no_deadline(_: datetime) -> datetime | None:
-    return None
-
-
 class Desk:
     """The agents' side of the leads, for one channel ("telegram") on one database."""
 
@@ -104,7 +101,6 @@ class Desk:
         *,
         channel: str = "telegram",
         now: Clock,
-        contact_due: Callable[[datetime], datetime | None] = _no_deadline,
         retry: Retry = DEFAULT_RETRY,
         themlead_per_hour: int = DEFAULT_THEMLEAD_PER_HOUR,
     ) -> None:
@@ -116,7 +112,6 @@ class Desk:
         self.staff_chat_ids = frozenset((*staff_chat_ids, *office))
         self.channel = channel
         self.now = now
-        self.contact_due = contact_due  # when a lead created now must be contacted by (bot.shell.calendar)
         self.retry = retry
         self.themlead_per_hour = themlead_per_hour  # leads one chat may register with /themlead in an hour
 
@@ -330,7 +325,7 @@ class Desk:
             new,
             self.context,
             now,
-            self.contact_due(now),
+            self.context.contact_due(now),
             actor,
             assign_to=agent if mine else None,
             notify=not mine,

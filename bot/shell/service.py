@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -22,6 +22,7 @@ from bot.core.leads.capture import confirmation
 from bot.core.leads.consent import Consent, ConsentChannel
 from bot.core.leads.interest import SignalKind
 from bot.core.leads.records import CITIZEN, Interest, NewLead
+from bot.core.leads.routing import LeadContext
 from bot.core.matcher import Matcher
 from bot.core.types import (
     Clock,
@@ -38,17 +39,8 @@ from bot.shell.replies import ReplyRouting, forget_replies, queue_replies, sent_
 from bot.shell.transactions import DEFAULT_RETRY, Retry
 from bot.storage import install_keys, interactions, leads, sessions, signals, updates
 from bot.storage.db import Database
-from bot.storage.leads import LeadContext
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class LeadRouting:
-    """Where call-back requests go: area names, the office chat and time zone, and the first-contact deadline."""
-
-    context: LeadContext
-    due: Callable[[datetime], datetime | None]  # creation time -> when the agent must have called by
 
 
 class Service:
@@ -65,7 +57,7 @@ class Service:
         retry: Retry = DEFAULT_RETRY,
         now: Clock,
         flow_idle: timedelta = DEFAULT_FLOW_IDLE,
-        leads: LeadRouting | None = None,
+        leads: LeadContext | None = None,
         replies: ReplyRouting | None = None,
     ) -> None:
         self.leads = leads  # where call-back requests go; None: CreateLead effects are refused
@@ -126,7 +118,7 @@ class Service:
             return (await self._create_lead(connection, effect, chat),)
         elif isinstance(effect, EraseMyData):
             questions = await interactions.forget_chat(connection, self._chat_digest(chat))
-            withdrawn = await leads.withdraw(connection, chat, self.leads.context, self.now()) if self.leads else []
+            withdrawn = await leads.withdraw(connection, chat, self.leads, self.now()) if self.leads else []
             if self.replies is not None:  # what the bot told the chat may repeat a name or a phone number
                 await forget_replies(connection, chat, self.replies)
             log.info(
@@ -162,8 +154,8 @@ class Service:
             call_time=effect.call_time,
             calculator={"summary": effect.calculation} if effect.calculation else None,
         )
-        due = self.leads.due(now)
-        created = await leads.create(connection, new, self.leads.context, now, due, CITIZEN)
+        due = self.leads.contact_due(now)
+        created = await leads.create(connection, new, self.leads, now, due, CITIZEN)
         log.info(
             "lead %s created (channel %s, area %s, %s)",
             created.lead.id,
@@ -174,9 +166,9 @@ class Service:
         return confirmation(
             self.kb,
             agent_name=created.agent.name if created.agent else None,
-            area_name=self.leads.context.area_name(effect.area_code),
+            area_name=self.leads.area_name(effect.area_code),
             phone_e164=effect.phone_e164,
             call_time=effect.call_time,
             due=due,
-            timezone=self.leads.context.timezone,
+            timezone=self.leads.timezone,
         )

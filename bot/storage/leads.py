@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import json
 import statistics
-from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -42,6 +41,7 @@ from bot.core.leads.records import (
     may_handle,
     next_status,
 )
+from bot.core.leads.routing import LeadContext
 from bot.storage import agents as agent_store
 from bot.storage import outbox, signals
 from bot.storage.agents import Agent
@@ -61,18 +61,6 @@ class NotAllowed(PermissionError):
 
 class LeadErased(ValueError):
     """The lead's personal data was erased (withdrawn or past retention): nothing personal is added to it."""
-
-
-@dataclass(frozen=True)
-class LeadContext:
-    """What rendering and routing need from configuration and the knowledge files."""
-
-    area_names: Mapping[str, str]  # area code -> official name
-    timezone: tzinfo
-    office_chat_id: int | None = None
-
-    def area_name(self, code: str) -> str:
-        return self.area_names.get(code, code)
 
 
 @dataclass(frozen=True)

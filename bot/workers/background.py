@@ -20,9 +20,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from bot.core.leads.notifications import Sender
+from bot.core.leads.routing import LeadContext
 from bot.core.types import Clock
 from bot.storage.db import Database
-from bot.storage.leads import LeadContext
 from bot.workers.lead_deadlines import CHECK_EVERY_SECONDS, run_deadlines
 from bot.workers.outbox import OutboxPolicy, run_outbox
 from bot.workers.pruning import run_pruning

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from bot.core.leads.routing import LeadContext
 from bot.core.types import Clock
 from bot.storage import leads
 from bot.storage.db import Database
-from bot.storage.leads import LeadContext
 from bot.workers.periodic import every
 
 log = logging.getLogger(__name__)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import pytest
@@ -83,7 +83,7 @@ async def office(store: Store) -> AsyncIterator[Office]:
             c = await agents.add(connection, AGENT_C, "Đại lý C", "qn-hong-gai", NOW)
             created = await leads.create(connection, new_lead(), CONTEXT, NOW, DUE, CITIZEN)
         assert created.agent == a
-        desk = Desk(database, CONTEXT, AREAS, {STAFF}, now=lambda: NOW, contact_due=two_working_days)
+        desk = Desk(database, replace(CONTEXT, contact_due=two_working_days), AREAS, {STAFF}, now=lambda: NOW)
         yield Office(database, desk, a, b, c, created.lead)
 
 
