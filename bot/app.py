@@ -100,7 +100,7 @@ class App:
 
     def telegram_replies(self) -> tuple[ReplyRouting, ReplyLedger]:
         """Durable Telegram replies for this process: what the service stores them with, and the ledger the
-        channel records their delivery in (bot/durable_replies.py)."""
+        channel records their delivery in (bot/shell/replies.py)."""
         owner = uuid.uuid4().hex  # this process, in the rows it is sending
         ledger = ReplyLedger(self.database, owner, now=self.clock)
         return ReplyRouting(telegram_chat_id, split_reply, owner, ledger.lease, ledger), ledger

@@ -87,7 +87,7 @@ class Service:
                 self._interactions_key = await install_keys.get_or_create(
                     connection, install_keys.INTERACTIONS, self.now()
                 )
-        marks = sent_marks(self.replies, self.now)  # replies sent since the last commit (durable_replies.py)
+        marks = sent_marks(self.replies, self.now)  # replies sent since the last commit (bot/shell/replies.py)
         async with marks as sent, self.database.transaction(short=True) as connection:  # statements: a few rows by key
             await sent.record(connection)
             if update_id is not None and not await updates.record(connection, self.channel, update_id, self.now()):
@@ -103,7 +103,7 @@ class Service:
             for effect in outcome.effects:
                 added.extend(await self._apply(connection, effect, inbound.chat))
             outcome = replace(outcome, replies=(*outcome.replies, *added)) if added else outcome
-            if self.replies is not None and update_id is not None:  # in this transaction: see durable_replies.py
+            if self.replies is not None and update_id is not None:  # in this transaction: see bot/shell/replies.py
                 key = f"{self.channel}:{update_id}"
                 return await queue_replies(connection, outcome, inbound.chat, key, self.replies, self.now())
             return outcome

@@ -1,4 +1,4 @@
-"""The agents' side of the Telegram channel: which updates go to the desk (bot/desk.py), and how its answers
+"""The agents' side of the Telegram channel: which updates go to the desk (bot/shell/desk.py), and how its answers
 are shown.
 
 A press on a lead's button ("lead:<id>:…") and the commands /leads, /ghichu and /themlead go to the desk;

@@ -1,4 +1,4 @@
-"""Sending the replies the service stored in the outbox (bot/durable_replies.py), right after its commit.
+"""Sending the replies the service stored in the outbox (bot/shell/replies.py), right after its commit.
 
 Each chat's stored replies go out through its ChatSenders queue, in order, with a few quick tries as for any
 reply. A reply Telegram keeps failing (a 5xx or a network fault after `RetryPolicy.attempts` tries, a 429

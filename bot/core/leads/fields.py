@@ -1,7 +1,7 @@
 """What people type into a lead, tidied and checked where it is taken: names, call times, agents' notes.
 
 The same rules hold for the citizen's call-back request (bot/core/flows/lead.py) and for an agent's
-/themlead and /ghichu (bot/desk.py), so nothing typed by anyone reaches the leads table, the agents' messages
+/themlead and /ghichu (bot/shell/desk.py), so nothing typed by anyone reaches the leads table, the agents' messages
 or the office's exports with control characters, invisible formatting (zero-width spaces, right-to-left
 overrides that make "+84…" read backwards) or an unbounded length.
 
