@@ -22,6 +22,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(PY) -m ruff check bot tests bench
 	$(PY) -m ruff format --check bot tests bench
+	$(PY) -m mypy
 
 bench: $(STAMP)
 	$(PY) bench/bench_matcher.py
@@ -36,4 +37,4 @@ eval: $(STAMP)
 	$(PY) -m bot eval ../shared/eval/dev.jsonl
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

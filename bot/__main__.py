@@ -153,6 +153,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     """Telegram long polling when a token is set; otherwise the console chat."""
     if settings.telegram_bot_token is None:
         return cmd_chat(settings, args)
+    token = settings.telegram_bot_token.get_secret_value()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = _app(settings)
     # The knowledge base and the matcher's index live as long as the process: moved out of the collector's
@@ -165,7 +166,6 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
             await app.start()
         except (OSError, SQLAlchemyError) as exc:
             raise SystemExit(f"Không mở được cơ sở dữ liệu {app.database.describe()}: {type(exc).__name__}") from exc
-        token = settings.telegram_bot_token.get_secret_value()
         routing, ledger = app.telegram_replies()
         handle = app.service(TELEGRAM, routing).handle
         application = build_application(
@@ -435,7 +435,7 @@ def _write_csv(path: Path | None, rows: list[tuple[Cell, ...]]) -> None:
 def _write_xlsx(path: Path, rows: list[tuple[Cell, ...]]) -> None:
     """Text is written as text cells: openpyxl would store a string starting with "=" as a formula."""
     workbook = Workbook()
-    sheet = workbook.active
+    sheet = workbook.worksheets[0]  # the one sheet a new workbook has (its active sheet)
     sheet.title = "Yêu cầu tư vấn"
     for values in [LEAD_HEADERS, *rows]:
         sheet.append(list(values))

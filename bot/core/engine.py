@@ -22,7 +22,7 @@ from bot.core.flows import FLOWS, runner
 from bot.core.flows.base import Context, Flow, Invalid
 from bot.core.knowledge import Entry, KnowledgeBase
 from bot.core.leads.offer import with_interest
-from bot.core.matcher import Decision, Matcher
+from bot.core.matcher import Decision, Matcher, Scored
 from bot.core.policy import PolicyError
 from bot.core.render import Footnotes, day, render_source
 from bot.core.text import normalise
@@ -30,6 +30,7 @@ from bot.core.types import (
     Alternative,
     Button,
     CreateLead,
+    Effect,
     EraseMyData,
     FlowState,
     Inbound,
@@ -118,7 +119,9 @@ def suggest_reply(decision: Decision, kb: KnowledgeBase) -> Reply:
     return Reply(kb.message("suggest"), tuple(buttons))
 
 
-def _log(decision: str, normalised: str = "", matched: str | None = None, top: tuple = ()) -> LogInteraction:
+def _log(
+    decision: str, normalised: str = "", matched: str | None = None, top: tuple[Scored, ...] = ()
+) -> LogInteraction:
     return LogInteraction(normalised, decision, matched, tuple(Alternative(s.id, s.score) for s in top))
 
 
@@ -142,7 +145,7 @@ def _flow_log(flow: Flow, event: str) -> LogInteraction:
     return _log(f"flow-{event}", matched=flow.name)
 
 
-def _flow_outcome(turn: runner.Turn, session: Session, flow: Flow, effects: tuple = ()) -> Outcome:
+def _flow_outcome(turn: runner.Turn, session: Session, flow: Flow, effects: tuple[Effect, ...] = ()) -> Outcome:
     """A flow's turn as the chat's outcome: a calculator's result is remembered in one line, and given to the
     agent with a call-back request that follows."""
     log_effects = effects or (_flow_log(flow, turn.event),)
@@ -181,7 +184,7 @@ def _answer(
     now: datetime | None,
     text: str = "",
     also: tuple[str, ...] = (),
-):
+) -> tuple[runner.Turn | None, Reply | None]:
     """An entry's answer, or the start of its flow; None when a figure cannot be rendered (see _safe_answer)."""
     started = _started_flow(entry, kb) or _wanted_calculation(entry, kb, today, text)
     if started is not None:

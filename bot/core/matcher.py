@@ -189,15 +189,15 @@ class Matcher:
             for f, w in vector.items():
                 index.postings.setdefault(f, []).append((i, w))
             question_count = 1 + len(index.entries[i].questions)
-            phrasings = _Phrasings()
+            entry_phrasings = _Phrasings()
             for words in texts[:question_count]:
                 if not words:
                     continue
-                number = len(phrasings.sorted_texts)
-                phrasings.sorted_texts.append(" ".join(sorted(words)))
+                number = len(entry_phrasings.sorted_texts)
+                entry_phrasings.sorted_texts.append(" ".join(sorted(words)))
                 for f, w in _unit({f: index.idf[f] for f in set(features(words))}).items():
-                    phrasings.postings.setdefault(f, []).append((number, w))
-            index.phrasings_of.append(phrasings)
+                    entry_phrasings.postings.setdefault(f, []).append((number, w))
+            index.phrasings_of.append(entry_phrasings)
         index.vocabulary = sorted({f for f in document_frequency if " " not in f})
         return index
 
@@ -290,7 +290,7 @@ class Matcher:
         # a question of a word or two ("bảo hiểm") is too vague to be called "not covered": it falls back
         content = len(self.content_words(words))
         in_field = cues.in_field(words) and content >= MIN_PART_WORDS
-        return Signals(veto and " ".join(veto), not_covered, ruled_out, in_field, content)
+        return Signals(" ".join(veto) if veto else None, not_covered, ruled_out, in_field, content)
 
     def _decide(self, all_words: list[str]) -> Decision:
         words = all_words[: self.config.max_query_tokens]
@@ -320,7 +320,7 @@ class Matcher:
         if len(parts) < 2:
             return decision
         answered = [d for d in map(self._decide, parts) if d.kind == "answer"]
-        asked = list(dict.fromkeys(d.entry_id for d in answered))
+        asked = list(dict.fromkeys(d.entry_id for d in answered if d.entry_id is not None))
         if len(asked) >= 2 or (asked and (decision.kind in ("suggest", "fallback") or decision.reason == "low score")):
             # the first question the message asks clearly is answered, the next one offered as a button
             first = answered[0]
@@ -329,7 +329,9 @@ class Matcher:
         return replace(decision, also=(*decision.also, *others[:1])) if others else decision
 
 
-def _uncovered(best: Scored | None, ranked: tuple[Scored, ...], normalised: str, reason: str, topic: str = ""):
+def _uncovered(
+    best: Scored | None, ranked: tuple[Scored, ...], normalised: str, reason: str, topic: str = ""
+) -> Decision:
     return Decision("uncovered", None, best.score if best else 0.0, ranked, normalised, reason, topic=topic)
 
 

@@ -166,8 +166,8 @@ def validate(
             error(where, f"câu trả lời dài {length} ký tự, tối đa {max_answer_chars} để đọc trên điện thoại")
 
     if any(entry.flow for entry in kb.entries.values()):  # the flows are reachable: they must be able to speak
-        for key in sorted(message_keys() - set(kb.messages)):
-            error("bot.yaml", f"thiếu câu '{key}' trong messages (các bước tính toán dùng câu này)")
+        for message_key in sorted(message_keys() - set(kb.messages)):
+            error("bot.yaml", f"thiếu câu '{message_key}' trong messages (các bước tính toán dùng câu này)")
 
     if kb.leads is not None:
         for entry_id, kind in kb.leads.signal_topics.items():

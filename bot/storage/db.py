@@ -194,8 +194,8 @@ async def _open_sqlite(database: str, **kwargs: Any) -> aiosqlite.Connection:
 def _locked_error(waited_ms: int) -> OperationalError:
     """What SQLite raises when the write lock stays taken, for a wait on this process's own lock."""
     error = sqlite3.OperationalError("database is locked")
-    error.sqlite_errorcode = SQLITE_BUSY  # type: ignore[attr-defined]
-    error.sqlite_errorname = "SQLITE_BUSY"  # type: ignore[attr-defined]
+    error.sqlite_errorcode = SQLITE_BUSY
+    error.sqlite_errorname = "SQLITE_BUSY"
     return OperationalError(f"waiting {waited_ms} ms for this process's other transactions", None, error)
 
 
@@ -302,7 +302,8 @@ class Database:
             raise _locked_error(self.busy_timeout_ms) from None
         try:
             async with self.engine.begin() as connection:
-                driver = connection.sync_connection.connection.driver_connection if short else None
+                sync_connection = connection.sync_connection  # never None once begin() has started it
+                driver = sync_connection.connection.driver_connection if short and sync_connection else None
                 if not isinstance(driver, PrefetchingConnection) or not driver.may_run_inline:
                     yield connection
                     return

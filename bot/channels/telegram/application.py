@@ -10,8 +10,9 @@ import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from functools import partial
+from typing import Any
 
-from telegram import BotCommand, CallbackQuery, Message, Update
+from telegram import BotCommand, CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.ext import Application, ContextTypes, TypeHandler
 
@@ -113,7 +114,7 @@ class TelegramChannel:
         unavailable: tuple[type[Exception], ...],
         policy: RetryPolicy,
         desk: Desk | None = None,
-        ledger: Ledger | None = None,
+        ledger: Ledger[Any] | None = None,  # Any: its rows come back from the outcomes of `handle`, untyped
     ) -> None:
         self.handle = handle
         self.desk = desk  # the agents' side (lead buttons, /leads, /ghichu, /themlead); None: citizens only
@@ -216,16 +217,18 @@ class TelegramChannel:
         reply: Reply,
         update_id: int | None,
     ) -> None:
-        """Show the reply in place of the message whose button was pressed, or as a new message if it cannot be."""
+        """Show the reply in place of the message whose button was pressed, or as a new message if it cannot be
+        (a reply in several parts, or with a keyboard under the text field: an edit takes inline buttons only)."""
         parts = render(reply)
-        if message_id is not None and len(parts) == 1:
+        markup = parts[0].keyboard if parts else None
+        if message_id is not None and len(parts) == 1 and (markup is None or isinstance(markup, InlineKeyboardMarkup)):
             edit = partial(
                 context.bot.edit_message_text,
                 parts[0].html,
                 chat_id=chat_id,
                 message_id=message_id,
                 parse_mode=ParseMode.HTML,
-                reply_markup=parts[0].keyboard,
+                reply_markup=markup,
             )
             if await deliver(edit, self.policy, "editMessageText", update_id) is not None:
                 return
@@ -273,7 +276,7 @@ def build_application(
     unavailable: tuple[type[Exception], ...] | None = None,
     policy: RetryPolicy | None = None,
     desk: Desk | None = None,
-    replies: Ledger | None = None,
+    replies: Ledger[Any] | None = None,
 ) -> Application:
     """An Application answering private chats through `handle`.
 

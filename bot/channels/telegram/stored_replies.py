@@ -17,7 +17,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from functools import partial
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
 from telegram import Bot
 from telegram.constants import ParseMode
@@ -38,41 +38,45 @@ class StoredReply(Protocol):
     def reply(self) -> Reply: ...
 
 
-class Ledger(Protocol):
-    """bot.shell.replies.ReplyLedger: what happened to each stored reply. Its calls never raise."""
+Row = TypeVar("Row", bound=StoredReply)
+
+
+class Ledger(Protocol[Row]):
+    """bot.shell.replies.ReplyLedger: what happened to each stored reply. Its calls never raise. It takes back
+    the rows of its own type that the service stored (QueuedReply, which also carries the lease's attempt)."""
 
     @property
     def lease_seconds(self) -> float: ...
 
-    async def sent(self, row: StoredReply) -> None: ...
+    async def sent(self, row: Row) -> None: ...
 
-    async def later(self, row: StoredReply, wait: float | None, error: str) -> None: ...
+    async def later(self, row: Row, wait: float | None, error: str) -> None: ...
 
-    async def release(self, row: StoredReply) -> None: ...
+    async def release(self, row: Row) -> None: ...
 
-    async def refused(self, row: StoredReply, error: str) -> None: ...
+    async def refused(self, row: Row, error: str) -> None: ...
 
-    async def renew(self, row: StoredReply) -> StoredReply | None: ...
+    async def renew(self, row: Row) -> Row | None: ...
 
 
 log = logging.getLogger(__name__)
 
 
-class StoredReplies:
-    def __init__(self, ledger: Ledger, policy: RetryPolicy, locks: ChatLocks, senders: ChatSenders) -> None:
+class StoredReplies(Generic[Row]):
+    def __init__(self, ledger: Ledger[Row], policy: RetryPolicy, locks: ChatLocks, senders: ChatSenders) -> None:
         self.ledger = ledger
         self.policy = policy
         self.locks = locks
         self.senders = senders
 
-    def submit(self, bot: Bot, chat_id: int, rows: Sequence[StoredReply], update_id: int | None, spawn: Spawn) -> None:
+    def submit(self, bot: Bot, chat_id: int, rows: Sequence[Row], update_id: int | None, spawn: Spawn) -> None:
         """Send the rows after everything already queued for this chat."""
         renew_at = asyncio.get_running_loop().time() + self.ledger.lease_seconds / 2
         job = partial(self._send_all, bot, chat_id, rows, update_id, renew_at)
         self.senders.submit(chat_id, job, update_id, spawn)
 
     async def _send_all(
-        self, bot: Bot, chat_id: int, rows: Sequence[StoredReply], update_id: int | None, renew_at: float
+        self, bot: Bot, chat_id: int, rows: Sequence[Row], update_id: int | None, renew_at: float
     ) -> None:
         for row in rows:
             if self.senders.held_back(chat_id):
@@ -80,7 +84,7 @@ class StoredReplies:
                 continue
             await self._send(bot, chat_id, row, update_id, renew_at)
 
-    async def _send(self, bot: Bot, chat_id: int, row: StoredReply, update_id: int | None, renew_at: float) -> None:
+    async def _send(self, bot: Bot, chat_id: int, row: Row, update_id: int | None, renew_at: float) -> None:
         """Send one row: recorded as sent, refused, or handed to the worker (the chat is then held back)."""
         loop = asyncio.get_running_loop()
         parts = render(row.reply)  # one: the service stored the reply as split_reply cut it
@@ -126,9 +130,7 @@ class StoredReplies:
             parts.pop(0)
         await self.ledger.sent(row)
 
-    async def _hand_over(
-        self, chat_id: int, row: StoredReply, wait: float | None, error: str, update_id: int | None
-    ) -> None:
+    async def _hand_over(self, chat_id: int, row: Row, wait: float | None, error: str, update_id: int | None) -> None:
         """The worker sends this row once Telegram lets it, and the chat's later replies after it."""
         after = f"after {wait:.0f}s" if wait is not None else "with backoff"
         log.info("update %s: sendMessage failing (%s), reply handed to the outbox worker (%s)", update_id, error, after)

@@ -60,6 +60,20 @@ class Choice:
         return label.format(**dict(self.params)) if self.params else label
 
 
+def number(answer: Answer) -> int:
+    """An answer that is a count or an amount: a parser's int, or a button's value."""
+    if isinstance(answer, tuple):
+        raise TypeError(f"expected a number, got {answer!r}")
+    return int(answer)
+
+
+def codes(answer: Answer) -> tuple[str, ...]:
+    """An answer that is a set of codes, such as the support groups of bot.core.flows.parsing.groups."""
+    if not isinstance(answer, tuple):
+        raise TypeError(f"expected codes, got {answer!r}")
+    return answer
+
+
 Parser = Callable[[Inbound, Context], Answer]  # raises Invalid
 Check = Callable[[Answer, Context], None]  # raises Invalid
 Condition = Callable[[Mapping[str, Answer]], bool]

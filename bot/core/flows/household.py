@@ -6,7 +6,7 @@ from bot.core.calc import CalcError
 from bot.core.calc.household import MAX_MEMBERS, PERIODS, SHARE_PARAMS, household_contribution
 from bot.core.calc.text import household_text
 from bot.core.flows import parsing
-from bot.core.flows.base import Choice, Context, Finished, Flow, Invalid, Step
+from bot.core.flows.base import Choice, Context, Finished, Flow, Invalid, Step, number
 from bot.core.flows.common import month_choices, period_parser, periods_message, result_buttons, words
 from bot.core.render import day, fill, join, marked, money, percent
 from bot.core.types import Answer, Inbound
@@ -51,7 +51,7 @@ def extract(text: str, context: Context) -> dict[str, Answer]:
 def finish(context: Context) -> Finished:
     try:
         result = household_contribution(
-            context.kb.policy, context.today, int(context.answers["members"]), int(context.answers["months"])
+            context.kb.policy, context.today, number(context.answers["members"]), number(context.answers["months"])
         )
     except CalcError as error:
         raise Invalid(str(error), step="members") from error

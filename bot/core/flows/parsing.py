@@ -179,7 +179,7 @@ def month(text: str, today: date) -> str | None:
         month_, year_ = int(match.group(1)), int(match.group(2))
         return f"{year_:04d}-{month_:02d}" if 1 <= month_ <= 12 else None
     if folded.endswith("truoc"):
-        ago = 1 if folded in {"thang truoc", "truoc"} else (durations(folded) or [None])[0]
+        ago = 1 if folded in {"thang truoc", "truoc"} else next(iter(durations(folded)), None)
         if ago is not None:
             return f"{add_months(today, -ago):%Y-%m}"
     return None

@@ -14,9 +14,10 @@ from datetime import date
 from bot.core.calc import CalcError
 from bot.core.calc.common import Figures, Gender, Scheme, add_months
 from bot.core.calc.pension import HIGHEST_INCOME, ContributionRecord, lump_sum_versus_pension
+from bot.core.calc.support import SupportGroup
 from bot.core.calc.text import pension_text
 from bot.core.flows import parsing
-from bot.core.flows.base import Choice, Context, Finished, Flow, Invalid, Parser, Step
+from bot.core.flows.base import Choice, Context, Finished, Flow, Invalid, Parser, Step, codes, number
 from bot.core.flows.common import group_step, parse_amount, result_buttons, words
 from bot.core.render import day, money, to_dong
 from bot.core.text import fold
@@ -188,11 +189,11 @@ def finish(context: Context) -> Finished:
     record = ContributionRecord(
         gender=Gender(str(answers["gender"])),
         birth=parsing.birth_date(birth_text),
-        months_before_2014=int(answers["before_2014"]),
-        months_from_2014=int(answers["total"]) - int(answers["before_2014"]),
-        average_income=int(answers["income"]),
+        months_before_2014=number(answers["before_2014"]),
+        months_from_2014=number(answers["total"]) - number(answers["before_2014"]),
+        average_income=number(answers["income"]),
         scheme=Scheme(str(answers["scheme"])),
-        groups=frozenset(answers.get("group", ()) if voluntary else ()),
+        groups=frozenset(SupportGroup(code) for code in codes(answers.get("group", ()))) if voluntary else frozenset(),
         stopped=stopped,
     )
     try:

@@ -7,7 +7,7 @@ from bot.core.calc.common import Figures, duration_text
 from bot.core.calc.text import voluntary_text
 from bot.core.calc.voluntary import PERIODS, accepted_income_range, income_range, voluntary_contribution
 from bot.core.flows import parsing
-from bot.core.flows.base import Choice, Context, Finished, Flow, Invalid, Step
+from bot.core.flows.base import Choice, Context, Finished, Flow, Invalid, Step, codes, number
 from bot.core.flows.common import group_step, month_choices, parse_amount, period_parser, result_buttons
 from bot.core.render import compose, day, fill, marked, money, percent
 from bot.core.types import Answer
@@ -51,7 +51,9 @@ def finish(context: Context) -> Finished:
     if income == MINIMUM:
         income = income_range(Figures(policy), context.today)[0]
     try:
-        result = voluntary_contribution(policy, context.today, int(income), answers["group"], int(answers["months"]))
+        result = voluntary_contribution(
+            policy, context.today, number(income), codes(answers["group"]), number(answers["months"])
+        )
     except CalcError as error:
         raise Invalid(str(error), step="income") from error
     caveats = result.figure_caveats

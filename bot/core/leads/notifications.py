@@ -29,9 +29,17 @@ class Undeliverable(Exception):
 
 
 class Sender(Protocol):
-    """`options` are Notification.options(): passed only when set, so a sender for agents may ignore them."""
+    """The keyword options are Notification.options(): passed only when set (never for agents' messages)."""
 
-    def __call__(self, chat_id: int, text: str, buttons: tuple[Button, ...], **options: Any) -> Awaitable[None]: ...
+    def __call__(
+        self,
+        chat_id: int,
+        text: str,
+        buttons: tuple[Button, ...],
+        *,
+        contact_request: str = "",
+        clear_keyboard: bool = False,
+    ) -> Awaitable[None]: ...
 
 
 @dataclass(frozen=True)

@@ -19,12 +19,15 @@ from bot.core.leads.setup import LeadSetup
 from bot.core.types import Button, CreateLead, LogInteraction, Outcome, RecordInterest, Reply, Session
 
 
+def _in_lead(session: Session) -> bool:
+    return session.flow is not None and session.flow.name == LEAD
+
+
 def _signals_of(outcome: Outcome, before: Session, setup: LeadSetup) -> list[tuple[SignalKind, str | None]]:
     """What this turn showed of the chat's interest, read off what the engine decided."""
     found: list[tuple[SignalKind, str | None]] = []
     after = outcome.session
-    started_lead = after is not None and after.flow is not None and after.flow.name == LEAD
-    if started_lead and (before.flow is None or before.flow.name != LEAD):
+    if after is not None and _in_lead(after) and not _in_lead(before):
         found.append((SignalKind.ASKED_FOR_ADVICE, after.last_entry))  # where it was asked from
     for effect in outcome.effects:
         if not isinstance(effect, LogInteraction) or effect.matched_id is None:
