@@ -23,7 +23,7 @@ from bot.core.matcher import Matcher
 from bot.core.types import Button, Inbound, InboundKind, LogInteraction, Outcome
 from bot.shell.service import Service
 from bot.storage import interactions
-from bot.storage.knowledge_files import load_consent_text
+from bot.storage.knowledge_files import load_leads
 from bot.storage.migrations import migrate
 from bot.storage.tables import interactions as interactions_table
 from tests.databases import Store
@@ -124,7 +124,7 @@ def test_the_retention_of_interactions_is_90_days_unless_set() -> None:
 
 
 def test_the_consent_text_says_how_long_the_questions_are_kept_and_the_proof_records_it() -> None:
-    consent = load_consent_text(KNOWLEDGE_DIR)
+    consent = load_leads(KNOWLEDGE_DIR).consent
     text = consent.render(180, 90)
     assert "{" not in text
     assert "180 ngày" in text and "90 ngày" in text and "câu hỏi" in text

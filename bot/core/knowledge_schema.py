@@ -188,7 +188,7 @@ class ConsentSpec(FileModel):
 
 
 class SignalsSpec(FileModel):
-    """The answers that give an interest signal, by kind (bot.core.leads.setup.TOPIC_KINDS)."""
+    """The answers that give an interest signal, by kind."""
 
     asked_how_to_register: tuple[str, ...] = Field(default=(), alias="asked-how-to-register")
     asked_contribution: tuple[str, ...] = Field(default=(), alias="asked-contribution")

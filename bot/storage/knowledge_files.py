@@ -16,7 +16,6 @@ import yaml
 from bot.core.areas import Area, AreaError, parse_areas
 from bot.core.file_schema import Fault, LocatedDict, LocatedList
 from bot.core.knowledge import KnowledgeBase, KnowledgeError, parse_knowledge
-from bot.core.leads.consent import ConsentText
 from bot.core.leads.setup import LeadsDocument, LeadSetupError, parse_leads
 
 AREAS_FILE = "areas.yaml"
@@ -108,8 +107,3 @@ def load_leads(directory: Path) -> LeadsDocument:
         return parse_leads(read_yaml(directory / LEADS_FILE, LEADS_FILE), LEADS_FILE)
     except KnowledgeError as exc:
         raise LeadSetupError(*exc.faults) from None
-
-
-def load_consent_text(directory: Path) -> ConsentText:
-    """The consent text of leads.yaml (LeadSetupError if it is missing or malformed)."""
-    return load_leads(directory).consent

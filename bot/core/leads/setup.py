@@ -19,7 +19,6 @@ from bot.core.leads.consent import DEFAULT_INTERACTION_RETENTION_DAYS, ConsentTe
 from bot.core.leads.interest import InterestRule, SignalKind
 
 # Signals an answer can give (the explicit request and the offer are recorded by the engine itself).
-TOPIC_KINDS = (SignalKind.ASKED_HOW_TO_REGISTER, SignalKind.ASKED_CONTRIBUTION, SignalKind.ASKED_HOUSEHOLD_BHYT)
 
 
 class LeadSetupError(KnowledgeFileError):

@@ -19,7 +19,7 @@ from bot.core.leads.records import (
     may_handle,
     next_status,
 )
-from bot.storage.knowledge_files import load_consent_text
+from bot.storage.knowledge_files import load_leads
 from tests.factories import KNOWLEDGE_DIR
 
 
@@ -81,7 +81,7 @@ def test_an_agent_handles_only_their_own_leads_and_staff_handle_all(make_record)
 
 
 def test_the_consent_text_says_what_why_who_how_long_and_how_to_withdraw() -> None:
-    consent = load_consent_text(KNOWLEDGE_DIR)
+    consent = load_leads(KNOWLEDGE_DIR).consent
     text = consent.render(180)
     for must in ("họ tên", "số điện thoại", "Mục đích duy nhất", "đại lý thu", "180 ngày", "/xoadulieu",
                  "91/2025/QH15", "356/2025/NĐ-CP"):  # fmt: skip
