@@ -9,6 +9,7 @@ import gc
 import json
 import logging
 import sys
+import tempfile
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time, timedelta
@@ -21,17 +22,19 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.app import CONSOLE, App, build, system_clock, today_in
-from bot.channels.console import chat_loop, render
+from bot.channels.console import chart_saver, chat_loop, render
 from bot.channels.telegram import CHANNEL as TELEGRAM
 from bot.channels.telegram import build_application, serve
 from bot.channels.telegram.outbox_sender import telegram_sender
+from bot.cli_args import VietnameseParser, chat_id, day
 from bot.config import PROJECT_ROOT, Settings
 from bot.core.areas import Area, AreaError, MatchKind, area_issues, match_area
 from bot.core.calc import CalcError
+from bot.core.calc.chart import pension_chart
 from bot.core.calc.common import Gender, Scheme
 from bot.core.calc.household import household_contribution
 from bot.core.calc.money import parse_money
-from bot.core.calc.pension import ContributionRecord, lump_sum_versus_pension
+from bot.core.calc.pension import ContributionRecord, PensionComparison, lump_sum_versus_pension
 from bot.core.calc.support import SupportGroup
 from bot.core.calc.text import as_json, household_text, pension_text, voluntary_text
 from bot.core.calc.voluntary import voluntary_contribution
@@ -46,6 +49,7 @@ from bot.core.leads.setup import LeadSetupError
 from bot.core.policy import PolicyError
 from bot.core.types import Inbound, InboundKind, Outcome, Reply, Session
 from bot.core.validate import Issue, file_issues, validate
+from bot.shell.charts import save_png
 from bot.shell.transactions import StorageUnavailable
 from bot.storage import agents as agent_store
 from bot.storage import leads as lead_store
@@ -143,7 +147,9 @@ def cmd_chat(settings: Settings, _: argparse.Namespace) -> int:
             return outcome
 
         try:
-            chat_loop(handle, sys.stdin, sys.stdout, chat=CONSOLE)
+            # Pictures (the lump-sum-versus-pension chart) go to a folder of their own under the temp folder.
+            pictures = chart_saver(Path(tempfile.mkdtemp(prefix="bhxh-bieu-do-")), app.kb.message("chart_huu_saved"))
+            chat_loop(handle, sys.stdin, sys.stdout, chat=CONSOLE, save_chart=pictures)
         finally:
             runner.run(app.close())
     return 0
@@ -268,7 +274,19 @@ def calc_pension(kb: KnowledgeBase, on: date, args: argparse.Namespace) -> tuple
         stopped=args.stopped,
     )
     result = lump_sum_versus_pension(kb.policy, on, record)
+    if args.chart is not None:
+        _write_chart(kb, result, args.chart)
     return result, pension_text(result)
+
+
+def _write_chart(kb: KnowledgeBase, result: PensionComparison, path: Path) -> None:
+    """`calc pension --chart FILE.png`: the picture, and on stderr where it went (stdout stays the result)."""
+    chart = pension_chart(result, lambda key, **values: kb.message(key).format(**values))
+    if chart is None:
+        print(kb.message("chart_huu_none"), file=sys.stderr)
+        return
+    save_png(chart, path)
+    print(kb.message("chart_huu_saved").format(path=path), file=sys.stderr)
 
 
 def cmd_calc(settings: Settings, args: argparse.Namespace) -> int:
@@ -312,6 +330,7 @@ def calc_parser(commands: argparse._SubParsersAction) -> None:
     pension.add_argument("--group", type=_groups, action="extend", default=[], help=group_help + " (voluntary)")
     pension.add_argument("--started-before-2025-07", choices=["yes", "no"], help="paid anything before 01/07/2025")
     pension.add_argument("--stopped", type=_month, help="the last month paid, YYYY-MM (default last month)")
+    pension.add_argument("--chart", type=Path, metavar="FILE.png", help="also draw the comparison as a PNG picture")
     pension.set_defaults(func=cmd_calc, calculate=calc_pension)
 
 
@@ -446,12 +465,20 @@ def _write_xlsx(path: Path, rows: list[tuple[Cell, ...]]) -> None:
     workbook.save(path)
 
 
+EXPORT_DEFAULT_DAYS = 7  # `leads export` without --since: the leads of the last week
+
+
 def cmd_leads_export(settings: Settings, args: argparse.Namespace) -> int:
     areas = _areas(settings)
     area = _area_argument(areas, args.area) if args.area else None
     timezone = ZoneInfo(settings.timezone)
+    args.since = args.since or today_in(settings.timezone) - timedelta(days=EXPORT_DEFAULT_DAYS)
+    if args.until is not None and args.until < args.since:
+        sys.exit(f"Lỗi: --until ({args.until:%d/%m/%Y}) trước --since ({args.since:%d/%m/%Y}).")
     since = datetime.combine(args.since, time.min, tzinfo=timezone)
-    found = _in_transaction(settings, lambda c: lead_store.export(c, since, area.code if area else None))
+    # --until is the last day included: leads created before the next midnight, office time
+    until = datetime.combine(args.until + timedelta(days=1), time.min, tzinfo=timezone) if args.until else None
+    found = _in_transaction(settings, lambda c: lead_store.export(c, since, area.code if area else None, until))
     names = {a.code: a.name for a in areas}
     rows = [export_row(r.lead, names.get(r.lead.area_code, r.lead.area_code), r.agent_name, timezone) for r in found]
     output = Path(args.output) if args.output else None
@@ -548,79 +575,97 @@ def _area_issues(areas: tuple[Area, ...]) -> list[Issue]:
 
 
 def leads_parsers(commands: argparse._SubParsersAction) -> None:
-    agents = commands.add_parser("agents", help="collection agents (đại lý thu) who receive leads")
-    agent_commands = agents.add_subparsers(dest="agents_command", required=True)
-    add = agent_commands.add_parser("add", help="add an agent for an area")
-    add.add_argument("--chat-id", type=int, required=True, help="the agent's Telegram chat id")
-    add.add_argument("--name", required=True)
-    add.add_argument("--area", required=True, help="area code or name from knowledge/areas.yaml")
+    agents = commands.add_parser("agents", help="đại lý thu nhận yêu cầu gọi lại của xã/phường mình")
+    agent_commands = agents.add_subparsers(dest="agents_command", required=True, metavar="LỆNH")
+    add = agent_commands.add_parser("add", help="thêm một đại lý cho một xã/phường")
+    add.add_argument(
+        "--chat-id",
+        type=chat_id,
+        required=True,
+        metavar="MÃ_CHAT",
+        help="mã chat Telegram của đại lý (đại lý gõ /leads với bot để biết), không phải số điện thoại",
+    )
+    add.add_argument("--name", required=True, metavar="TÊN", help="họ tên đại lý")
+    add.add_argument("--area", required=True, metavar="XÃ", help="mã hoặc tên xã/phường trong knowledge/areas.yaml")
     add.set_defaults(func=cmd_agents_add)
-    listing = agent_commands.add_parser("list", help="agents with their open leads")
-    listing.add_argument("--all", action="store_true", help="include removed agents")
+    listing = agent_commands.add_parser("list", help="các đại lý và số yêu cầu đang mở của họ")
+    listing.add_argument("--all", action="store_true", help="kể cả đại lý đã gỡ")
     listing.set_defaults(func=cmd_agents_list)
-    remove = agent_commands.add_parser("remove", help="remove an agent; their open leads go to the office queue")
-    remove.add_argument("--chat-id", type=int, required=True)
+    remove = agent_commands.add_parser("remove", help="gỡ một đại lý; yêu cầu đang mở về hàng chờ văn phòng")
+    remove.add_argument("--chat-id", type=chat_id, required=True, metavar="MÃ_CHAT", help="mã chat Telegram của đại lý")
     remove.set_defaults(func=cmd_agents_remove)
-    areas = commands.add_parser("areas", help="the areas the office serves (knowledge/areas.yaml)")
-    areas.add_subparsers(dest="areas_command", required=True).add_parser("list", help="list them").set_defaults(
-        func=cmd_areas_list
+    areas = commands.add_parser("areas", help="các xã/phường văn phòng phụ trách (knowledge/areas.yaml)")
+    area_commands = areas.add_subparsers(dest="areas_command", required=True, metavar="LỆNH")
+    area_commands.add_parser("list", help="liệt kê, kèm số đại lý").set_defaults(func=cmd_areas_list)
+    lead = commands.add_parser("leads", help="yêu cầu gọi lại: xuất file, thống kê, xóa dữ liệu")
+    lead_commands = lead.add_subparsers(dest="leads_command", required=True, metavar="LỆNH")
+    export = lead_commands.add_parser("export", help="xuất yêu cầu ra CSV hoặc Excel, tiêu đề cột tiếng Việt")
+    export.add_argument("--format", choices=["csv", "xlsx"], default="csv", help="csv (mặc định) hoặc xlsx")
+    export.add_argument(
+        "--since",
+        type=day,
+        metavar="NGÀY",
+        help=f"yêu cầu tạo từ ngày này, dd/mm/yyyy (mặc định: {EXPORT_DEFAULT_DAYS} ngày trước)",
     )
-    lead = commands.add_parser("leads", help="enrolment leads: export, stats, purge")
-    lead_commands = lead.add_subparsers(dest="leads_command", required=True)
-    export = lead_commands.add_parser("export", help="leads as CSV or Excel, Vietnamese column headers")
-    export.add_argument("--format", choices=["csv", "xlsx"], default="csv")
-    export.add_argument("--since", type=_iso_date, required=True, help="leads created from this day, YYYY-MM-DD")
-    export.add_argument("--area", help="only this area (code or name)")
-    export.add_argument("--output", help="file to write (CSV default: standard output)")
+    export.add_argument("--until", type=day, metavar="NGÀY", help="đến hết ngày này, dd/mm/yyyy (mặc định: hôm nay)")
+    export.add_argument("--area", metavar="XÃ", help="chỉ xã/phường này (mã hoặc tên)")
+    export.add_argument("--output", metavar="FILE", help="file ghi ra (CSV mặc định in ra màn hình)")
     export.set_defaults(func=cmd_leads_export)
-    lead_commands.add_parser("stats", help="leads by area and status, time to first contact").set_defaults(
-        func=cmd_leads_stats
-    )
-    purge = lead_commands.add_parser("purge", help="erase personal data older than the retention period")
-    purge.add_argument("--older-than-days", type=int, help="default LEAD_RETENTION_DAYS")
+    lead_commands.add_parser(
+        "stats", help="số yêu cầu theo xã/phường và trạng thái, thời gian tới lần gọi đầu"
+    ).set_defaults(func=cmd_leads_stats)
+    purge = lead_commands.add_parser("purge", help="xóa dữ liệu cá nhân quá thời hạn lưu giữ")
+    purge.add_argument("--older-than-days", type=int, metavar="SỐ_NGÀY", help="mặc định LEAD_RETENTION_DAYS")
     purge.set_defaults(func=cmd_leads_purge)
-    erase = lead_commands.add_parser("erase", help="erase the personal data of an agent's oral leads or of one lead")
-    chosen = erase.add_argument_group("which leads (one at least)")
-    chosen.add_argument("--agent", type=int, metavar="CHAT_ID", help="the leads this agent registered with /themlead")
-    chosen.add_argument("--lead", type=int, action="append", metavar="N", help="lead number N (repeatable)")
+    erase = lead_commands.add_parser(
+        "erase", help="xóa dữ liệu cá nhân của yêu cầu do một đại lý ghi, hoặc của một yêu cầu"
+    )
+    chosen = erase.add_argument_group("yêu cầu nào (ít nhất một)")
+    chosen.add_argument("--agent", type=chat_id, metavar="MÃ_CHAT", help="các yêu cầu đại lý này ghi bằng /themlead")
+    chosen.add_argument("--lead", type=int, action="append", metavar="N", help="yêu cầu số N (ghi nhiều lần được)")
     erase.set_defaults(func=cmd_leads_erase)
 
 
 def parser() -> argparse.ArgumentParser:
-    main = argparse.ArgumentParser(prog="python -m bot", description="BHXH citizen Q&A bot")
-    commands = main.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="Telegram when a token is set, otherwise the console chat").set_defaults(
-        func=cmd_run
+    main = VietnameseParser(prog="python -m bot", description="Bot hỏi đáp BHXH, BHYT cho người dân")
+    commands = main.add_subparsers(dest="command", required=True, metavar="LỆNH")
+    commands.add_parser(
+        "run", help="chạy bot: Telegram khi có token, không thì trò chuyện trên cửa sổ lệnh"
+    ).set_defaults(func=cmd_run)
+    commands.add_parser("chat", help="trò chuyện với bot trên cửa sổ lệnh").set_defaults(func=cmd_chat)
+    ask = commands.add_parser("ask", help="in ra điều người dân sẽ thấy khi hỏi một câu")
+    ask.add_argument("question", nargs="+", metavar="CÂU_HỎI")
+    ask.add_argument(
+        "--date", type=_iso_date, metavar="NGÀY", help="trả lời như vào ngày này, YYYY-MM-DD (mặc định hôm nay)"
     )
-    commands.add_parser("chat", help="a conversation in this terminal").set_defaults(func=cmd_chat)
-    ask = commands.add_parser("ask", help="print what the citizen would see for one question")
-    ask.add_argument("question", nargs="+")
-    ask.add_argument("--date", type=_iso_date, help="answer as on this date, YYYY-MM-DD (default today)")
     ask.set_defaults(func=cmd_ask)
-    commands.add_parser("match", help="questions on stdin, one JSON decision per line on stdout").set_defaults(
+    commands.add_parser("match", help="câu hỏi từ đầu vào, mỗi dòng in một quyết định JSON").set_defaults(
         func=cmd_match
     )
-    ev = commands.add_parser("eval", help="score the matcher on a labelled .jsonl file")
-    ev.add_argument("file")
-    ev.add_argument("--json", action="store_true", help="print the figures as JSON")
-    ev.add_argument("--misses", action="store_true", help="list the questions the matcher got wrong")
+    ev = commands.add_parser("eval", help="chấm độ chính xác trên một file .jsonl có nhãn")
+    ev.add_argument("file", metavar="FILE")
+    ev.add_argument("--json", action="store_true", help="in số liệu dạng JSON")
+    ev.add_argument("--misses", action="store_true", help="liệt kê các câu trả lời sai")
     ev.set_defaults(func=cmd_eval)
-    kb = commands.add_parser("kb", help="knowledge base tools")
-    kb_commands = kb.add_subparsers(dest="kb_command", required=True)
-    check = kb_commands.add_parser("validate", help="check the knowledge files")
+    kb = commands.add_parser("kb", help="công cụ cho kho kiến thức")
+    kb_commands = kb.add_subparsers(dest="kb_command", required=True, metavar="LỆNH")
+    check = kb_commands.add_parser("validate", help="kiểm tra các file kiến thức")
     check.add_argument(
         "--topics",
-        help=f"a topics.tsv, or a folder of topics*.tsv, listing the required ids (default {DEFAULT_TOPICS})",
+        metavar="FILE",
+        help=f"một topics.tsv, hoặc thư mục chứa topics*.tsv, liệt kê các mã bắt buộc (mặc định {DEFAULT_TOPICS})",
     )
-    check.add_argument("--date", type=_iso_date, help="check as on this date, YYYY-MM-DD (default today)")
+    check.add_argument(
+        "--date", type=_iso_date, metavar="NGÀY", help="kiểm tra như vào ngày này, YYYY-MM-DD (mặc định hôm nay)"
+    )
     check.set_defaults(func=cmd_kb_validate)
     calc_parser(commands)
     leads_parsers(commands)
-    db = commands.add_parser("db", help="database tools")
-    db_commands = db.add_subparsers(dest="db_command", required=True)
-    db_commands.add_parser("upgrade", help="apply the migrations (run and chat apply them on start too)").set_defaults(
-        func=cmd_db_upgrade
-    )
+    db = commands.add_parser("db", help="công cụ cơ sở dữ liệu")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="LỆNH")
+    db_commands.add_parser(
+        "upgrade", help="áp dụng các bản nâng cấp cơ sở dữ liệu (run và chat tự làm khi khởi động)"
+    ).set_defaults(func=cmd_db_upgrade)
     return main
 
 

@@ -18,11 +18,12 @@ from bot.core.knowledge import KnowledgeBase
 from bot.core.leads.capture import OTHER_AREA
 from bot.core.leads.interest import InterestRule, parse_weights
 from bot.core.leads.notifications import Sender
+from bot.core.leads.office_hours import CallPolicy
 from bot.core.leads.routing import LeadContext
 from bot.core.leads.setup import LeadSetup
 from bot.core.matcher import Matcher, MatcherConfig
 from bot.core.types import Clock, Inbound, Outcome, Session
-from bot.shell.calendar import ContactDeadline, contact_deadline
+from bot.shell.calendar import ContactDeadline, contact_deadline, office_hours, vietnam_holidays
 from bot.shell.desk import Desk
 from bot.shell.replies import ReplyLedger, ReplyRouting
 from bot.shell.service import Service
@@ -176,13 +177,16 @@ def lead_setup(settings: Settings) -> LeadSetup:
     directory = settings.knowledge_dir
     rule = InterestRule(parse_weights(settings.lead_interest_weights), settings.lead_interest_threshold)
     leads = load_leads(directory)
+    consent = replace(leads.consent, office=settings.office_name) if settings.office_name else leads.consent
+    hours = office_hours(settings.office_opens, settings.office_closes, settings.timezone)
     return LeadSetup(
-        consent=leads.consent,
+        consent=consent,
         areas=load_areas(directory),
         retention_days=settings.lead_retention_days,
         interaction_retention_days=settings.interaction_retention_days,
         rule=rule,
         signal_topics=leads.signal_topics,
+        calls=CallPolicy(hours, vietnam_holidays(), settings.lead_calls_outside_hours),
     )
 
 

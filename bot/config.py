@@ -59,6 +59,11 @@ class Settings(BaseSettings):
     themlead_per_hour: int = Field(20, ge=1)
     office_opens: time = time(7, 30)
     office_closes: time = time(17, 0)
+    # Whether agents call back outside office hours (evenings, weekends, holidays) when a citizen asks for it;
+    # false: such a time is refused and the next office slot offered.
+    lead_calls_outside_hours: bool = False
+    # The office named in the consent text and the call-back confirmations; empty: `office` of leads.yaml.
+    office_name: str = ""
     # The call-back is offered once the chat's interest signals weigh this much (bot.core.leads.interest).
     lead_interest_threshold: int = Field(DEFAULT_THRESHOLD, ge=1)
     lead_interest_weights: dict[str, int] = Field(

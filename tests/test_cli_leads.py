@@ -127,9 +127,3 @@ async def test_purge_erases_personal_data_past_the_retention_period(database_url
     assert purged.returncode == 0 and "của 3 yêu cầu" in purged.stdout
     since = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
     assert PHONE not in (await run_bot.in_thread("leads", "export", "--since", since)).stdout
-
-
-def test_kb_validate_checks_the_areas_and_the_consent_text(run_bot: BotCli) -> None:
-    result = run_bot("kb", "validate")
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "areas.yaml" not in result.stdout and "leads.yaml" not in result.stdout

@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from bot.app import App, build
-from bot.config import Settings
+from bot.app import App
 from bot.core.leads.consent import ConsentChannel
 from bot.core.leads.records import Interest, LeadStatus
 from bot.core.types import Inbound, InboundKind, Outcome
@@ -22,8 +20,8 @@ from bot.storage import agents, leads, outbox, sessions
 from bot.storage.migrations import migrate
 from bot.storage.tables import interest_signals
 from bot.storage.tables import leads as leads_table
+from tests.apps import app_on
 from tests.databases import Store
-from tests.factories import KNOWLEDGE_DIR
 from tests.storage_queries import STAFF, signals_of
 
 CHAT = "telegram:4242"
@@ -36,9 +34,8 @@ NAME, PHONE_TYPED, PHONE = "nguyễn thị lan", "0912 345 678", "+84912345678"
 @pytest.fixture
 async def app(store: Store) -> AsyncIterator[App]:
     """The bot as `python -m bot run` builds it (knowledge/, leads.yaml, areas.yaml), on the migrated test
-    database; its engine is disposed after the test."""
-    settings = Settings(_env_file=None, database_url=store.url, knowledge_dir=KNOWLEDGE_DIR, office_chat_id=OFFICE_CHAT)
-    built = replace(build(settings), database=store.open())
+    database (tests/apps.py); its engine is disposed after the test."""
+    built = app_on(store, office_chat_id=OFFICE_CHAT)
     await migrate(built.database)
     try:
         yield built
@@ -111,7 +108,7 @@ async def give_details(chat: Chat, consent: Outcome) -> Outcome:
     assert outcome.replies[0].clear_keyboard
     outcome = await chat.say("tien yen")
     outcome = await chat.press("BHXH tự nguyện", outcome)
-    return await chat.press("Buổi sáng", outcome)
+    return await chat.press("Sáng mai 08/12", outcome)  # NOW is Monday 07/12/2026, 09:00
 
 
 async def test_a_lead_is_stored_with_its_consent_and_the_agent_is_notified_in_the_same_transaction(app: App) -> None:
@@ -129,7 +126,9 @@ async def test_a_lead_is_stored_with_its_consent_and_the_agent_is_notified_in_th
         history = await leads.history(connection, lead.id)
         session = await sessions.load(connection, CHAT)
     assert (lead.name, lead.phone_e164, lead.area_code) == ("Nguyễn Thị Lan", PHONE, "qn-tien-yen")
-    assert lead.interest is Interest.VOLUNTARY_BHXH and lead.call_time == "buổi sáng"
+    assert lead.interest is Interest.VOLUNTARY_BHXH and lead.call_time == "Sáng thứ Ba 08/12/2026"
+    assert (lead.call_on, lead.call_part, lead.place_typed) == (date(2026, 12, 8), "am", None)
+    assert "Sáng thứ Ba 08/12/2026" in said and "Sáng thứ Ba 08/12/2026" in queued[0].payload["text"]
     assert lead.consent_channel is ConsentChannel.TELEGRAM and not lead.consent_oral
     assert lead.consent_version == "2026-02/180d/90d"
     assert lead.consent_at == NOW

@@ -9,13 +9,12 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from bot.app import App, build
+from bot.app import App
 from bot.config import Settings
 from bot.core.knowledge import KnowledgeBase
 from bot.core.leads.consent import ConsentText
@@ -26,6 +25,7 @@ from bot.storage import interactions
 from bot.storage.knowledge_files import load_leads
 from bot.storage.migrations import migrate
 from bot.storage.tables import interactions as interactions_table
+from tests.apps import app_on
 from tests.databases import Store
 from tests.factories import KNOWLEDGE_DIR, PROJECT_ROOT, TODAY
 from tests.lead_factories import NOW
@@ -33,11 +33,6 @@ from tests.lead_factories import NOW
 CITIZEN = "telegram:4242001"
 NEIGHBOUR = "telegram:4242002"
 STORY = "tôi là Nguyễn Văn Bình sdt 0912 345 678 muốn hỏi bhxh tự nguyện đóng bao nhiêu"
-
-
-def app_on(store: Store, **settings: object) -> App:
-    built = build(Settings(_env_file=None, database_url=store.url, knowledge_dir=KNOWLEDGE_DIR, **settings))  # type: ignore[arg-type]
-    return replace(built, database=store.open())
 
 
 @asynccontextmanager

@@ -11,17 +11,20 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable
+from pathlib import Path
 from string import ascii_lowercase
 from typing import TextIO
 
 from bot.core.actions import FlowStep, parse_action
-from bot.core.types import Button, Inbound, InboundKind, Outcome, Reply
+from bot.core.types import Button, Inbound, InboundKind, Outcome, PensionChart, Reply
+from bot.shell.charts import save_png
 
 COMMANDS = {
     "/start": InboundKind.START,
     "/menu": InboundKind.MENU,
     "/help": InboundKind.HELP,
     "/xoadulieu": InboundKind.ERASE,
+    "/dulieu": InboundKind.MY_DATA,
 }
 QUIT = frozenset({"/quit", "/exit", "/thoat"})
 INTRO = (
@@ -54,9 +57,10 @@ def keys(buttons: tuple[Button, ...]) -> tuple[str, ...]:
     return tuple(str(number) for number in range(1, len(buttons) + 1))
 
 
-def render(reply: Reply) -> str:
-    """A reply as the console shows it: the text, then "[key] label" per button."""
-    lines = [reply.text]
+def render(reply: Reply, note: str = "") -> str:
+    """A reply as the console shows it: the text, a note (where its picture was saved), then "[key] label" per
+    button."""
+    lines = [reply.text, *(["", note] if note else [])]
     if reply.buttons:
         lines.append("")
         lines.extend(
@@ -78,14 +82,38 @@ def to_inbound(chat: str, line: str, buttons: tuple[Button, ...]) -> Inbound:
     return Inbound(chat, InboundKind.TEXT, text=text)
 
 
-def chat_loop(handle: Callable[[Inbound], Outcome], stdin: TextIO, stdout: TextIO, chat: str = "console") -> None:
-    """Run a conversation until end of input or /quit."""
+SaveChart = Callable[[PensionChart], str]  # draws a reply's picture to a file; the line that says where
+
+
+def chart_saver(folder: Path, saved: str) -> SaveChart:
+    """Pictures saved as bieu-do-1.png, bieu-do-2.png, … in `folder`; `saved` says where ("… {path}")."""
+    count = 0
+
+    def save(chart: PensionChart) -> str:
+        nonlocal count
+        count += 1
+        path = save_png(chart, folder / f"bieu-do-{count}.png")
+        return saved.format(path=path)
+
+    return save
+
+
+def chat_loop(
+    handle: Callable[[Inbound], Outcome],
+    stdin: TextIO,
+    stdout: TextIO,
+    chat: str = "console",
+    save_chart: SaveChart | None = None,
+) -> None:
+    """Run a conversation until end of input or /quit. A reply's picture goes to a file (`save_chart`), shown
+    as the line that says where, after the reply's text and before its buttons."""
     buttons: tuple[Button, ...] = ()
 
     def show(outcome: Outcome) -> None:
         nonlocal buttons
         for reply in outcome.replies:
-            stdout.write(render(reply) + "\n\n")
+            saved = save_chart(reply.chart) if reply.chart is not None and save_chart is not None else ""
+            stdout.write(render(reply, saved) + "\n\n")
             buttons = reply.buttons or buttons
         stdout.flush()
 

@@ -10,6 +10,8 @@ citizens' and agents' phones for months, so these strings never change:
     "f:<flow>:<step>"                 FlowStep      ask that step again (back to the flow after another question)
     "f:<flow>:<step>:<code>"          FlowStep      a choice of that step; the codes "back" and "cancel" too
     "x:erase"                         EraseData     erase my personal data (as /xoadulieu)
+    "x:keep"                          KeepData      "Không": keep it after all (typed "xóa dữ liệu của tôi")
+    "b:<entry id>"                    ShowBasis     the full legal basis of one entry's answer
     "lead:<id>:<operation>"           LeadOperation an agent's button under a lead: a LeadAction value
                                                     ("claim", …), "open" (the lead as a new message, from
                                                     /leads) or "back" (the lead again, in place)
@@ -93,6 +95,20 @@ class EraseData:
 
 
 @dataclass(frozen=True)
+class KeepData:
+    def data(self) -> str:
+        return "x:keep"
+
+
+@dataclass(frozen=True)
+class ShowBasis:
+    entry_id: str
+
+    def data(self) -> str:
+        return _checked(f"b:{self.entry_id}")
+
+
+@dataclass(frozen=True)
 class LeadOperation:
     lead_id: int
     operation: LeadAction | LeadView
@@ -112,9 +128,10 @@ class LeadTransfer:
         return _checked(f"{LEAD}:{self.lead_id}:{self.operation}:{target}")
 
 
-Action = OpenMenu | OpenSubject | OpenEntry | FlowStep | EraseData | LeadOperation | LeadTransfer
+Action = OpenMenu | OpenSubject | OpenEntry | FlowStep | EraseData | KeepData | ShowBasis | LeadOperation | LeadTransfer
 MENU = OpenMenu()
 ERASE = EraseData()
+KEEP = KeepData()
 _LEAD_OPERATIONS: dict[str, LeadAction | LeadView] = {
     operation.value: operation for operation in (*LeadAction, *LeadView)
 }
@@ -137,11 +154,15 @@ def parse_action(data: str) -> Action | None:
         return MENU
     if data == ERASE.data():
         return ERASE
+    if data == KEEP.data():
+        return KEEP
     kind, _, rest = data.partition(":")
     if kind == "s" and rest:
         return OpenSubject(rest)
     if kind == "a" and rest:
         return OpenEntry(rest)
+    if kind == "b" and rest:
+        return ShowBasis(rest)
     if kind == "f":
         flow, _, rest = rest.partition(":")
         step, _, code = rest.partition(":")

@@ -14,24 +14,43 @@ a flow idle longer than `flow_idle` is dropped.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
-from bot.core.actions import ERASE, MENU, Action, EraseData, FlowStep, OpenEntry, OpenSubject, parse_action
-from bot.core.flows import FLOWS, runner
+from bot.core.actions import (
+    ERASE,
+    MENU,
+    Action,
+    EraseData,
+    FlowStep,
+    KeepData,
+    OpenEntry,
+    OpenSubject,
+    ShowBasis,
+    parse_action,
+)
+from bot.core.address import addressed
+from bot.core.citations import Citation, distinct, figure_citations, short_line, source_citations
+from bot.core.conversation import carried_on, greeting
+from bot.core.flows import CALCULATORS, FLOWS, runner
 from bot.core.flows.base import Context, Flow, Invalid
+from bot.core.flows.questions import looks_like_question
 from bot.core.knowledge import Entry, KnowledgeBase
+from bot.core.leads.my_data import DataRequest, erase_confirmation, typed_request
 from bot.core.leads.offer import with_interest
 from bot.core.matcher import Decision, Matcher, Scored
 from bot.core.policy import PolicyError
-from bot.core.render import Footnotes, day, render_source
-from bot.core.text import normalise
+from bot.core.render import Footnotes, day
+from bot.core.text import normalise, tokens
 from bot.core.types import (
     Alternative,
+    Answer,
     Button,
     CreateLead,
     Effect,
     EraseMyData,
+    FlowFigure,
     FlowState,
     Inbound,
     InboundKind,
@@ -39,6 +58,7 @@ from bot.core.types import (
     Outcome,
     Reply,
     Session,
+    ShowMyData,
 )
 
 MAX_TEXT_CHARS = 1000  # longer messages are matched on their beginning
@@ -69,9 +89,9 @@ def answer_reply(entry: Entry, kb: KnowledgeBase, today: date, also: tuple[str, 
     if details_text := footnotes.write(details):
         parts.append(details_text)
     footer = []
-    if entry.sources:
-        sources = dict.fromkeys(render_source(s, kb.policy, today) for s in entry.sources)
-        footer.append(f"{kb.message('sources')}: {'; '.join(sources)}.")
+    citations = answer_citations(entry, kb, today)
+    if citations:  # the one or two most relevant; the whole list is behind the basis button
+        footer.append(f"{kb.message('sources')}: {short_line(citations)}.")
     if entry.reviewed and entry.kind != "smalltalk":
         footer.append(f"{kb.message('updated')}: {day(entry.reviewed)}")
     if footer:
@@ -90,8 +110,30 @@ def answer_reply(entry: Entry, kb: KnowledgeBase, today: date, also: tuple[str, 
         and target.answerable
         and not (offered and target.kind == "flow" and target.flow == offered.name)
     ]
+    if citations and entry.kind != "smalltalk":
+        buttons.append(Button(kb.message("basis_button"), ShowBasis(entry.id).data()))
     buttons.append(runner.menu_button(kb))
     return Reply("\n\n".join(parts), tuple(buttons))
+
+
+def answer_citations(entry: Entry, kb: KnowledgeBase, today: date) -> tuple[Citation, ...]:
+    """Every citation an answer rests on, each once: the entry's sources, then the bases of its figures."""
+    sources = source_citations(entry.sources, kb.policy, today, entry.effective)
+    return distinct((*sources, *figure_citations((entry.short, entry.details), kb.policy, today)))
+
+
+def basis_reply(entry: Entry, kb: KnowledgeBase, today: date) -> Reply:
+    """The "Xem căn cứ pháp lý" button: every citation of the answer with the date it applies from, a button
+    back to the answer (not for a calculator's entry: opening it starts the calculator again)."""
+    listed = [
+        f"• {c.text} ({kb.message('basis_since').format(date=day(c.since))})" if c.since else f"• {c.text}"
+        for c in answer_citations(entry, kb, today)
+    ]
+    parts = [kb.message("basis_title").format(title=entry.title), *listed]
+    if entry.reviewed:
+        parts.append(f"{kb.message('updated')}: {day(entry.reviewed)}")
+    back = [] if entry.kind == "flow" else [Button(kb.message("basis_back"), OpenEntry(entry.id).data())]
+    return Reply("\n".join(parts), (*back, runner.menu_button(kb)))
 
 
 def _safe_answer(entry: Entry, kb: KnowledgeBase, today: date, also: tuple[str, ...] = ()) -> Reply | None:
@@ -154,7 +196,71 @@ def _flow_outcome(turn: runner.Turn, session: Session, flow: Flow, effects: tupl
         for effect in turn.effects
     )
     session = replace(session, flow=turn.flow, offered=(), calculation=turn.summary or session.calculation)
+    if turn.event == "result" and flow.name in CALCULATORS:
+        session = replace(session, last_flow=flow.name, last_inputs=turn.answers, last_result_turn=session.turns)
     return Outcome(turn.replies, (*log_effects, *flow_effects), session)
+
+
+FOLLOW_UP_TURNS = 2  # a message changes the last result only this many messages after it, at most
+# Words that mark a message as a follow-up to what was just said ("còn hộ cận nghèo thì sao", "nếu 12 tháng",
+# "vậy tính lại 3 người thôi"), folded: such a message changes the last result even if it reads like a question.
+FOLLOW_UP_CUES = (" thi sao ", " con ", " neu ", " vay ", " tinh lai ", " thoi ", " doi ", " the con ")
+
+
+FOLLOW_UP_WORDS = 12  # a longer message is a question of its own, not a follow-up
+
+
+def _is_follow_up(text: str, kb: KnowledgeBase) -> bool:
+    """A short message with a follow-up word: "còn hộ cận nghèo thì sao", "nếu 12 tháng", "vậy … thôi"."""
+    words = normalise(text, kb.lexicon.lexicon)
+    return len(words) <= FOLLOW_UP_WORDS and any(cue in f" {' '.join(words)} " for cue in FOLLOW_UP_CUES)
+
+
+def _in_context(decision: Decision, text: str, session: Session, kb: KnowledgeBase, matcher: Matcher) -> Decision:
+    """A short follow-up to the answer just given ("còn hộ cận nghèo thì sao" after the voluntary contribution
+    levels, "mẹ chồng chị 70 tuổi thì sao" after household BHYT) is read against it: matched again after the
+    title of that answer's subject (then of the answer itself), and taken when that answers an entry of the same
+    subject (or its calculator) and the message alone does not."""
+    last = kb.entries.get(session.last_entry) if session.last_entry else None
+    if last is None or session.turns - session.last_entry_turn > FOLLOW_UP_TURNS or not _is_follow_up(text, kb):
+        return decision
+    if decision.kind == "answer" and decision.entry_id and kb.entries[decision.entry_id].subject == last.subject:
+        return decision
+    subject = kb.subject(last.subject)
+    for topic in dict.fromkeys((subject.title if subject else last.title, last.title)):
+        again = matcher.match(f"{topic} {text}")
+        if again.kind == "answer" and again.entry_id and kb.entries[again.entry_id].subject in (last.subject, "calc"):
+            return again
+    return decision
+
+
+def _follow_up(
+    inbound: Inbound, session: Session, kb: KnowledgeBase, today: date, matcher: Matcher, now: datetime | None
+) -> Outcome | None:
+    """A message soon after a calculator's result that changes some of its inputs ("nếu 12 tháng thì sao",
+    "còn hộ cận nghèo thì sao", "vậy tính lại 3 người thôi"): the same calculator again with the changes, without
+    asking again for what the citizen already gave. None (the matcher decides as usual) when the message
+    changes nothing of that calculator, or is a new question without a follow-up word."""
+    flow = FLOWS.get(session.last_flow)
+    if flow is None or not session.last_inputs or session.turns - session.last_result_turn > FOLLOW_UP_TURNS:
+        return None
+    read = flow.revise or flow.extract
+    text = inbound.text.strip()[:MAX_TEXT_CHARS]
+    if read is None or not text:
+        return None
+    previous = dict(session.last_inputs)
+    changes = {
+        key: value for key, value in read(text, Context(kb, today, previous)).items() if previous.get(key) != value
+    }
+    if not changes:
+        return None
+    if not _is_follow_up(text, kb):
+        decision = matcher.match(text)
+        entry = kb.entries.get(decision.entry_id) if decision.kind == "answer" and decision.entry_id else None
+        if entry is not None and entry.kind != "smalltalk" and entry.flow != flow.name:  # clearly a new question
+            return None
+    turn = runner.start(flow, kb, today, now, answers=previous | changes, intro=False)
+    return _flow_outcome(turn, session, flow)
 
 
 def _with_resume(reply: Reply, session: Session, kb: KnowledgeBase) -> Reply:
@@ -165,15 +271,51 @@ def _with_resume(reply: Reply, session: Session, kb: KnowledgeBase) -> Reply:
     return replace(reply, buttons=(runner.resume_button(flow, session.flow, kb), *reply.buttons))
 
 
-def _wanted_calculation(entry: Entry, kb: KnowledgeBase, today: date, text: str) -> Flow | None:
+def _resumable(outcome: Outcome, session: Session, kb: KnowledgeBase) -> Outcome:
+    """An outcome that leaves the flow of `session` waiting gets the button back to it (on its last reply),
+    unless a reply has it already (an answer: see _with_resume)."""
+    state = session.flow
+    flow = FLOWS.get(state.name) if state is not None else None
+    if flow is None or state is None or outcome.session is None or outcome.session.flow != state:
+        return outcome
+    button = runner.resume_button(flow, state, kb)
+    if not outcome.replies or any(button in reply.buttons for reply in outcome.replies):
+        return outcome
+    last = outcome.replies[-1]
+    return replace(outcome, replies=(*outcome.replies[:-1], replace(last, buttons=(button, *last.buttons))))
+
+
+def _wanted_calculation(
+    entry: Entry, kb: KnowledgeBase, today: date, text: str, figures: Mapping[str, Answer] | None = None
+) -> Flow | None:
     """The calculator an answer offers, when the question already gives its main figure ("mức đóng bhyt hộ gia
     đình cho 4 người", "đóng tự nguyện mức 5 triệu"): the citizen wants their own result, not the general
-    answer. Its first step's answer, or two of its answers, must be in the question."""
+    answer. Its first step's answer, or two of its answers, must be in the question (or in `figures`, those
+    of a question answered with suggestions)."""
     offered = _offered_flow(entry, kb)
-    if offered is None or offered.extract is None or not text:
+    if offered is None or offered.extract is None or not (text or figures):
         return None
-    found = offered.extract(text, Context(kb, today))
+    found = {**(figures or {}), **(offered.extract(text, Context(kb, today)) if text else {})}
     return offered if offered.steps[0].key in found or len(found) >= 2 else None
+
+
+def _question_figures(ids: tuple[str, ...], kb: KnowledgeBase, today: date, text: str) -> tuple[FlowFigure, ...]:
+    """The figures a question gives for the calculators of the entries offered as suggestions ("hộ cận nghèo 3
+    triệu 3 tháng"): kept, so that picking one of them does not ask for them again."""
+    found: list[FlowFigure] = []
+    names = dict.fromkeys(kb.entries[i].flow for i in ids if i in kb.entries and kb.entries[i].flow)
+    for name in names:
+        flow = _available_flow(name, kb)
+        if flow is not None and flow.extract is not None:
+            found += [(flow.name, key, value) for key, value in flow.extract(text, Context(kb, today)).items()]
+    return tuple(found)
+
+
+def _figures_for(entry: Entry, session: Session) -> dict[str, Answer]:
+    """The figures kept from the question that offered this entry as a suggestion, for its calculator."""
+    if entry.id not in session.offered or not entry.flow:
+        return {}
+    return {key: value for name, key, value in session.offered_figures if name == entry.flow}
 
 
 def _answer(
@@ -184,11 +326,13 @@ def _answer(
     now: datetime | None,
     text: str = "",
     also: tuple[str, ...] = (),
+    figures: Mapping[str, Answer] | None = None,
 ) -> tuple[runner.Turn | None, Reply | None]:
-    """An entry's answer, or the start of its flow; None when a figure cannot be rendered (see _safe_answer)."""
-    started = _started_flow(entry, kb) or _wanted_calculation(entry, kb, today, text)
+    """An entry's answer, or the start of its flow (with `figures` already given); None when a figure cannot be
+    rendered (see _safe_answer)."""
+    started = _started_flow(entry, kb) or _wanted_calculation(entry, kb, today, text, figures)
     if started is not None:
-        turn = runner.start(started, kb, today, now, text)
+        turn = runner.start(started, kb, today, now, text, answers=figures)
         return turn, None
     reply = _safe_answer(entry, kb, today, also)
     return None, (None if reply is None else _with_resume(reply, session, kb))
@@ -201,22 +345,27 @@ def _on_text(
     if not text:
         return Outcome((menu_reply(kb, kb.message("empty")),), (_log("empty"),), session)
     too_long = len(text) > MAX_TEXT_CHARS
-    decision = matcher.match(text[:MAX_TEXT_CHARS])
+    decision = _in_context(matcher.match(text[:MAX_TEXT_CHARS]), text[:MAX_TEXT_CHARS], session, kb, matcher)
     effect = replace(_log(decision.kind, decision.normalised, decision.entry_id, decision.ranked), topic=decision.topic)
     if decision.kind == "answer" and decision.entry_id:
         entry = kb.entries[decision.entry_id]
+        chosen = entry
         if entry.variants:  # another wording for some questions ("cảm ơn" under the greeting)
-            entry = entry.variant_for(normalise(text, kb.lexicon.lexicon))
+            chosen = entry.variant_for(tokens(text), normalise(text, kb.lexicon.lexicon))
+        entry, session = greeting(entry, chosen, session, kb)  # greeted in full once per conversation
         turn, reply = _answer(entry, session, kb, today, now, text[:MAX_TEXT_CHARS], decision.also)
         if turn is not None:
             return _flow_outcome(turn, replace(session, last_entry=entry.id), FLOWS[entry.flow], (effect,))
         if reply is not None:
-            new_session = replace(session, last_entry=entry.id, offered=())
+            new_session = replace(session, last_entry=entry.id, offered=(), last_entry_turn=session.turns)
             return Outcome((reply,), (effect,), new_session)
         effect = replace(effect, decision="error")
     if decision.kind == "suggest" and not too_long:
         offered = tuple(s.id for s in decision.ranked)
-        return Outcome((suggest_reply(decision, kb),), (effect,), replace(session, offered=offered))
+        figures = _question_figures(offered, kb, today, text[:MAX_TEXT_CHARS])
+        return Outcome(
+            (suggest_reply(decision, kb),), (effect,), replace(session, offered=offered, offered_figures=figures)
+        )
     if decision.kind == "uncovered" and not too_long:
         message = kb.message("uncovered").format(topic=decision.topic or kb.message("uncovered_this"))
         return Outcome((menu_reply(kb, message),), (effect,), replace(session, offered=()))
@@ -231,13 +380,25 @@ def _on_action(
         return Outcome((_with_resume(menu_reply(kb, kb.message("greeting")), session, kb),), (_log("menu"),), session)
     if isinstance(action, OpenEntry) and action.entry_id in kb.entries and kb.entries[action.entry_id].answerable:
         entry = kb.entries[action.entry_id]
-        turn, reply = _answer(entry, session, kb, today, now)
+        turn, reply = _answer(entry, session, kb, today, now, figures=_figures_for(entry, session))
         if turn is not None:
             effect = _log("action", matched=entry.id)
             return _flow_outcome(turn, replace(session, last_entry=entry.id), FLOWS[entry.flow], (effect,))
         if reply is None:
             return Outcome((menu_reply(kb, kb.message("fallback")),), (_log("error", matched=entry.id),), session)
-        return Outcome((reply,), (_log("action", matched=entry.id),), replace(session, last_entry=entry.id, offered=()))
+        answered = replace(session, last_entry=entry.id, offered=(), last_entry_turn=session.turns)
+        return Outcome((reply,), (_log("action", matched=entry.id),), answered)
+    if isinstance(action, KeepData):  # "Không" under the typed erase's question
+        return Outcome(
+            (_with_resume(menu_reply(kb, kb.message("lead_erase_kept")), session, kb),), (_log("keep"),), session
+        )
+    if isinstance(action, ShowBasis) and action.entry_id in kb.entries:
+        entry = kb.entries[action.entry_id]
+        try:
+            reply = _with_resume(basis_reply(entry, kb, today), session, kb)
+        except PolicyError:
+            return Outcome((menu_reply(kb, kb.message("fallback")),), (_log("error", matched=entry.id),), session)
+        return Outcome((reply,), (_log("basis", matched=entry.id),), session)
     if isinstance(action, OpenSubject):
         reply = subject_reply(action.code, kb)
         if reply is not None:
@@ -287,6 +448,9 @@ def _on_flow_input(
         entry = kb.entries[decision.entry_id] if decision.kind == "answer" and decision.entry_id else None
         if entry is not None and entry.kind != "smalltalk" and entry.flow != flow.name:  # clearly a new question
             return _on_text(inbound, session, kb, today, matcher, now)
+        if looks_like_question(inbound.text) and (entry is None or entry.flow != flow.name):
+            # "có mất phí không?" where a phone number is expected: answered (or choices offered), with the way back
+            return _resumable(_on_text(inbound, session, kb, today, matcher, now), session, kb)
     replies = runner.ask_again(flow, state, kb, not_understood)
     return Outcome(replies, (_flow_log(flow, "invalid"),), replace(session, flow=replace(state, touched_at=now)))
 
@@ -311,8 +475,9 @@ def decide(
     `flow_idle` (None: flows never expire, as in `python -m bot ask`).
     """
     before = session
+    session = carried_on(session, inbound, kb, now, flow_idle)
     outcome = _decide(inbound, session, kb, today, matcher, now, flow_idle)
-    return with_interest(outcome, before, kb)
+    return addressed(with_interest(outcome, before, kb))  # "bác" instead of "bạn" for who said so
 
 
 def _erase(session: Session, kb: KnowledgeBase) -> Outcome:
@@ -320,6 +485,14 @@ def _erase(session: Session, kb: KnowledgeBase) -> Outcome:
     progress, with what it collected, is dropped). The call-back is not offered again unasked."""
     fresh = Session(session.chat, turns=session.turns, callback_offered=True)
     return Outcome((menu_reply(kb, kb.message("lead_erased")),), (_log("erase"), EraseMyData()), fresh)
+
+
+def _data_request(request: DataRequest, session: Session, kb: KnowledgeBase) -> Outcome:
+    """/dulieu or its typed words: the shell lists what it keeps (ShowMyData). A typed "xóa dữ liệu của tôi":
+    asked once, "Xóa" then erases as /xoadulieu. A flow in progress stays."""
+    if request is DataRequest.SHOW:
+        return Outcome((), (_log("my-data"), ShowMyData()), session)
+    return Outcome((_with_resume(erase_confirmation(kb), session, kb),), (_log("erase-asked"),), session)
 
 
 def _decide(
@@ -339,9 +512,13 @@ def _decide(
     if expired is not None:
         session = replace(session, flow=None)
     if inbound.kind in (InboundKind.START, InboundKind.MENU):
+        session = replace(session, greeted=True)
         return Outcome((_with_resume(menu_reply(kb, kb.message("greeting")), session, kb),), (_log("menu"),), session)
     if inbound.kind is InboundKind.HELP:
         return Outcome((menu_reply(kb, kb.message("help")),), (_log("help"),), session)
+    request = DataRequest.SHOW if inbound.kind is InboundKind.MY_DATA else typed_request(inbound, kb)
+    if request is not None:
+        return _data_request(request, session, kb)
     if inbound.kind is InboundKind.ACTION:
         if isinstance(action, FlowStep):
             return _on_flow_action(action, session, kb, today, now, expired)
@@ -353,5 +530,6 @@ def _decide(
     if state is not None and flow is not None:
         return _on_flow_input(inbound, session, flow, state, kb, today, matcher, now)
     if inbound.kind is InboundKind.TEXT:
-        return _on_text(inbound, session, kb, today, matcher, now)
+        followed = _follow_up(inbound, session, kb, today, matcher, now)
+        return followed or _on_text(inbound, session, kb, today, matcher, now)
     return Outcome((menu_reply(kb, kb.message("unsupported")),), (_log("unsupported"),), session)

@@ -57,10 +57,12 @@ class Entry:
     # Other wordings of the answer, each for questions with one of its phrases ("cảm ơn" under "chao").
     variants: tuple[Variant, ...] = ()
 
-    def variant_for(self, words: Sequence[str]) -> Entry:
-        """This entry with the answer of the first variant whose phrase the question's words contain."""
+    def variant_for(self, *wordings: Sequence[str]) -> Entry:
+        """This entry with the answer of the first variant whose phrase the question's words contain, in any of
+        its `wordings` (its folded words as typed, and as the lexicon expands them: a variant's phrase is
+        written as citizens type it, "bye" or "ok", which the lexicon may rewrite)."""
         for variant in self.variants:
-            if PhraseSet(variant.when).find(words):
+            if any(PhraseSet(variant.when).find(words) for words in wordings):
                 return replace(self, short=variant.short, details=variant.details, variants=())
         return self
 
@@ -86,11 +88,44 @@ class Subject:
 
 
 @dataclass(frozen=True)
+class FlowWords:
+    """Words typed alone at a step of a flow that work like its buttons (lexicon.yaml `flow_words`), as
+    normalised phrases; `polite` words may stand around them ("thôi ạ")."""
+
+    cancel: frozenset[Phrase] = frozenset()
+    back: frozenset[Phrase] = frozenset()
+    polite: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class DataRequests:
+    """Whole messages that ask what the bot keeps about the citizen, or to erase it (lexicon.yaml
+    `data_requests`), as normalised phrases without the polite words around them."""
+
+    show: frozenset[Phrase] = frozenset()
+    erase: frozenset[Phrase] = frozenset()
+
+
+@dataclass(frozen=True)
+class SelfAddress:
+    """How a citizen names themself (lexicon.yaml `self_address`): the normalised phrasings in which a form
+    of address is the speaker ("cho bác hỏi"), each with the word as written ("bác"). Folded phrasings
+    are not enough: the word must be typed with its diacritics, except those in `unaccented` ("bac", "ong"),
+    since the others fold into common words ("bà" into "ba", three; "cô" into "có")."""
+
+    phrases: tuple[tuple[Phrase, str], ...] = ()
+    unaccented: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class LexiconData:
     lexicon: Lexicon = EMPTY_LEXICON
     stopwords: frozenset[str] = frozenset()
     out_of_scope: tuple[tuple[str, ...], ...] = ()
     cues: Cues = field(default_factory=Cues)
+    flow_words: FlowWords = field(default_factory=FlowWords)
+    self_address: SelfAddress = field(default_factory=SelfAddress)
+    data_requests: DataRequests = field(default_factory=DataRequests)
 
 
 @dataclass(frozen=True)
@@ -172,7 +207,37 @@ def parse_lexicon(document: Any, file: str = "lexicon.yaml") -> LexiconData:
     ]
     not_covered = tuple(NotCovered(label, phrases(p)) for label, p in spec.not_covered.items())
     cues = Cues(tuple(situations), not_covered, phrases(spec.field), phrases(spec.courtesy))
-    return LexiconData(lexicon, stopwords, phrases(spec.out_of_scope), cues)
+    words = spec.flow_words
+    flow_words = FlowWords(
+        frozenset(phrases(words.cancel)),
+        frozenset(phrases(words.back)),
+        frozenset(word for phrase in phrases(words.polite) for word in phrase),
+    )
+    address = spec.self_address
+    self_address = SelfAddress(
+        tuple(
+            (tuple(tokens(template.replace("{}", f" {word} "))), word)
+            for word in address.words
+            for template in address.phrases
+        ),
+        frozenset(address.unaccented),
+    )
+    requests = DataRequests(
+        frozenset(without_polite(p, flow_words.polite) for p in phrases(spec.data_requests.show)),
+        frozenset(without_polite(p, flow_words.polite) for p in phrases(spec.data_requests.erase)),
+    )
+    return LexiconData(lexicon, stopwords, phrases(spec.out_of_scope), cues, flow_words, self_address, requests)
+
+
+def without_polite(phrase: Phrase, polite: frozenset[str]) -> Phrase:
+    """A phrase without the polite words at its ends ("dạ xem dữ liệu của tôi nhé" -> "xem dữ liệu của");
+    the phrase itself when it is only polite words."""
+    start, end = 0, len(phrase)
+    while start < end and phrase[start] in polite:
+        start += 1
+    while end > start and phrase[end - 1] in polite:
+        end -= 1
+    return phrase[start:end] or phrase
 
 
 def parse_bot(document: Any, file: str = "bot.yaml") -> tuple[tuple[MenuItem, ...], dict[str, str]]:

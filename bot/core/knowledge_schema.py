@@ -128,6 +128,34 @@ class SituationSpec(FileModel):
     explicit: bool = False
 
 
+class FlowWordsSpec(FileModel):
+    cancel: Phrases = ()
+    back: Phrases = ()
+    polite: Phrases = ()
+
+
+class DataRequestsSpec(FileModel):
+    """Whole messages that ask what the bot keeps about the citizen (`show`) or to erase it (`erase`)."""
+
+    show: Phrases = ()
+    erase: Phrases = ()
+
+
+def _one_placeholder(phrase: str) -> str:
+    if phrase.count("{}") != 1:
+        raise ValueError(f"mỗi cụm phải có đúng một chỗ {{}} cho cách xưng hô: {phrase!r}")
+    return phrase
+
+
+class SelfAddressSpec(FileModel):
+    """How a citizen names themself ("cho bác hỏi"): `words` are the forms of address, `phrases` the
+    phrasings in which one of them is the speaker, `{}` standing for the word."""
+
+    words: Phrases = ()
+    phrases: tuple[Annotated[str, AfterValidator(_one_placeholder)], ...] = ()
+    unaccented: Phrases = ()  # words recognised when typed without diacritics too
+
+
 class LexiconFile(FileModel):
     abbreviations: dict[str, str] = Field(default_factory=dict)
     teencode: dict[str, str] = Field(default_factory=dict)
@@ -139,6 +167,9 @@ class LexiconFile(FileModel):
     not_covered: dict[str, Phrases] = Field(default_factory=dict)
     field: Phrases = ()
     courtesy: Phrases = ()
+    flow_words: FlowWordsSpec = FlowWordsSpec()
+    self_address: SelfAddressSpec = SelfAddressSpec()
+    data_requests: DataRequestsSpec = DataRequestsSpec()
 
 
 # -- bot.yaml --------------------------------------------------------------------------------------

@@ -84,7 +84,7 @@ async def queue_replies(
     messages = [message for reply in outcome.replies for message in routing.split(reply)]
     if chat_id is None or not messages:
         return outcome
-    notes = [Notification(chat_id, m.text, m.buttons, m.contact_request, m.clear_keyboard) for m in messages]
+    notes = [Notification(chat_id, m.text, m.buttons, m.contact_request, m.clear_keyboard, m.chart) for m in messages]
     stored = await outbox.enqueue_replies(connection, notes, key=key, owner=routing.owner, now=now, lease=routing.lease)
     queued = tuple(QueuedReply(row_id, stored.attempt, m) for row_id, m in zip(stored.ids, messages, strict=True))
     return Handled(outcome.replies, outcome.effects, outcome.session, queued, stored.inline)

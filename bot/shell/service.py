@@ -12,15 +12,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.core.address import addressed
 from bot.core.engine import DEFAULT_FLOW_IDLE, decide
 from bot.core.knowledge import KnowledgeBase
 from bot.core.leads.capture import confirmation
 from bot.core.leads.consent import Consent, ConsentChannel
 from bot.core.leads.interest import SignalKind
+from bot.core.leads.my_data import my_data_reply
 from bot.core.leads.records import CITIZEN, Interest, NewLead
 from bot.core.leads.routing import LeadContext
 from bot.core.matcher import Matcher
@@ -34,6 +36,7 @@ from bot.core.types import (
     Outcome,
     RecordInterest,
     Reply,
+    ShowMyData,
 )
 from bot.shell.replies import ReplyRouting, forget_replies, queue_replies, sent_marks
 from bot.shell.transactions import DEFAULT_RETRY, Retry
@@ -102,7 +105,8 @@ class Service:
             added: list[Reply] = []
             for effect in outcome.effects:
                 added.extend(await self._apply(connection, effect, inbound.chat))
-            outcome = replace(outcome, replies=(*outcome.replies, *added)) if added else outcome
+            # The replies effects add (a lead's confirmation) speak to the citizen as the engine's do ("bác").
+            outcome = addressed(replace(outcome, replies=(*outcome.replies, *added))) if added else outcome
             if self.replies is not None and update_id is not None:  # in this transaction: see bot/shell/replies.py
                 key = f"{self.channel}:{update_id}"
                 return await queue_replies(connection, outcome, inbound.chat, key, self.replies, self.now())
@@ -116,6 +120,12 @@ class Service:
             await signals.record(connection, chat, SignalKind(effect.kind), effect.topic, self.now())
         elif isinstance(effect, CreateLead):
             return (await self._create_lead(connection, effect, chat),)
+        elif isinstance(effect, ShowMyData):
+            stored = await leads.of_session(connection, chat) if self.leads else []
+            context = self.leads
+            area_name = context.area_name if context else str
+            timezone = context.timezone if context else UTC
+            return (my_data_reply(self.kb, stored, area_name, timezone),)
         elif isinstance(effect, EraseMyData):
             questions = await interactions.forget_chat(connection, self._chat_digest(chat))
             withdrawn = await leads.withdraw(connection, chat, self.leads, self.now()) if self.leads else []
@@ -153,6 +163,9 @@ class Service:
             consent=Consent(setup.consent_proof(), consent_at, channel),
             call_time=effect.call_time,
             calculator={"summary": effect.calculation} if effect.calculation else None,
+            call_on=date.fromisoformat(effect.call_on) if effect.call_on else None,
+            call_part=effect.call_part,
+            place_typed=effect.place_typed,
         )
         due = self.leads.contact_due(now)
         created = await leads.create(connection, new, self.leads, now, due, CITIZEN)
@@ -171,4 +184,7 @@ class Service:
             call_time=effect.call_time,
             due=due,
             timezone=self.leads.timezone,
+            place_typed=effect.place_typed,
+            office_chat=self.leads.office_chat_id is not None,
+            time_as_typed=not effect.call_part,
         )

@@ -48,7 +48,9 @@ from bot.storage.agents import Agent
 from bot.storage.tables import agents, lead_history, leads
 
 OPEN = [status.value for status in OPEN_STATUSES]
-PERSONAL_FIELDS = ("session_key", "name", "phone_e164", "call_time", "calculator")
+PERSONAL_FIELDS = (
+    "session_key", "name", "phone_e164", "call_time", "call_on", "call_part", "place_typed", "calculator",
+)  # fmt: skip
 
 
 class LeadNotFound(LookupError):
@@ -114,6 +116,9 @@ def _record(row: Row) -> LeadRecord:
         phone_e164=row.phone_e164,
         interest=Interest(row.interest) if row.interest else None,
         call_time=row.call_time,
+        call_on=row.call_on,
+        call_part=row.call_part,
+        place_typed=row.place_typed,
         calculator=json.loads(row.calculator) if row.calculator else None,
         consent_version=row.consent_version,
         consent_at=row.consent_at,
@@ -196,6 +201,9 @@ async def create(
             phone_e164=new.phone_e164,
             interest=new.interest.value,
             call_time=new.call_time or None,
+            call_on=new.call_on,
+            call_part=new.call_part or None,
+            place_typed=new.place_typed or None,
             calculator=json.dumps(new.calculator, ensure_ascii=False) if new.calculator is not None else None,
             consent_version=new.consent.version,
             consent_at=new.consent.at,
@@ -307,6 +315,16 @@ async def open_leads(connection: AsyncConnection, actor: Actor) -> list[LeadReco
         if actor.agent_id is None:
             return []
         query = query.where(leads.c.agent_id == actor.agent_id)
+    return [_record(row) for row in await connection.execute(query)]
+
+
+async def of_session(connection: AsyncConnection, session_key: str) -> list[LeadRecord]:
+    """The leads a chat gave that still hold personal data (/dulieu), oldest first."""
+    query = (
+        select(leads)
+        .where(leads.c.session_key == session_key, leads.c.anonymised_at.is_(None))
+        .order_by(leads.c.created_at, leads.c.id)
+    )
     return [_record(row) for row in await connection.execute(query)]
 
 
@@ -458,14 +476,18 @@ async def escalate_overdue(connection: AsyncConnection, context: LeadContext, no
     return [lead.id for lead in overdue]
 
 
-async def export(connection: AsyncConnection, since: datetime, area_code: str | None = None) -> list[ExportRow]:
-    """Leads created from `since`, oldest first, with their agent's name."""
+async def export(
+    connection: AsyncConnection, since: datetime, area_code: str | None = None, until: datetime | None = None
+) -> list[ExportRow]:
+    """Leads created from `since` (and before `until`, when given), oldest first, with their agent's name."""
     query = (
         select(leads, agents.c.name.label("agent_name"))
         .outerjoin(agents, agents.c.id == leads.c.agent_id)
         .where(leads.c.created_at >= since)
         .order_by(leads.c.created_at, leads.c.id)
     )
+    if until is not None:
+        query = query.where(leads.c.created_at < until)
     if area_code is not None:
         query = query.where(leads.c.area_code == area_code)
     return [ExportRow(_record(row), row.agent_name) for row in await connection.execute(query)]

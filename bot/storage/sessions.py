@@ -16,15 +16,27 @@ from bot.storage.pruning import delete_oldest
 from bot.storage.tables import chat_sessions
 
 STATE_FIELDS = tuple(f.name for f in dataclasses.fields(Session) if f.name != "chat")
+TIME_FIELDS = ("seen_at",)  # datetimes, kept as ISO text
 
 
 def to_json(session: Session) -> str:
-    """Every field but the chat key (the row's key), tuples as lists, a flow in progress as an object (no
-    flow: no key, so rows stay as older versions wrote them)."""
-    state = {name: getattr(session, name) for name in STATE_FIELDS if name != "flow"}
+    """Every field but the chat key (the row's key), tuples as lists, times as ISO text, a flow in progress as
+    an object (no flow: no key, so rows stay as older versions wrote them)."""
+    state = {name: getattr(session, name) for name in STATE_FIELDS if name != "flow" and name not in TIME_FIELDS}
+    for name in TIME_FIELDS:
+        time = getattr(session, name)
+        state[name] = time.isoformat() if time is not None else None
     if session.flow is not None:
         state["flow"] = _flow_to_data(session.flow)
     return json.dumps(state, ensure_ascii=False, sort_keys=True)
+
+
+def _time(value: Any) -> datetime | None:
+    """A time back from its ISO text; one this version cannot read is forgotten."""
+    try:
+        return datetime.fromisoformat(value) if isinstance(value, str) and value else None
+    except ValueError:
+        return None
 
 
 def _flow_to_data(flow: FlowState) -> dict[str, Any]:
@@ -60,9 +72,11 @@ def from_json(chat: str, text: str) -> Session:
     """The session back from to_json. Keys this version does not know are ignored and missing ones take
     their defaults, so a row written by an older or newer version of the bot still loads."""
     state = json.loads(text)
-    fields = {name: _frozen(state[name]) for name in STATE_FIELDS if name in state and name != "flow"}
+    plain = (name for name in STATE_FIELDS if name in state and name != "flow" and name not in TIME_FIELDS)
+    fields = {name: _frozen(state[name]) for name in plain}
+    times: dict[str, Any] = {name: _time(state.get(name)) for name in TIME_FIELDS}
     flow = _flow_from_data(state["flow"]) if state.get("flow") is not None else None
-    return Session(chat, **fields, flow=flow)
+    return Session(chat, **fields, **times, flow=flow)
 
 
 FRESH_STATE = to_json(Session(""))  # a new chat's state: the JSON holds no chat key, so one for every chat

@@ -9,6 +9,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     Dialect,
     ForeignKey,
@@ -130,6 +131,9 @@ leads = Table(
     Column("phone_e164", String(20), nullable=True),
     Column("interest", String(32), nullable=True),
     Column("call_time", String(200), nullable=True),
+    Column("call_on", Date, nullable=True),  # the day the citizen asked to be called, when they named one
+    Column("call_part", String(8), nullable=True),  # am | pm | eve | any | h17 (bot.core.leads.call_times)
+    Column("place_typed", String(200), nullable=True),  # "Nơi khác": the place as the citizen typed it
     Column("calculator", Text, nullable=True),  # JSON
     Column("consent_version", String(64), nullable=False),
     Column("consent_at", UTCDateTime(), nullable=False),

@@ -6,7 +6,9 @@ waits for its reply: a chat's updates are answered one at a time, in order, so a
 caused has been sent by then.
 
 The `handle` fixture is the service the bot calls: the real bot.shell.service.Service, once on an SQLite file
-and once on PostgreSQL (the `store` fixture), so every scenario runs on both databases.
+and once on PostgreSQL (the `store` fixture), so every conversation runs on both databases. The transport's
+own failures and start-up (429, 5xx, a dropped connection, getUpdates failing, setMyCommands) are
+`@transport_only`: the database plays no part in them, so they run on SQLite only.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from bot.core.types import Button, Inbound, Outcome, Reply
 from bot.shell.service import Service
 from bot.shell.transactions import StorageUnavailable
 from bot.storage import sessions
+from bot.storage.db import SQLITE
 from bot.storage.migrations import migrate
 from tests.channels.logs import clean_logs
 from tests.databases import Store
@@ -50,6 +53,7 @@ from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_updates import MEDIA, callback_query, command, edited_message, media_message, text_message
 
 CHAT_A, CHAT_B = 1001, 1002
+transport_only = pytest.mark.parametrize("database_kind", [SQLITE], indirect=True)  # see the module docstring
 HOTLINE = "1900 9068"
 FAST = RetryPolicy(backoff=0.01)  # retries as in production, without the waiting
 
@@ -217,6 +221,7 @@ async def test_a_live_location_moving_gets_no_reply(telegram: FakeTelegram, real
     assert [reply.text for reply in replies] == [real_kb.message("help")]
 
 
+@transport_only
 async def test_serve_answers_until_it_is_told_to_stop(fake_api: FakeTelegram, handle: Handle) -> None:
     stop = asyncio.Event()
     application = build_application(fake_api.token, fake_api.base_url, handle, policy=FAST)
@@ -306,6 +311,7 @@ async def test_a_long_answer_is_split_at_paragraphs_with_the_buttons_under_the_l
 # -- failures ----------------------------------------------------------------------------------------
 
 
+@transport_only
 async def test_a_429_on_one_chat_delays_that_chat_only(fake_api: FakeTelegram, handle: Handle) -> None:
     fake_api.fail("sendMessage", 429, retry_after=1, chat_id=CHAT_A)
     async with bot_running(fake_api, handle):
@@ -316,6 +322,7 @@ async def test_a_429_on_one_chat_delays_that_chat_only(fake_api: FakeTelegram, h
     assert to_a == [429, 200]
 
 
+@transport_only
 async def test_a_chat_waiting_out_a_429_holds_up_no_later_batch(fake_api: FakeTelegram, handle: Handle) -> None:
     fake_api.fail("sendMessage", 429, retry_after=2, chat_id=CHAT_A)
     others = [command(n, 2000 + n, "help") for n in range(2, 3 * DEFAULT_BATCH + 2)]  # three batches' worth
@@ -362,6 +369,7 @@ async def _run_until_cancelled(api: FakeTelegram, handle: Handle) -> None:
         await asyncio.Event().wait()
 
 
+@transport_only
 @pytest.mark.parametrize("status", [500, 502, 0], ids=["500", "502", "dropped-connection"])
 async def test_a_server_error_on_send_is_retried(fake_api: FakeTelegram, handle: Handle, status: int) -> None:
     fake_api.fail("sendMessage", status, times=2)
@@ -372,6 +380,7 @@ async def test_a_server_error_on_send_is_retried(fake_api: FakeTelegram, handle:
     assert [call.status for call in fake_api.calls_of("sendMessage")] == [status, status, 200]
 
 
+@transport_only
 async def test_a_send_that_keeps_failing_is_given_up_and_the_bot_goes_on(
     fake_api: FakeTelegram, handle: Handle, real_kb: KnowledgeBase, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -386,6 +395,7 @@ async def test_a_send_that_keeps_failing_is_given_up_and_the_bot_goes_on(
     assert "update 1: sendMessage failed 4 times (NetworkError), given up" in caplog.messages
 
 
+@transport_only
 async def test_start_up_waits_out_a_short_429_on_set_my_commands(fake_api: FakeTelegram, handle: Handle) -> None:
     fake_api.fail("setMyCommands", 429, retry_after=1)
     async with bot_running(fake_api, handle):
@@ -395,6 +405,7 @@ async def test_start_up_waits_out_a_short_429_on_set_my_commands(fake_api: FakeT
     assert [c["command"] for c in fake_api.commands] == [c.command for c in COMMANDS]
 
 
+@transport_only
 async def test_start_up_goes_on_without_commands_after_a_long_429(
     fake_api: FakeTelegram, handle: Handle, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -406,6 +417,7 @@ async def test_start_up_goes_on_without_commands_after_a_long_429(
     assert "commands not registered" in caplog.text
 
 
+@transport_only
 async def test_polling_goes_on_after_get_updates_fails(
     fake_api: FakeTelegram, handle: Handle, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -8,22 +8,20 @@ import asyncio
 import unicodedata
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from dataclasses import replace
 from typing import Any
 
 import pytest
 from telegram import Update
 
-from bot.app import App, build
+from bot.app import App
 from bot.channels.telegram import CHANNEL, RetryPolicy, build_application, running
 from bot.channels.telegram.outbox_sender import telegram_sender
-from bot.config import Settings
 from bot.core.leads.records import LeadStatus
 from bot.storage import agents, leads, sessions
 from bot.storage.migrations import migrate
+from tests.apps import app_on
 from tests.channels.logs import clean_logs
 from tests.databases import Store
-from tests.factories import KNOWLEDGE_DIR
 from tests.fakes.telegram_api import FakeTelegram, Sent
 from tests.fakes.telegram_updates import callback_query, chat, edited_message, text_message
 from tests.storage_queries import STAFF
@@ -33,7 +31,9 @@ AGENT = 5999  # serves Xã Tiên Yên
 OFFICE = -1005  # the office chat: a group
 STRANGERS = -1009  # a group the bot was added to by someone
 FAST = RetryPolicy(backoff=0.01)
-QUIET = 0.15  # seconds without a new message after which a reply is taken as complete
+QUIET = 0.15  # seconds without a new message after which nothing more is taken to come
+SETTLE = 0.05  # once the update is confirmed: seconds without a new message after which its reply is complete
+POLL = 0.05  # seconds between the outbox worker's passes (2 in production): the agent hears at once
 NAME = "Nguyễn Thị Lan"
 DECOMPOSED = unicodedata.normalize("NFD", NAME)  # as Unikey's "tổ hợp" types it
 
@@ -53,10 +53,7 @@ def logs_are_clean(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
 @asynccontextmanager
 async def bot_process(api: FakeTelegram, store: Store, **settings: Any) -> AsyncIterator[App]:
     """One bot process as `python -m bot run` builds it, with agent AGENT registered."""
-    configured = Settings(
-        _env_file=None, database_url=store.url, knowledge_dir=KNOWLEDGE_DIR, office_chat_id=OFFICE, **settings
-    )
-    app = replace(build(configured), database=store.open())
+    app = app_on(store, office_chat_id=OFFICE, outbox_poll_seconds=POLL, **settings)
     await migrate(app.database)
     async with app.database.transaction() as connection:
         if await agents.by_chat(connection, AGENT) is None:
@@ -78,12 +75,15 @@ class Chat:
         self.api, self.chat_id, self.update_id, self.seen = api, chat_id, first_update, 0
 
     async def send(self, update: dict[str, Any]) -> list[Sent]:
+        """Deliver one update; the messages it was answered with: once the bot has confirmed the update (its
+        handler has returned and queued every part of the reply) and no more come for a moment."""
         self.api.enqueue(update)
         await self.api.wait_for_replies(self.chat_id, self.seen + 1)
+        await self.api.wait_until(lambda: self.api.queued == 0, 5.0, "the update confirmed")
         count = -1
         while count != len(self.api.sent(self.chat_id)):
             count = len(self.api.sent(self.chat_id))
-            await asyncio.sleep(QUIET)
+            await asyncio.sleep(SETTLE)
         new = self.api.sent(self.chat_id)[self.seen :]
         self.seen += len(new)
         return new

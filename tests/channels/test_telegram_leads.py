@@ -9,20 +9,18 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from dataclasses import replace
 
 import pytest
 
-from bot.app import App, build
+from bot.app import App
 from bot.channels.telegram import CHANNEL, RetryPolicy, build_application, running
 from bot.channels.telegram.outbox_sender import telegram_sender
-from bot.config import Settings
 from bot.core.leads.records import LeadStatus
 from bot.storage import agents, leads
 from bot.storage.migrations import migrate
+from tests.apps import app_on
 from tests.channels.logs import clean_logs
 from tests.databases import Store
-from tests.factories import KNOWLEDGE_DIR
 from tests.fakes.telegram_api import FakeTelegram, Sent
 from tests.fakes.telegram_updates import callback_query, contact_message, shared_contact_message, text_message
 from tests.storage_queries import STAFF
@@ -31,7 +29,8 @@ CITIZEN = 3001
 AGENT = 3999
 OFFICE = -1003
 FAST = RetryPolicy(backoff=0.01)
-QUIET = 0.15  # seconds without a new message after which a reply is taken as complete
+SETTLE = 0.05  # once the update is confirmed: seconds without a new message after which its reply is complete
+POLL = 0.05  # seconds between the outbox worker's passes (2 in production): the agent hears at once
 
 
 @pytest.fixture
@@ -44,8 +43,7 @@ async def fake_api() -> AsyncIterator[FakeTelegram]:
 async def bot_process(api: FakeTelegram, store: Store) -> AsyncIterator[App]:
     """One bot process as `python -m bot run` builds it (service, agents' desk, outbox and deadline workers),
     with its own connections, on the fake Bot API."""
-    settings = Settings(_env_file=None, database_url=store.url, knowledge_dir=KNOWLEDGE_DIR, office_chat_id=OFFICE)
-    app = replace(build(settings), database=store.open())
+    app = app_on(store, office_chat_id=OFFICE, outbox_poll_seconds=POLL)
     await migrate(app.database)
     try:
         service = app.service(CHANNEL)
@@ -70,14 +68,16 @@ class Conversation:
         self.seen = 0
 
     async def send(self, make: object, *args: object) -> list[Sent]:
-        """Deliver one update; the messages it was answered with (once no more come for a moment)."""
+        """Deliver one update; the messages it was answered with: once the bot has confirmed the update (its
+        handler has returned and queued every part of the reply) and no more come for a moment."""
         self.update_id += 1
         self.api.enqueue(make(self.update_id, *args))  # type: ignore[operator]
         await self.api.wait_for_replies(CITIZEN, self.seen + 1)
+        await self.api.wait_until(lambda: self.api.queued == 0, 5.0, "the update confirmed")
         count = -1
         while count != len(self.api.sent(CITIZEN)):
             count = len(self.api.sent(CITIZEN))
-            await asyncio.sleep(QUIET)
+            await asyncio.sleep(SETTLE)
         new = self.api.sent(CITIZEN)[self.seen :]
         self.seen += len(new)
         return new
@@ -122,7 +122,7 @@ async def test_from_a_question_to_the_agents_phone(fake_api: FakeTelegram, store
         assert area[0].remove_keyboard and "xã, phường" in area[-1].text
         interest = await talk.say("x tien yen")
         time_to_call = await talk.press(interest[-1], "BHXH tự nguyện")
-        done = await talk.press(time_to_call[-1], "Buổi sáng")
+        done = await talk.press(time_to_call[-1], "Bất kỳ lúc nào")
         confirmation = "\n".join(message.text for message in done)
         assert "Trần Văn Hòa" in confirmation and "Xã Tiên Yên" in confirmation and "0912 345 678" in confirmation
         assert "/xoadulieu" in confirmation
@@ -183,5 +183,5 @@ async def test_someone_elses_contact_card_is_not_taken_as_the_citizens_number(
         assert "xã, phường" in area[-1].text
         interest = await talk.say("x tien yen")
         time_to_call = await talk.press(interest[-1], "BHYT hộ gia đình")
-        done = "\n".join(message.text for message in await talk.press(time_to_call[-1], "Buổi sáng"))
+        done = "\n".join(message.text for message in await talk.press(time_to_call[-1], "Bất kỳ lúc nào"))
     assert "0912 345 678" in done and "0987 654 321" not in done

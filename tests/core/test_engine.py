@@ -144,7 +144,7 @@ def test_every_followup_button_leads_to_an_answer(chat: Conversation) -> None:
 def test_an_answer_to_typed_text_remembers_the_entry_in_the_session(chat: Conversation) -> None:
     outcome = chat.say("Tra cứu mã số bảo hiểm xã hội ở đâu?")
     assert log_of(outcome).decision == "answer"
-    assert outcome.session == Session(CHAT, last_entry="dv.tra-cuu", offered=(), turns=1)
+    assert outcome.session == Session(CHAT, last_entry="dv.tra-cuu", offered=(), turns=1, last_entry_turn=1)
 
 
 def test_smalltalk_has_no_review_date(chat: Conversation) -> None:

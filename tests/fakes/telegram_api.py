@@ -7,7 +7,8 @@
             [reply] = await telegram.wait_for_replies(7, 1)
 
 Requests arrive as PTB's HTTPXRequest sends them: application/x-www-form-urlencoded, every value a string,
-the non-string ones JSON-encoded (a JSON body is understood too; multipart file uploads are not).
+the non-string ones JSON-encoded (a JSON body is understood too), or multipart/form-data when a file is
+uploaded (sendPhoto: the photo's bytes are recorded with the message, its caption as its text).
 getUpdates long-polls like Telegram: it answers as soon as an update is queued, or after `timeout` seconds
 with []. An update stays queued until a later getUpdates confirms it with a higher offset, so a restarted
 bot gets back what it fetched but did not confirm; enqueueing an update a second time delivers it again (a
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import email.policy
 import html
 import inspect
 import json
@@ -34,6 +36,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from email.parser import BytesParser
 from http import HTTPStatus
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlsplit
@@ -43,6 +46,8 @@ from tests.fakes.telegram_updates import BOT_USER, chat, update_kind
 TOKEN = "424242:fake-token-that-must-never-be-logged"
 MAX_TEXT = 4096  # Telegram's limit, in UTF-16 code units of the text as shown
 MAX_CALLBACK_DATA = 64  # bytes
+MAX_CAPTION = 1024  # a photo's caption, in UTF-16 code units of the text as shown
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 STRING_PARAMETERS = frozenset({"text", "parse_mode", "callback_query_id", "caption", "url", "language_code"})
 HTML_TAGS = frozenset(
     {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a", "code", "pre",
@@ -77,6 +82,7 @@ class Sent:
     at: float = field(default_factory=time.perf_counter)  # when the request reached the fake
     reply_keyboard: list[list[dict[str, Any]]] = field(default_factory=list)  # buttons under the text field
     remove_keyboard: bool = False  # the message took those buttons away
+    photo: bytes | None = None  # sendPhoto: the picture uploaded (its caption, if any, is `text`)
 
     @property
     def asks_for_contact(self) -> bool:
@@ -131,6 +137,19 @@ def shown_text(text: str, parse_mode: str | None) -> str:
 async def _wait(event: asyncio.Event, seconds: float) -> None:
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(event.wait(), max(seconds, 0))
+
+
+def _multipart(content_type: str, body: bytes) -> dict[str, str | bytes]:
+    """The fields of a multipart/form-data body: a file's bytes, every other field as text."""
+    message = BytesParser(policy=email.policy.HTTP).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + body)
+    fields: dict[str, str | bytes] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True)
+        if not isinstance(name, str) or not isinstance(payload, bytes):
+            continue
+        fields[name] = payload if part.get_filename() is not None else payload.decode()
+    return fields
 
 
 def _decode(name: str, value: Any) -> Any:
@@ -307,6 +326,11 @@ class FakeTelegram:
             fields |= json.loads(body)
         elif content_type.startswith("application/x-www-form-urlencoded"):
             fields |= dict(parse_qsl(body.decode(), keep_blank_values=True))
+        elif content_type.startswith("multipart/form-data"):
+            files = _multipart(content_type, body)
+            fields |= {name: value for name, value in files.items() if isinstance(value, str)}
+            uploads = {name: value for name, value in files.items() if isinstance(value, bytes)}
+            return {name: _decode(name, value) for name, value in fields.items()} | uploads
         return {name: _decode(name, value) for name, value in fields.items()}
 
     async def _answer(self, path: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
@@ -382,6 +406,24 @@ class FakeTelegram:
         self.outbox.append(sent)
         self._sent_by_chat.setdefault(sent.chat_id, []).append(sent)
         return self._message_result(sent)
+
+    def _api_sendphoto(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A photo uploaded as a file (PTB sends bytes as multipart/form-data); the caption is optional."""
+        photo = params.get("photo")
+        if not isinstance(photo, bytes) or not photo.startswith(PNG_SIGNATURE):
+            raise BadRequest("Bad Request: IMAGE_PROCESS_FAILED")
+        caption, parse_mode = str(params.get("caption", "")), params.get("parse_mode")
+        shown = shown_text(caption, parse_mode)
+        if len(shown.encode("utf-16-le")) // 2 > MAX_CAPTION:
+            raise BadRequest("Bad Request: message caption is too long")
+        # _checked checks the keyboard as for a text; a photo without a caption is still a message
+        sent = self._checked(params, self._next_message_id, caption or "(ảnh)", None)
+        sent.text, sent.html, sent.parse_mode, sent.photo = shown, caption, parse_mode, photo
+        self._next_message_id += 1
+        self.outbox.append(sent)
+        self._sent_by_chat.setdefault(sent.chat_id, []).append(sent)
+        return self._message_result(sent) | {"photo": [{"file_id": f"photo-{sent.message_id}", "width": 1, "height": 1,
+                                                        "file_unique_id": f"p{sent.message_id}"}]}  # fmt: skip
 
     def _api_editmessagetext(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id, message_id = params.get("chat_id"), params.get("message_id")

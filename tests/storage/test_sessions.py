@@ -50,6 +50,18 @@ def test_state_written_by_another_version_still_loads() -> None:
     assert sessions.from_json("c", older) == Session("c", turns=2)
 
 
+def test_the_form_of_address_the_greeting_and_the_time_last_seen_come_back_from_json() -> None:
+    session = Session("c", turns=2, address="bác", greeted=True, seen_at=datetime(2026, 12, 5, 9, 30, tzinfo=UTC))
+    assert json.loads(sessions.to_json(session))["seen_at"] == "2026-12-05T09:30:00+00:00"
+    assert sessions.from_json("c", sessions.to_json(session)) == session
+
+
+def test_a_row_written_before_the_conversation_fields_loads_with_their_defaults() -> None:
+    loaded = sessions.from_json("c", '{"last_entry": null, "offered": [], "turns": 7}')
+    assert (loaded.address, loaded.greeted, loaded.seen_at) == ("", False, None)
+    assert sessions.from_json("c", '{"turns": 7, "seen_at": "yesterday"}') == Session("c", turns=7)
+
+
 async def test_a_chat_seen_for_the_first_time_gets_a_new_session(store: Store) -> None:
     async with store.open() as database:
         await migrate(database)

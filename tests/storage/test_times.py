@@ -4,7 +4,6 @@ were given in."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -23,40 +22,32 @@ HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 CHAT = "telegram:1"
 
 
-def test_a_time_is_read_back_as_the_same_moment_in_utc(store: Store) -> None:
+async def test_a_time_is_read_back_as_the_same_moment_in_utc(store: Store) -> None:
     written = NOW.astimezone(HANOI)  # 09:00 in Hà Nội
 
-    async def scenario() -> datetime:
-        async with migrated(store) as database, database.transaction() as connection:
-            await signals.record(connection, CHAT, SignalKind.OFFERED, None, written)
-            [signal] = await signals_of(connection, CHAT)
-        return signal.at
-
-    read = asyncio.run(scenario())
+    async with migrated(store) as database, database.transaction() as connection:
+        await signals.record(connection, CHAT, SignalKind.OFFERED, None, written)
+        [signal] = await signals_of(connection, CHAT)
+    read = signal.at
     assert read == written and read.tzinfo is UTC and read.hour == 2
 
 
-def test_times_given_in_other_zones_compare_as_moments(store: Store) -> None:
+async def test_times_given_in_other_zones_compare_as_moments(store: Store) -> None:
     """SQLite compares the stored text: right only because every time is stored in UTC."""
     moments = [NOW - timedelta(hours=2), NOW + timedelta(hours=2)]
 
-    async def scenario() -> tuple[int, list[datetime]]:
-        async with migrated(store) as database, database.transaction() as connection:
-            for moment in moments:
-                await signals.record(connection, CHAT, SignalKind.OFFERED, None, moment)
-            deleted = await signals.forget_before(connection, NOW.astimezone(HANOI))
-            return deleted, [signal.at for signal in await signals_of(connection, CHAT)]
-
-    assert asyncio.run(scenario()) == (1, [NOW + timedelta(hours=2)])
+    async with migrated(store) as database, database.transaction() as connection:
+        for moment in moments:
+            await signals.record(connection, CHAT, SignalKind.OFFERED, None, moment)
+        deleted = await signals.forget_before(connection, NOW.astimezone(HANOI))
+        left = [signal.at for signal in await signals_of(connection, CHAT)]
+    assert (deleted, left) == (1, [NOW + timedelta(hours=2)])
 
 
-def test_a_time_without_its_zone_is_refused(store: Store) -> None:
-    async def scenario() -> None:
+async def test_a_time_without_its_zone_is_refused(store: Store) -> None:
+    with pytest.raises(StatementError) as raised:
         async with migrated(store) as database, database.transaction() as connection:
             await signals.record(connection, CHAT, SignalKind.OFFERED, None, NOW.replace(tzinfo=None))
-
-    with pytest.raises(StatementError) as raised:
-        asyncio.run(scenario())
     assert isinstance(raised.value.orig, ValueError)
 
 

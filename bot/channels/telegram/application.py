@@ -18,6 +18,7 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.channels.telegram.delivery import ChatLocks, ChatSenders, RetryPolicy, deliver
 from bot.channels.telegram.desk import Desk, DeskRequest, bot_command, desk_request
+from bot.channels.telegram.photos import method, send_part
 from bot.channels.telegram.render import Outgoing, escape, render
 from bot.channels.telegram.stored_replies import Ledger, StoredReplies, StoredReply
 from bot.core.types import Inbound, InboundKind, LogInteraction, Outcome, Reply
@@ -33,6 +34,7 @@ COMMANDS = (
     BotCommand("start", "Bắt đầu"),
     BotCommand("menu", "Các chủ đề"),
     BotCommand("help", "Hướng dẫn sử dụng"),
+    BotCommand("dulieu", "Xem thông tin bot đang lưu về bạn"),
     BotCommand("xoadulieu", "Xóa thông tin cá nhân bạn đã để lại"),
 )
 COMMAND_KINDS = {
@@ -40,6 +42,7 @@ COMMAND_KINDS = {
     "menu": InboundKind.MENU,
     "help": InboundKind.HELP,
     "xoadulieu": InboundKind.ERASE,
+    "dulieu": InboundKind.MY_DATA,
 }
 # No edited messages: an old message edited into "đồng ý" must never count as consent, nor an edit drive any
 # flow; the citizen sends a new message instead. One delivered anyway (a webhook set up by hand) is not answered.
@@ -171,10 +174,8 @@ class TelegramChannel:
     ) -> None:
         """Send the parts in order; stop at the first one that cannot be delivered."""
         for part in parts:
-            send = partial(
-                context.bot.send_message, chat_id, part.html, parse_mode=ParseMode.HTML, reply_markup=part.keyboard
-            )
-            sent = await deliver(send, self.policy, "sendMessage", update_id)
+            send = partial(send_part, context.bot, chat_id, part)
+            sent = await deliver(send, self.policy, method(part), update_id)
             if sent is None:
                 return
 
@@ -221,7 +222,8 @@ class TelegramChannel:
         (a reply in several parts, or with a keyboard under the text field: an edit takes inline buttons only)."""
         parts = render(reply)
         markup = parts[0].keyboard if parts else None
-        if message_id is not None and len(parts) == 1 and (markup is None or isinstance(markup, InlineKeyboardMarkup)):
+        editable = len(parts) == 1 and parts[0].chart is None  # a photo is never put in a text's place
+        if message_id is not None and editable and (markup is None or isinstance(markup, InlineKeyboardMarkup)):
             edit = partial(
                 context.bot.edit_message_text,
                 parts[0].html,

@@ -8,24 +8,29 @@ that trying again cannot change (blocked by the user, chat not found, a bad requ
 from __future__ import annotations
 
 from telegram import Bot
-from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.channels.telegram.delivery import seconds
+from bot.channels.telegram.photos import send_part
 from bot.channels.telegram.render import render
 from bot.core.leads.notifications import RetryLater, Sender, Undeliverable
-from bot.core.types import Button, Reply
+from bot.core.types import Button, PensionChart, Reply
 
 
 def telegram_sender(bot: Bot) -> Sender:
     """A Sender for bot/workers/outbox.py. `bot` must be initialised (`async with bot:` or an Application's)."""
 
     async def send(
-        chat_id: int, text: str, buttons: tuple[Button, ...], contact_request: str = "", clear_keyboard: bool = False
+        chat_id: int,
+        text: str,
+        buttons: tuple[Button, ...],
+        contact_request: str = "",
+        clear_keyboard: bool = False,
+        chart: PensionChart | None = None,
     ) -> None:
         try:
-            for part in render(Reply(text, buttons, contact_request, clear_keyboard)):
-                await bot.send_message(chat_id, part.html, parse_mode=ParseMode.HTML, reply_markup=part.keyboard)
+            for part in render(Reply(text, buttons, contact_request, clear_keyboard, chart)):
+                await send_part(bot, chat_id, part)
         except RetryAfter as exc:
             raise RetryLater(seconds(exc.retry_after), "telegram 429") from None
         except (BadRequest, Forbidden) as exc:  # BadRequest is a NetworkError: caught first

@@ -6,7 +6,7 @@ import html
 import logging
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from telegram import (
     InlineKeyboardButton,
@@ -17,11 +17,12 @@ from telegram import (
 )
 from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
 
-from bot.core.types import Button, Reply
+from bot.core.types import Button, PensionChart, Reply
 
 log = logging.getLogger(__name__)
 
 MAX_TEXT = MessageLimit.MAX_TEXT_LENGTH
+MAX_CAPTION = MessageLimit.CAPTION_LENGTH  # a photo's text: a longer one follows the photo as a message
 MAX_CALLBACK_DATA = InlineKeyboardButtonLimit.MAX_CALLBACK_DATA
 
 # Where a long text may be cut, coarsest first: paragraphs, sentences, lines, words.
@@ -39,10 +40,12 @@ Keyboard = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 @dataclass(frozen=True)
 class Outgoing:
     """One message to send: HTML text and, on the last part of a reply, its keyboard: inline buttons, the
-    button that shares the citizen's phone number, or the removal of that button."""
+    button that shares the citizen's phone number, or the removal of that button. With a chart it is a photo
+    (sendPhoto, drawn when sent), the text its caption (none when empty)."""
 
     html: str
     keyboard: Keyboard | None = None
+    chart: PensionChart | None = None
 
 
 def escape(text: str) -> str:
@@ -114,9 +117,18 @@ def contact_keyboard(label: str) -> ReplyKeyboardMarkup:
     )
 
 
+def fits_caption(text: str) -> bool:
+    return size(text.strip()) <= MAX_CAPTION
+
+
 def split_reply(reply: Reply) -> list[Reply]:
     """The reply as the messages `render` sends, each a Reply of its own (the buttons on the last): what the
-    outbox stores, one row per message, so a reply cut in two is never sent again in full."""
+    outbox stores, one row per message, so a reply cut in two is never sent again in full. A reply with a chart
+    is one photo with the text as its caption when it fits, else the photo alone and then the text."""
+    if reply.chart is not None:
+        if fits_caption(reply.text):
+            return [reply]
+        return [Reply("", chart=reply.chart), *split_reply(replace(reply, chart=None))]
     parts = split_text(reply.text)
     if not parts:
         return []
@@ -125,14 +137,24 @@ def split_reply(reply: Reply) -> list[Reply]:
 
 
 def render(reply: Reply) -> list[Outgoing]:
-    """The messages that show one reply; the buttons go under the last one."""
+    """The messages that show one reply; the buttons go under the last one. A chart is a photo first, with
+    the text as its caption when it fits."""
+    if reply.chart is not None:
+        if fits_caption(reply.text):
+            return [Outgoing(escape(reply.text.strip()), _markup(reply), reply.chart)]
+        return [Outgoing("", chart=reply.chart), *render(replace(reply, chart=None))]
     parts = split_text(reply.text)
     if not parts:
         return []
     last = len(parts) - 1
-    markup: Keyboard | None = keyboard(reply.buttons)
-    if reply.contact_request:
-        markup = contact_keyboard(reply.contact_request)
-    elif reply.clear_keyboard and markup is None:
-        markup = ReplyKeyboardRemove()
+    markup = _markup(reply)
     return [Outgoing(escape(part), markup if n == last else None) for n, part in enumerate(parts)]
+
+
+def _markup(reply: Reply) -> Keyboard | None:
+    if reply.contact_request:
+        return contact_keyboard(reply.contact_request)
+    markup = keyboard(reply.buttons)
+    if reply.clear_keyboard and markup is None:
+        return ReplyKeyboardRemove()
+    return markup

@@ -20,10 +20,10 @@ from functools import partial
 from typing import Generic, Protocol, TypeVar
 
 from telegram import Bot
-from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.channels.telegram.delivery import ChatLocks, ChatSenders, RetryPolicy, Spawn, seconds
+from bot.channels.telegram.photos import send_part
 from bot.channels.telegram.render import render
 from bot.core.types import Reply
 
@@ -101,7 +101,7 @@ class StoredReplies(Generic[Row]):
                     return
                 row, renew_at = renewed, loop.time() + self.ledger.lease_seconds / 2
             try:
-                await bot.send_message(chat_id, part.html, parse_mode=ParseMode.HTML, reply_markup=part.keyboard)
+                await send_part(bot, chat_id, part)
             except RetryAfter as exc:
                 floods += 1
                 wait = seconds(exc.retry_after)

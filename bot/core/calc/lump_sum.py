@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -39,6 +39,7 @@ class Eligibility:
     allowed: bool
     reason: str
     allowed_from: date | None  # when it becomes allowed, if it is not yet and will be
+    other_cases: str = ""  # when it is not allowed: the other cases in which it is
 
 
 def lump_sum_amount(
@@ -104,14 +105,30 @@ def eligibility(
     stop_month: int,
     retired: Retirement,
 ) -> Eligibility:
-    """Whether the lump sum may be taken on `on` (Law 41/2024 Art 70(1) / Art 102(1))."""
+    """Whether the lump sum may be taken on `on` (Law 41/2024 Art 70(1) / Art 102(1)), and if not, the other
+    cases in which it may."""
+    found = _eligibility(figures, on, scheme, total_months, contributed_before_law, stop_month, retired)
+    if found.allowed:
+        return found
+    return replace(found, other_cases=_other_cases(figures, on, ARTICLE[scheme]))
+
+
+def _eligibility(
+    figures: Figures,
+    on: date,
+    scheme: Scheme,
+    total_months: int,
+    contributed_before_law: bool,
+    stop_month: int,
+    retired: Retirement,
+) -> Eligibility:
     article = ARTICLE[scheme]
     pension_article = PENSION_ARTICLES[scheme][0]
     minimum = figures.value("huu_so_nam_toi_thieu", on)
     too_long = figures.value("motlan_so_nam_toi_da", on)
     wait = int(figures.value("motlan_so_thang_cho", on))
-    other = _other_cases(figures, on, article)
     point = f"{LAW}, Điều {article} khoản 1 điểm"
+    short = f"Điều {article} khoản 1 điểm"  # in the texts: the result names the law once
     short_of_pension = total_months < minimum * 12  # Art 5(6): the minimum counts whole years of 12 months
     if on >= retired.reached_on:
         if short_of_pension:
@@ -119,15 +136,14 @@ def eligibility(
             return Eligibility(
                 True,
                 f"Bạn đã đủ tuổi nghỉ hưu ({day(retired.reached_on)}) mà chưa đủ {decimal_text(minimum)} năm "
-                f"đóng nên được rút BHXH một lần ({point} a). Nếu không rút, bạn có thể chọn trợ cấp hằng tháng "
-                f"(Điều 23) hoặc đóng tiếp cho đủ {decimal_text(minimum)} năm để hưởng lương hưu.",
+                f"đóng nên được rút BHXH một lần ({short} a).",
                 None,
             )
         figures.cite(f"{LAW}, Điều {pension_article}")
         return Eligibility(
             False,
             f"Bạn đã đủ tuổi nghỉ hưu và đủ {decimal_text(minimum)} năm đóng nên được hưởng lương hưu hằng tháng "
-            f"({LAW}, Điều {pension_article}), không rút một lần. {other}",
+            f"({LAW}, Điều {pension_article}), không rút một lần.",
             None,
         )
     # Not yet at retirement age: route (a) opens on the day the age is reached, if still short of a pension.
@@ -143,7 +159,7 @@ def eligibility(
         return Eligibility(
             False,
             f"Bạn bắt đầu đóng BHXH từ {day(LAW_IN_FORCE)} trở đi nên không được rút một lần vì nghỉ việc "
-            f"({point} đ chỉ áp dụng cho người có thời gian đóng trước ngày đó).{on_retiring} {other}",
+            f"({point} đ chỉ áp dụng cho người có thời gian đóng trước ngày đó).{on_retiring}",
             at_retirement,
         )
     if total_months >= too_long * 12:
@@ -151,7 +167,7 @@ def eligibility(
             False,
             f"Bạn đã có từ đủ {decimal_text(too_long)} năm đóng nên không được rút một lần vì nghỉ việc "
             f"({point} đ). Hãy bảo lưu thời gian đóng để hưởng lương hưu khi đủ tuổi nghỉ hưu "
-            f"({day(retired.reached_on)}). {other}",
+            f"({day(retired.reached_on)}).",
             None,
         )
     # Route (đ): the end of the last month paid starts the 12 months (Art 107(2) for voluntary BHXH).
@@ -160,24 +176,30 @@ def eligibility(
     if on >= allowed_from:
         return Eligibility(
             True,
-            f"Bạn có thời gian đóng trước {day(LAW_IN_FORCE)}, chưa đủ {decimal_text(too_long)} năm đóng và đã "
-            f"dừng đóng hơn {wait} tháng (tháng đóng cuối là {stopped}) nên được rút một lần ({point} đ), "
-            "nếu trong thời gian đó bạn không tham gia BHXH bắt buộc hay tự nguyện.",
+            f"Bạn có thời gian đóng trước {day(LAW_IN_FORCE)}, chưa đủ {decimal_text(too_long)} năm và đã dừng "
+            f"đóng hơn {wait} tháng (tháng cuối {stopped}) nên được rút ({short} đ), nếu trong thời gian đó bạn "
+            "không tham gia BHXH bắt buộc hay tự nguyện.",
             None,
+        )
+    if at_retirement and at_retirement < allowed_from:  # one date only: the earlier route says when
+        return Eligibility(
+            False,
+            f"Bạn đủ tuổi nghỉ hưu ngày {day(at_retirement)}, trước khi đủ {wait} tháng không đóng BHXH; từ ngày "
+            f"đó, nếu chưa đủ {decimal_text(minimum)} năm đóng, bạn được rút một lần ({short} a).",
+            at_retirement,
         )
     return Eligibility(
         False,
-        f"Bạn có thời gian đóng trước {day(LAW_IN_FORCE)} và chưa đủ {decimal_text(too_long)} năm đóng: sau "
-        f"{wait} tháng không đóng BHXH (tháng đóng cuối là {stopped}) thì từ {day(allowed_from)} bạn được rút "
-        f"một lần ({point} đ). {other}",
-        min(allowed_from, at_retirement) if at_retirement else allowed_from,
+        f"Bạn có thời gian đóng trước {day(LAW_IN_FORCE)}, chưa đủ {decimal_text(too_long)} năm: sau {wait} "
+        f"tháng không đóng (tháng cuối {stopped}), từ {day(allowed_from)} bạn được rút ({short} đ).",
+        allowed_from,
     )
 
 
 def _other_cases(figures: Figures, on: date, article: int) -> str:
     incapacity = figures.value("motlan_suy_giam_ld", on)
     return (
-        "Các trường hợp khác được rút một lần: ra nước ngoài để định cư; đang mắc ung thư, bại liệt, "
-        f"xơ gan mất bù, lao nặng, AIDS; suy giảm khả năng lao động từ {percent(incapacity)} trở lên hoặc "
-        f"khuyết tật đặc biệt nặng ({LAW}, Điều {article} khoản 1 điểm b, c, d)."
+        "Cũng được rút khi: ra nước ngoài để định cư; mắc ung thư, bại liệt, xơ gan mất bù, lao nặng, AIDS; "
+        f"suy giảm khả năng lao động từ {percent(incapacity)} hoặc khuyết tật đặc biệt nặng (Điều {article} "
+        "khoản 1 điểm b, c, d)."
     )

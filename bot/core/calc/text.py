@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from enum import Enum
@@ -11,9 +11,10 @@ from typing import Any
 
 from bot.core.calc.common import Scheme, duration_text
 from bot.core.calc.household import HouseholdContribution
-from bot.core.calc.pension import PensionComparison, conclusion_text
+from bot.core.calc.pension import PensionComparison, conclusion_text, estimate_heading, lump_sum_text
 from bot.core.calc.support import GROUP_LABEL
 from bot.core.calc.voluntary import UncertainMinimum, VoluntaryContribution
+from bot.core.citations import Citation, short_line, split_citations
 from bot.core.render import Footnotes, Rendered, age, compose, day, lines, marked, money, percent
 
 SCHEME_LABEL = {Scheme.COMPULSORY: "BHXH bắt buộc", Scheme.VOLUNTARY: "BHXH tự nguyện"}
@@ -74,15 +75,15 @@ def _uncertain_minimum_note(result: VoluntaryContribution, minimum: UncertainMin
     )
 
 
-def household_text(result: HouseholdContribution, note: str | Rendered = "") -> str:
-    """Each member's amount, the total, a note (who is not counted, or the flow's "Cách tính"), the legal
-    bases and the caveats."""
-    body: list[str | Rendered] = [
-        f"BHYT hộ gia đình, kỳ đóng {result.months} tháng, tính theo quy định ngày {day(result.on)}:"
-    ]
+def household_text(result: HouseholdContribution, note: str | Rendered = "", labels: Sequence[str] = ()) -> str:
+    """Each member's amount (after their `labels`, "Vợ", "Mẹ chồng 70 tuổi", when the citizen said who they
+    are), the total, a note (who is not counted, or the flow's "Cách tính"), the legal bases and the caveats."""
+    body: list[str | Rendered] = [_household_heading(result.months, result.on)]
     for member in result.members:
         share = "" if member.position == 1 else f" ({percent(member.share_percent)} người thứ nhất)"
-        body.append(compose(f"• Người thứ {member.position}{share}: ", marked(money(member.amount), member.caveats)))
+        label = labels[member.position - 1] if member.position <= len(labels) else ""
+        who = f"Người thứ {member.position}" + (f" – {label}" if label else "")
+        body.append(compose(f"• {who}{share}: ", marked(money(member.amount), member.caveats)))
     body.append(compose("Tổng cộng: ", marked(money(result.total), result.figure_caveats.get("total", ()))))
     body.append(
         compose(
@@ -98,29 +99,56 @@ def household_text(result: HouseholdContribution, note: str | Rendered = "") -> 
     return _with_footer(body, result.bases, result.caveats)
 
 
+def household_nobody_text(
+    on: date, months: int, note: str | Rendered, bases: tuple[str, ...], caveats: tuple[str, ...]
+) -> str:
+    """A household in which nobody buys at the household rate: the note says why, member by member."""
+    return _with_footer([_household_heading(months, on), note], bases, caveats)
+
+
+def _household_heading(months: int, on: date) -> str:
+    return f"BHYT hộ gia đình, kỳ đóng {months} tháng, tính theo quy định ngày {day(on)}:"
+
+
 def pension_text(result: PensionComparison) -> str:
     """Whether the lump sum may be taken and why, the retirement date, the conclusion, bases and caveats."""
-    allowed = "Được" if result.lump_sum_allowed else "Chưa được" if result.lump_sum_allowed_from else "Không được"
+    allowed = (
+        "Được rút" if result.lump_sum_allowed else "Chưa được rút" if result.lump_sum_allowed_from else "Không được rút"
+    )
     age_caveats = result.figure_caveats.get("retirement_age_months", ())
-    body: list[str | Rendered] = [
-        f"Rút BHXH một lần hay chờ lương hưu ({SCHEME_LABEL[result.scheme]}), tính ngày {day(result.on)}:",
-        f"• Thời gian đóng: {duration_text(result.contribution_months)} (tháng đóng cuối "
-        f"{result.last_month_paid:%m/%Y})",
-        f"• {allowed} rút một lần: {result.lump_sum_reason}",
-        compose(
-            "• Tuổi nghỉ hưu của bạn: ",
-            marked(age(result.retirement_age_months), age_caveats),
-            f", nghỉ hưu ngày {day(result.retirement_date)}, lương hưu từ {day(result.pension_start)}",
-        ),
-    ]
-    if result.months_needed_for_pension:
+    # Told "không được rút" with no date: the cases in which it may be (a date says when; the JSON has them all).
+    other = f" {result.lump_sum_other_cases}" if not result.lump_sum_allowed_from else ""
+    heading = f"Rút BHXH một lần hay chờ lương hưu ({SCHEME_LABEL[result.scheme]}). {estimate_heading(result)}"
+    paid = (
+        f"• Đã đóng {duration_text(result.contribution_months)} (tháng cuối {result.last_month_paid:%m/%Y}); "
+        "tuổi nghỉ hưu "
+    )
+    retirement_age = marked(age(result.retirement_age_months), age_caveats)
+    if result.months_needed_for_pension:  # no pension on this record: no "lương hưu từ" either
         needed = marked(
             duration_text(result.months_needed_for_pension),
             result.figure_caveats.get("months_needed_for_pension", ()),
         )
-        body.append(compose("• Còn thiếu ", needed, " đóng để đủ điều kiện lương hưu"))
-    body.append(conclusion_text(result))
-    return _with_footer(body, result.bases, result.caveats, "Căn cứ chi tiết")
+        retired = compose(
+            paid,
+            retirement_age,
+            f", đủ tuổi ngày {day(result.retirement_reached_on)}; còn thiếu ",
+            needed,
+            " đóng để có lương hưu",
+        )
+    else:
+        retired = compose(
+            paid,
+            retirement_age,
+            f", nghỉ hưu ngày {day(result.retirement_date)}, lương hưu từ {day(result.pension_start)}",
+        )
+    body: list[str | Rendered] = [
+        heading,
+        retired,
+        compose("• Rút một lần ", lump_sum_text(result, when=False), f" {allowed}: {result.lump_sum_reason}", other),
+        conclusion_text(result, heading=False),
+    ]
+    return _with_footer(body, (), result.caveats)
 
 
 def _with_footer(
@@ -130,7 +158,10 @@ def _with_footer(
     shown, numbered in the order they appear, then any other."""
     text = lines(body)
     footnotes = Footnotes.of(text, also=caveats)
-    return "\n".join([footnotes.write(text), f"{label}: {'; '.join(bases)}.", *footnotes.lines()])
+    # the one or two most relevant bases; the whole list is behind "Xem căn cứ pháp lý" (bot.core.citations)
+    cited = short_line(Citation(text) for basis in bases for text in split_citations(basis))
+    based = [f"{label}: {cited}."] if cited else []  # none: the body says its bases
+    return "\n".join([footnotes.write(text), *based, *footnotes.lines()])
 
 
 def as_json(result: Any) -> Any:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from bot.core.knowledge import KnowledgeBase
-from bot.core.types import Answer, Button, Effect, Inbound, InboundKind
+from bot.core.types import Answer, Button, Effect, Inbound, InboundKind, PensionChart
 
 # Reserved step codes in button actions (a choice may not use them).
 BACK, CANCEL = "back", "cancel"
@@ -39,6 +39,7 @@ class Context:
     kb: KnowledgeBase
     today: date
     answers: Mapping[str, Answer] = field(default_factory=dict)
+    now: datetime | None = None  # the time of the message, where the step needs it (a call-back time)
 
     def message(self, key: str, **params: object) -> str:
         """One of the bot's sentences from knowledge/bot.yaml, filled with `params`."""
@@ -97,6 +98,9 @@ class Step:
     question_params: Callable[[Mapping[str, Answer]], Mapping[str, object]] | None = None
     contact_button: str = ""  # message key: a button that shares the citizen's phone number (Telegram)
     resolve: Callable[[str, Context], Answer | None] | None = None  # a suggested button's code -> its answer
+    # Buttons computed when the question is asked, from the time (dated call-back slots), before `choices`;
+    # (code, label) pairs whose codes `resolve` reads.
+    offers: Callable[[KnowledgeBase, datetime | None], tuple[tuple[str, str], ...]] | None = None
     stamp: bool = False  # keep the time of the answer too, as "<key>_at" (ISO): the proof of a consent
 
     def text(self, kb: KnowledgeBase, answers: Mapping[str, Answer] | None = None) -> str:
@@ -120,6 +124,7 @@ class Finished:
     buttons: tuple[Button, ...] = ()
     effects: tuple[Effect, ...] = ()
     summary: str = ""  # one line on the result, kept in the session for an agent if the citizen asks for a call
+    chart: PensionChart | None = None  # a picture sent with the text
 
 
 Finish = Callable[[Context], Finished]  # may raise Invalid to ask a step again
@@ -133,6 +138,9 @@ class Flow:
     steps: tuple[Step, ...]
     finish: Finish
     extract: Extract | None = None
+    # A follow-up right after a result ("nếu 12 tháng thì sao"): the inputs it changes, read against the last
+    # result's inputs (Context.answers); None: `extract` read the same way. Empty: not a change of this flow.
+    revise: Extract | None = None
     offer: str = "flow_offer"  # message key: the button that starts it under an answer ("Tính cho tôi")
     restart: str = "flow_restart"  # message key: the button that starts it again ("Tính lại")
     resume: str = "flow_resume"  # message key: the button back to it after another question

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from bot.core.calc.common import add_months
@@ -86,7 +87,8 @@ def periods(tokens: Sequence[str]) -> list[int]:
     for i, word in enumerate(tokens):
         before = tokens[i - 1] if i else ""
         count = number(before) if before else None
-        if word == "thang" and count is not None and not (i >= 2 and tokens[i - 2] in MONEY_WORDS):
+        # "5 triệu 1 tháng" is an income per month; "3 triệu 3 tháng" an income and a period
+        if word == "thang" and count is not None and not (count == 1 and i >= 2 and tokens[i - 2] in MONEY_WORDS):
             found.append(count)
         elif word == "nam" and before in {"nua"}:
             found.append(6)
@@ -207,3 +209,155 @@ def groups(tokens: Sequence[str]) -> tuple[str, ...]:
     if not found and (negated or " binh thuong " in text or " khong thuoc nhom nao " in text):
         found.add(SupportGroup.OTHER)
     return tuple(group.value for group in SupportGroup if group in found)
+
+
+# -- household members described in words --------------------------------------------------------------
+# "5 người: 2 vợ chồng, mẹ chồng 70 tuổi, con 8 tuổi đi học và con 3 tuổi", "bố đang hưởng lương hưu",
+# "chồng làm công ty có BHYT". Each part between commas (or "và", "với", "+") names one role, with a count,
+# an age and what already pays their card, if said.
+
+# Roles, folded, longest first; a pair names two people ("vợ chồng" is the wife and the husband).
+ROLES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+    (("ba", "me", "chong"), ("Bố chồng", "Mẹ chồng")),
+    (("bo", "me", "chong"), ("Bố chồng", "Mẹ chồng")),
+    (("ba", "me", "vo"), ("Bố vợ", "Mẹ vợ")),
+    (("bo", "me", "vo"), ("Bố vợ", "Mẹ vợ")),
+    (("me", "chong"), ("Mẹ chồng",)),
+    (("bo", "chong"), ("Bố chồng",)),
+    (("cha", "chong"), ("Cha chồng",)),
+    (("me", "vo"), ("Mẹ vợ",)),
+    (("bo", "vo"), ("Bố vợ",)),
+    (("cha", "vo"), ("Cha vợ",)),
+    (("ong", "noi"), ("Ông nội",)),
+    (("ba", "noi"), ("Bà nội",)),
+    (("ong", "ngoai"), ("Ông ngoại",)),
+    (("ba", "ngoai"), ("Bà ngoại",)),
+    (("con", "dau"), ("Con dâu",)),
+    (("con", "re"), ("Con rể",)),
+    (("con", "trai"), ("Con trai",)),
+    (("con", "gai"), ("Con gái",)),
+    (("em", "chong"), ("Em chồng",)),
+    (("em", "vo"), ("Em vợ",)),
+    (("vo", "chong"), ("Vợ", "Chồng")),
+    (("bo", "me"), ("Bố", "Mẹ")),
+    (("cha", "me"), ("Cha", "Mẹ")),
+    (("ba", "ma"), ("Ba", "Má")),
+    (("ba", "me"), ("Ba", "Mẹ")),
+    (("ong", "ba"), ("Ông", "Bà")),
+    (("vo",), ("Vợ",)),
+    (("chong",), ("Chồng",)),
+    (("bo",), ("Bố",)),
+    (("me",), ("Mẹ",)),
+    (("cha",), ("Cha",)),
+    (("ma",), ("Má",)),
+    (("ong",), ("Ông",)),
+    (("con",), ("Con",)),
+    (("chau",), ("Cháu",)),
+    (("be",), ("Bé",)),
+    (("toi",), ("Bạn",)),
+    (("tui",), ("Bạn",)),
+)
+_ROLE_NOISE = frozenset({"dua", "be", "nguoi"})  # "2 đứa con", "1 bé"
+_PARTS = re.compile(r"[,;:\n+()]|\s(?:va|voi|cung|con lai)\s", re.IGNORECASE)
+# What already pays a member's card, by the code of bot.core.calc.household.Cover. Checked in this order on the
+# folded words of the part (so "hưu trí xã hội" is not read as a pension, "chưa có thẻ" not as a card).
+_NO_CARD = re.compile(r"\b(?:chua|khong|ko|k) (?:co )?(?:the|bhyt|bao hiem)\b")
+STATUS_CUES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("social", ("huu tri xa hoi", "tro cap hang thang", "bao tro xa hoi", "tro cap xa hoi")),
+    ("pension", ("luong huu", "ve huu", "nghi huu", "huu tri", "tro cap bhxh", "mat suc")),
+    ("near-poor", ("can ngheo",)),
+    ("poor", ("ho ngheo",)),
+    ("student", ("di hoc", "hoc sinh", "sinh vien", "dang hoc", "hs", "sv", "hoc lop", "dai hoc", "mau giao")),
+    (
+        "employee",
+        (
+            "cong ty",
+            "di lam co",
+            "bat buoc",
+            "cong chuc",
+            "vien chuc",
+            "doanh nghiep",
+            "xi nghiep",
+            "bo doi",
+            "cong an",
+        ),
+    ),
+    ("card", ("co bhyt", "co the", "co bao hiem", "da co")),
+)
+_AGE = re.compile(r"\b(\d{1,3}) tuoi\b")
+_BABY = re.compile(r"\b(?:\d{1,2} thang tuoi|so sinh|moi sinh|moi de|moi sanh)\b")
+
+
+@dataclass(frozen=True)
+class Person:
+    """A member of a household as the citizen described them."""
+
+    role: str  # shown to the citizen, e.g. "Mẹ chồng"
+    age: int | None  # in years, if said
+    status: str  # what already pays their card ("student", "pension", …), or ""
+
+
+def people(text: str, lexicon: Lexicon) -> list[Person]:
+    """The household members described in a text, in order; empty when it names no role (a bare count)."""
+    found: list[Person] = []
+    for part in _PARTS.split(f" {fold(text)} "):
+        words_ = normalise(part, lexicon)
+        found.extend(_people_in(words_))
+    return found
+
+
+def _people_in(words_: list[str]) -> list[Person]:
+    for i in range(len(words_)):
+        for phrase, roles in ROLES:
+            if tuple(words_[i : i + len(phrase)]) != phrase:
+                continue
+            if phrase[0] in SELF and i:  # "tôi", "tui" name the citizen only at the start of a part
+                continue
+            if phrase == ("con",) and _is_still(words_[i + 1 : i + 3]):
+                continue
+            count = _count_before(words_, i)
+            text = " ".join(words_)
+            ages: list[int | None] = [int(age) for age in _AGE.findall(text)] or [0 if _BABY.search(text) else None]
+            status = _status(text)
+            if len(roles) == 2:  # a pair: "2 vợ chồng", "bố mẹ"
+                return [Person(role, _nth(ages, n), status) for n, role in enumerate(roles)]
+            if not (count or ages[0] is not None or status or len(phrase) == 2 or phrase[0] not in {"con", "be"}):
+                continue
+            return [Person(roles[0], _nth(ages, n), status) for n in range(max(count or 1, len(ages)))]
+    return []
+
+
+SELF = frozenset({"toi", "tui"})
+_STILL_NEXT = frozenset({"ho", "neu", "thi", "lai", "nua", "bao", "may", "muon", "phai", "duoc", "co", "khong"})
+
+
+def _is_still(following: list[str]) -> bool:
+    """ "còn" (still, and what about) folds to "con" (child): "còn hộ cận nghèo thì sao", "còn 3 người"."""
+    if not following:
+        return False
+    if following[0] in _STILL_NEXT:
+        return True
+    return number(following[0]) is not None and following[1:2] != ["tuoi"]
+
+
+def _nth(ages: list[int | None], n: int) -> int | None:
+    """The age of the n-th person of a part: one age for all ("2 con 8 tuổi"), or one each ("2 con 3, 7 tuổi")."""
+    return ages[0] if len(ages) == 1 else ages[n] if n < len(ages) else None
+
+
+def _count_before(words_: list[str], index: int) -> int | None:
+    j = index - 1
+    while j >= 0 and words_[j] in _ROLE_NOISE:
+        j -= 1
+    count = number(words_[j]) if j >= 0 else None
+    return count if count is not None and 1 <= count <= 20 else None
+
+
+def _status(text: str) -> str:
+    folded = f" {text} "
+    if _NO_CARD.search(folded):
+        folded = _NO_CARD.sub(" ", folded)
+    for code, cues in STATUS_CUES:
+        if any(f" {cue} " in folded for cue in cues):
+            return code
+    return ""

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import date
 
 from bot.core.calc import CalcError
+from bot.core.calc.chart import pension_chart
 from bot.core.calc.common import Figures, Gender, Scheme, add_months
 from bot.core.calc.pension import HIGHEST_INCOME, ContributionRecord, lump_sum_versus_pension
 from bot.core.calc.support import SupportGroup
@@ -207,7 +208,8 @@ def finish(context: Context) -> Finished:
         f"Rút một lần hay chờ lương hưu, đã đóng {result.contribution_months} tháng: rút một lần khoảng "
         f"{money(result.lump_sum)}, lương hưu ước {money(result.monthly_pension)}/tháng (tính ngày {day(result.on)})"
     )
-    return Finished(text, result_buttons(NAME, "flow_restart", context.kb), summary=summary)
+    chart = pension_chart(result, context.message)
+    return Finished(text, result_buttons(NAME, "flow_restart", context.kb), summary=summary, chart=chart)
 
 
 FLOW = Flow(
@@ -275,5 +277,15 @@ FLOW = Flow(
         "calc_huu_invalid_stopped",
         "flow_invalid",
         "calc_advisor",
+        "chart_huu_title",
+        "chart_huu_lump",
+        "chart_huu_pension",
+        "chart_huu_pension_less_cost",
+        "chart_huu_crossover",
+        "chart_huu_no_crossover",
+        "chart_huu_age",
+        "chart_huu_money",
+        "chart_huu_saved",
+        "chart_huu_none",
     ),
 )

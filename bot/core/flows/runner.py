@@ -4,20 +4,23 @@ free input or the question that started it, and handles Back, Cancel, resume and
 Its buttons carry a bot.core.actions.FlowStep: the flow's start, a step asked again (back to the flow after
 another question), or a choice of a step (the codes "back" and "cancel" move back or stop). A step button
 pressed when its flow is no longer running, or when another step is waiting, is stale: the citizen gets a
-polite word (and the question that is waiting, if any).
+polite word (and the question that is waiting, if any). Typed words work like the buttons: a choice's label,
+and, alone in a message, the cancel and back words of lexicon.yaml `flow_words` (`typed_command`).
 
 Pure like the engine: the time (`now`) and the date (`today`) come from the shell.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from bot.core.actions import MENU, FlowStep
+from bot.core.citations import with_basis_button
 from bot.core.flows.base import BACK, CANCEL, Context, Flow, Invalid, Step
 from bot.core.knowledge import KnowledgeBase
-from bot.core.text import fold
+from bot.core.text import fold, tokens
 from bot.core.types import Answer, Button, Effect, FlowState, Inbound, InboundKind, Reply
 
 # The messages every flow uses, in knowledge/bot.yaml.
@@ -43,6 +46,7 @@ class Turn:
     event: str  # for the log: start | answer | back | resume | result | cancel | invalid | stale | expired
     effects: tuple[Effect, ...] = ()
     summary: str = ""  # a result's one-line summary (Finished.summary)
+    answers: tuple[tuple[str, Answer], ...] = ()  # a result's inputs, for a follow-up that changes some of them
 
 
 def menu_button(kb: KnowledgeBase) -> Button:
@@ -70,7 +74,8 @@ def question_reply(
     (once there is something to go back to) and Cancel; then, for a step that takes a shared contact, the
     button that shares it (a keyboard of its own)."""
     step = _current(flow, state)
-    buttons = [Button(label, FlowStep(flow.name, step.key, code).data()) for code, label in suggestions]
+    offered = step.offers(kb, state.touched_at) if step.offers is not None else ()
+    buttons = [Button(label, FlowStep(flow.name, step.key, code).data()) for code, label in (*suggestions, *offered)]
     buttons += [Button(choice.text(kb), FlowStep(flow.name, step.key, choice.code).data()) for choice in step.choices]
     if state.history:
         buttons.append(Button(kb.message("flow_back"), FlowStep(flow.name, step.key, BACK).data()))
@@ -88,12 +93,25 @@ def _leaving(flow: Flow, state: FlowState, kb: KnowledgeBase) -> tuple[Reply, ..
     return (closed,) if _current(flow, state).contact_button else ()
 
 
-def start(flow: Flow, kb: KnowledgeBase, today: date, now: datetime | None, text: str = "") -> Turn:
-    """Start a flow; answers the question `text` already carries are taken and only the rest is asked."""
+def start(
+    flow: Flow,
+    kb: KnowledgeBase,
+    today: date,
+    now: datetime | None,
+    text: str = "",
+    answers: Mapping[str, Answer] | None = None,
+    intro: bool = True,
+) -> Turn:
+    """Start a flow; answers the question `text` already carries are taken and only the rest is asked.
+    `answers` are taken too (a question's figures kept while the citizen picked a suggestion, or the last
+    result's inputs with a follow-up's changes); `intro` False starts without the flow's first words."""
     state = FlowState(flow.name, flow.steps[0].key, touched_at=now)
-    notes = [kb.message(flow.intro)]
+    notes = [kb.message(flow.intro)] if intro else []
+    found = dict(answers or {})
     if text and flow.extract is not None:
-        state, invalid = _absorb(flow, state, flow.extract(text, Context(kb, today)), kb, today)
+        found |= flow.extract(text, Context(kb, today))
+    if found:
+        state, invalid = _absorb(flow, state, found, kb, today)
         notes.extend(list(invalid.values())[:1])
     return _advance(flow, state, kb, today, now, tuple(notes), "start")
 
@@ -107,10 +125,13 @@ def take(flow: Flow, state: FlowState, inbound: Inbound, kb: KnowledgeBase, toda
     if len(inbound.text) > MAX_ANSWER_CHARS:
         raise Invalid(kb.message("flow_too_long"))
     step = _current(flow, state)
-    context = Context(kb, today, state.answered())
+    context = Context(kb, today, state.answered(), now)
     value = _chosen_by_text(step, inbound, kb)
     if value is not None:
         return _accept(flow, state, step, value, kb, today, now)
+    command = typed_command(inbound, kb)
+    if command is not None:  # "hủy", "quay lại": as if its button was pressed
+        return press(flow, state, state.step, command, kb, today, now)
     if inbound.kind not in step.accepts and inbound.kind is not InboundKind.TEXT:
         raise Invalid(kb.message("flow_unsupported"))
     not_understood = Invalid(kb.message(step.invalid))
@@ -159,7 +180,7 @@ def press(
     choice = step.choice(code)
     value = choice.value if choice is not None else None
     if value is None and step.resolve is not None:
-        value = step.resolve(code, Context(kb, today, state.answered()))
+        value = step.resolve(code, Context(kb, today, state.answered(), now))
     if value is None:
         replies = question_reply(flow, state, kb, (kb.message("flow_stale_step"),))
         return Turn(replies, replace(state, touched_at=now), "stale")
@@ -183,6 +204,27 @@ def back(flow: Flow, state: FlowState, kb: KnowledgeBase, now: datetime | None) 
 def ask_again(flow: Flow, state: FlowState, kb: KnowledgeBase, invalid: Invalid) -> tuple[Reply, ...]:
     """The waiting question again after a friendly word on what was wrong (and any suggestions)."""
     return question_reply(flow, state, kb, (invalid.message,), invalid.suggestions)
+
+
+def typed_command(inbound: Inbound, kb: KnowledgeBase) -> str | None:
+    """CANCEL or BACK when the whole message is one of the words that work like those buttons (lexicon.yaml
+    `flow_words`, or the button's own label), polite words around it allowed ("thôi ạ", "dạ quay lại nhé");
+    None for anything else, such as "thôi" inside an answer."""
+    if inbound.kind is not InboundKind.TEXT:
+        return None
+    words = kb.lexicon.flow_words
+    expand = kb.lexicon.lexicon.expand
+    typed = tuple(expand(tokens(inbound.text)))
+    start, end = 0, len(typed)
+    while start < end and typed[start] in words.polite:
+        start += 1
+    while end > start and typed[end - 1] in words.polite:
+        end -= 1
+    for code, phrases, label in ((CANCEL, words.cancel, "flow_cancel"), (BACK, words.back, "flow_back")):
+        own_label = tuple(expand(tokens(kb.message(label))))
+        if any(said in phrases or said == own_label for said in (typed, typed[start:end]) if said):
+            return code
+    return None
 
 
 # -- internals -----------------------------------------------------------------------------------------
@@ -281,7 +323,8 @@ def _advance(
             state = replace(_forget(state, key), touched_at=now)
             replies = question_reply(flow, state, kb, (invalid.message,), invalid.suggestions)
             return Turn((*notes_before, *replies), state, "invalid")
-        result = Reply(finished.text, finished.buttons)
-        return Turn((*notes_before, result), None, "result", finished.effects, finished.summary)
+        result = Reply(finished.text, with_basis_button(finished.buttons, flow.name, kb), chart=finished.chart)
+        inputs = tuple(answers.items())
+        return Turn((*notes_before, result), None, "result", finished.effects, finished.summary, inputs)
     state = replace(state, step=step.key, touched_at=now)
     return Turn((*notes_before, *question_reply(flow, state, kb, notes)), state, event)

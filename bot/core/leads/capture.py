@@ -16,14 +16,31 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime, tzinfo
+from datetime import datetime, time, tzinfo
 
 from bot.core.areas import MatchKind, match_area
 from bot.core.flows.base import Choice, Context, Finished, Flow, Invalid, Step
+from bot.core.flows.questions import looks_like_question
 from bot.core.flows.runner import menu_button
 from bot.core.knowledge import KnowledgeBase
+from bot.core.leads.call_times import (
+    ANY,
+    EVENING,
+    CallTime,
+    button_label,
+    describe,
+    first_day,
+    from_code,
+    in_office_hours,
+    local,
+    read,
+    slot_code,
+    slots,
+    upcoming,
+)
 from bot.core.leads.fields import call_time, person_name, tidy
 from bot.core.leads.messages import phone_text
+from bot.core.leads.office_hours import CallPolicy
 from bot.core.leads.records import Interest
 from bot.core.phone import PhoneError, parse_phone
 from bot.core.render import day
@@ -144,6 +161,19 @@ def parse_area(inbound: Inbound, context: Context) -> Answer:
     raise Invalid(context.message("lead_area_unknown"))
 
 
+def _other_area(answers: Mapping[str, Answer]) -> bool:
+    return _after_consent(answers) and answers.get("area") == OTHER_AREA
+
+
+def parse_place(inbound: Inbound, context: Context) -> Answer:
+    """The xã/phường and tỉnh of a citizen outside the areas served, as typed (tidied, at most 60 characters
+    of letters, digits and everyday punctuation)."""
+    text = call_time(inbound.text)
+    if text is None or looks_like_question(text):
+        raise Invalid(context.message("lead_invalid_place"))
+    return text
+
+
 def resolve_area(code: str, context: Context) -> Answer | None:
     """A "did you mean" button's area code, if the area is still served."""
     setup = context.kb.leads
@@ -171,26 +201,96 @@ def parse_interest(inbound: Inbound, context: Context) -> Answer:
     raise Invalid(context.message("flow_choose"))
 
 
+def _calls(kb: KnowledgeBase) -> CallPolicy:
+    return kb.leads.calls if kb.leads is not None else CallPolicy()
+
+
+def time_offers(kb: KnowledgeBase, now: datetime | None) -> tuple[tuple[str, str], ...]:
+    """The time step's buttons: the next two office slots with their dates, the evening when the office
+    calls outside its hours, and "any time"."""
+    offers: list[tuple[str, str]] = []
+    if now is not None:
+        policy = _calls(kb)
+        today = local(now, policy).date()
+        offers += [(slot_code(on, part), button_label(kb, on, part, today)) for on, part in slots(now, policy)]
+        if policy.outside_hours:
+            offers.append((EVENING, kb.message("lead_time_button_eve")))
+    offers.append((ANY, kb.message("lead_time_button_any")))
+    return tuple(offers)
+
+
+def resolve_time(code: str, context: Context) -> Answer | None:
+    """A time button's code: a dated slot (None once its day is past), the evening or any time."""
+    kb = context.kb
+    if code == ANY:
+        return CallTime(describe(kb, None, ANY), None, ANY).answer()
+    policy = _calls(kb)
+    if code == EVENING and policy.outside_hours:
+        now = context.now or datetime.combine(context.today, time())
+        on = first_day(read("tối", context.today), now, policy) or context.today
+        return CallTime(describe(kb, on, EVENING), on, EVENING).answer()
+    slot = from_code(code)
+    if slot is None or slot[0] < context.today:
+        return None
+    return CallTime(describe(kb, *slot), *slot).answer()
+
+
+def _next_slot(kb: KnowledgeBase, now: datetime, policy: CallPolicy) -> str:
+    found = slots(now, policy)
+    text = describe(kb, *found[0]) if found else describe(kb, None, ANY)
+    return text[:1].lower() + text[1:]  # in the middle of a sentence
+
+
 def parse_call_time(inbound: Inbound, context: Context) -> Answer:
-    """ "sau 17h", "8h-10h sáng": at most 60 characters of letters, digits and everyday punctuation (never
-    = + @ and the like: the office opens it in a spreadsheet)."""
+    """ "chiều mai", "sau 5h chiều", "thứ bảy", "15/12 buổi sáng": a day and a part of the day (bot.core.leads.
+    call_times); other text of at most 60 characters of letters, digits and everyday punctuation is kept as
+    typed (never = + @ and the like: the office opens it in a spreadsheet). A time already past, or outside
+    office hours when the office does not call then, is refused with the next office slot."""
     text = call_time(inbound.text)
     if text is None:
         raise Invalid(context.message("lead_invalid_time"))
-    return text
+    kb, policy = context.kb, _calls(context.kb)
+    now = context.now or datetime.combine(context.today, time())
+    today = local(now, policy).date() if context.now is not None else context.today
+    reading = read(text, today)
+    if reading.on is None and not reading.part:
+        if looks_like_question(text):  # "có mất phí không": the engine answers it, with a way back
+            raise Invalid(context.message("lead_invalid_time"))
+        return CallTime(text).answer()
+    if reading.on is None and reading.part == ANY:
+        return CallTime(describe(kb, None, ANY), None, ANY).answer()
+    part = reading.part or ANY
+    on = first_day(reading, now, policy)
+    if on is None or on < today or not upcoming(on, part, now, policy):
+        raise Invalid(context.message("lead_time_past", slot=_next_slot(kb, now, policy)))
+    if not policy.outside_hours and not in_office_hours(on, part, policy):
+        hours = policy.hours
+        raise Invalid(
+            context.message(
+                "lead_time_outside",
+                opens=f"{hours.opens:%H:%M}",
+                closes=f"{hours.closes:%H:%M}",
+                slot=_next_slot(kb, now, policy),
+            )
+        )
+    return CallTime(describe(kb, on, part), on, part).answer()
 
 
 def finish(context: Context) -> Finished:
     answers = context.answers
     if answers.get("consent") is not True:
         return Finished(context.message("lead_declined"), (menu_button(context.kb),))
+    when = CallTime.from_answer(answers["call_time"])
     lead = CreateLead(
         name=str(answers["name"]),
         phone_e164=phone_number(answers["phone"]),
         area_code=str(answers["area"]),
         interest=str(answers["interest"]),
-        call_time=str(answers["call_time"]),
+        call_time=when.text,
         consent_at=str(answers.get("consent_at") or ""),
+        call_on=when.on.isoformat() if when.on else "",
+        call_part=when.part,
+        place_typed=str(answers.get("place") or ""),
     )
     return Finished(context.message("lead_thanks"), (), (lead,))
 
@@ -241,6 +341,14 @@ FLOW = Flow(
             resolve=resolve_area,
             invalid="lead_area_unknown",
         ),
+        Step(  # "Nơi khác": the place as typed, kept for the office (never replaced with "other")
+            "place",
+            "lead_place_q",
+            (),
+            parse_place,
+            when=_other_area,
+            invalid="lead_invalid_place",
+        ),
         Step(
             "interest",
             "lead_interest_q",
@@ -255,15 +363,12 @@ FLOW = Flow(
         Step(
             "call_time",
             "lead_time_q",
-            (
-                Choice("am", "buổi sáng", "lead_time_morning"),
-                Choice("pm", "buổi chiều", "lead_time_afternoon"),
-                Choice("eve", "buổi tối", "lead_time_evening"),
-                Choice("any", "lúc nào cũng được", "lead_time_any"),
-            ),
+            (),
             parse_call_time,
             when=_after_consent,
             invalid="lead_invalid_time",
+            resolve=resolve_time,
+            offers=time_offers,
         ),
     ),
     finish=finish,
@@ -288,6 +393,21 @@ FLOW = Flow(
         "lead_agree",
         "lead_decline",
         "lead_phone_type_yours",
+        "lead_time_button_am",
+        "lead_time_button_pm",
+        "lead_time_button_eve",
+        "lead_time_button_any",
+        "lead_time_am",
+        "lead_time_pm",
+        "lead_time_eve",
+        "lead_time_day",
+        "lead_time_from",
+        "lead_time_any_text",
+        "lead_time_past",
+        "lead_time_outside",
+        "lead_time_as_typed",
+        "lead_confirm_elsewhere",
+        "lead_confirm_nobody",
     ),
     available=available,
 )
@@ -302,15 +422,27 @@ def confirmation(
     call_time: str,
     due: datetime | None,
     timezone: tzinfo,
+    place_typed: str = "",
+    office_chat: bool = True,
+    time_as_typed: bool = False,
 ) -> Reply:
-    """What the citizen reads once the lead is stored: who will call, on which number, by when, and how to
-    withdraw. `agent_name` None: the office queue takes it (no agent serves the area yet)."""
+    """What the citizen reads once the lead is stored: who will call, on which number, when (the time as the
+    agent's card shows it), by when at the latest, and how to withdraw. `agent_name` None: the office queue
+    takes it (no agent serves the area yet). A citizen outside the areas served (`place_typed`) is told
+    plainly that the office will call, or, with no office chat (`office_chat` False), that nobody here can
+    and where to ask."""
     office = kb.leads.consent.office if kb.leads is not None else ""
-    values = {"area": area_name, "phone": phone_text(phone_e164), "time": call_time}
+    values = {"area": area_name, "phone": phone_text(phone_e164), "time": call_time, "office": office}
+    if place_typed and not agent_name and not office_chat:
+        return Reply(kb.message("lead_confirm_nobody").format(place=place_typed), (menu_button(kb),))
     if agent_name:
         parts = [kb.message("lead_confirm_agent").format(agent=agent_name, **values)]
+    elif place_typed:
+        parts = [kb.message("lead_confirm_elsewhere").format(place=place_typed, **values)]
     else:
-        parts = [kb.message("lead_confirm_office").format(office=office, **values)]
+        parts = [kb.message("lead_confirm_office").format(**values)]
+    if time_as_typed:
+        parts.append(kb.message("lead_time_as_typed"))
     if due is not None:
         local = due.astimezone(timezone)
         parts.append(kb.message("lead_confirm_due").format(due=f"{local:%H:%M} ngày {day(local.date())}"))

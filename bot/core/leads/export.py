@@ -7,7 +7,9 @@ LibreOffice, Google Sheets) takes it for a formula: it shows as text, apostrophe
 writes the XLSX cells as text cells, never as formulas. The one exception is the phone number in the XLSX:
 stored in E.164 ("+84912345678", checked when it was taken and again here), it is written as it is into a
 text cell, readable and ready to dial; in a CSV, which has no types, `csv_cells` gives it the apostrophe
-too, because "+84…" would otherwise be read as a formula (=84912345678, shown as 8.49E+10).
+too, because "+84…" would otherwise be read as a formula (=84912345678, shown as 8.49E+10). Beside it,
+"Số để gọi" holds the number as staff dial it ("0912 345 678", a text cell: its 0 stays), and "Kết quả tính
+thử" the calculator result the citizen brought with the request, which the consent text says is kept.
 """
 
 from __future__ import annotations
@@ -16,8 +18,11 @@ import re
 from collections.abc import Iterable
 from datetime import datetime, tzinfo
 
+from phonenumbers import NumberParseException
+
 from bot.core.leads.messages import CHANNEL_LABELS
 from bot.core.leads.records import INTEREST_LABELS, STATUS_LABELS, LeadRecord
+from bot.core.phone import Phone
 
 HEADERS = (
     "Mã yêu cầu",
@@ -28,8 +33,10 @@ HEADERS = (
     "Trạng thái",
     "Họ tên",
     "Số điện thoại",
+    "Số để gọi",
     "Quan tâm",
     "Giờ tiện gọi",
+    "Kết quả tính thử",
     "Hạn liên hệ",
     "Liên hệ lần đầu",
     "Đồng ý lúc",
@@ -68,6 +75,23 @@ def _phone_cell(phone: str | None) -> str:
     return phone if phone and _E164.match(phone) else inert(phone or "")
 
 
+def _dial_cell(phone: str | None) -> str:
+    """The number as staff dial it, "0912 345 678": a text cell (its leading 0 and spaces stay as they are;
+    no spreadsheet reads it as a number or a formula). Empty for an erased or unreadable number."""
+    if not phone or not _E164.match(phone):
+        return ""
+    try:
+        return inert(Phone(phone, mobile=True).national)
+    except NumberParseException:
+        return ""
+
+
+def calculation_summary(lead: LeadRecord) -> str:
+    """The calculator result the citizen brought with the request (the consent text says it is kept)."""
+    summary = (lead.calculator or {}).get("summary", "")
+    return summary if isinstance(summary, str) else ""
+
+
 def export_row(lead: LeadRecord, area_name: str, agent_name: str | None, timezone: tzinfo) -> tuple[Cell, ...]:
     """One lead under HEADERS; every cell that holds typed text is inert (the phone number: `_phone_cell`)."""
     return (
@@ -79,8 +103,10 @@ def export_row(lead: LeadRecord, area_name: str, agent_name: str | None, timezon
         STATUS_LABELS[lead.status],
         inert(lead.name or ""),
         _phone_cell(lead.phone_e164),
+        _dial_cell(lead.phone_e164),
         INTEREST_LABELS[lead.interest] if lead.interest else "",
         inert(lead.call_time or ""),
+        inert(calculation_summary(lead)),
         _time(lead.due_at, timezone),
         _time(lead.first_contact_at, timezone),
         _time(lead.consent_at, timezone),

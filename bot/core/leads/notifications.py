@@ -12,7 +12,7 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from bot.core.types import Button
+from bot.core.types import Button, PensionChart
 
 
 class RetryLater(Exception):
@@ -39,6 +39,7 @@ class Sender(Protocol):
         *,
         contact_request: str = "",
         clear_keyboard: bool = False,
+        chart: PensionChart | None = None,
     ) -> Awaitable[None]: ...
 
 
@@ -51,10 +52,14 @@ class Notification:
     # or the removal of that button.
     contact_request: str = ""
     clear_keyboard: bool = False
+    chart: PensionChart | None = None  # a citizen's reply may carry a picture: its data is stored, drawn when sent
 
     def payload(self) -> dict[str, Any]:
         """As stored in the outbox (JSON)."""
-        return {"text": self.text, "buttons": [[b.label, b.action] for b in self.buttons], **self.options()}
+        options = self.options()
+        if self.chart is not None:
+            options["chart"] = self.chart.as_json()
+        return {"text": self.text, "buttons": [[b.label, b.action] for b in self.buttons], **options}
 
     def options(self) -> dict[str, Any]:
         """The keyboard options that are set, as keyword arguments for a Sender (none for most messages)."""
@@ -63,6 +68,8 @@ class Notification:
             options["contact_request"] = self.contact_request
         if self.clear_keyboard:
             options["clear_keyboard"] = True
+        if self.chart is not None:
+            options["chart"] = self.chart
         return options
 
     @classmethod
@@ -70,4 +77,5 @@ class Notification:
         buttons = tuple(Button(str(label), str(action)) for label, action in payload.get("buttons", ()))
         contact_request = str(payload.get("contact_request", ""))
         clear_keyboard = bool(payload.get("clear_keyboard", False))
-        return cls(chat_id, str(payload.get("text", "")), buttons, contact_request, clear_keyboard)
+        chart = PensionChart.from_json(payload["chart"]) if payload.get("chart") else None
+        return cls(chat_id, str(payload.get("text", "")), buttons, contact_request, clear_keyboard, chart)

@@ -30,6 +30,16 @@ class OfficeHours:
         return datetime.combine(date.min, self.closes) - datetime.combine(date.min, self.opens)
 
 
+@dataclass(frozen=True)
+class CallPolicy:
+    """When agents call back: the office's hours and holidays, and whether calls outside them are accepted
+    (LEAD_CALLS_OUTSIDE_HOURS: an evening, a Sunday). bot.core.leads.call_times offers and reads times by it."""
+
+    hours: OfficeHours = OfficeHours()
+    holidays: Container[date] = frozenset()
+    outside_hours: bool = False
+
+
 def is_working_day(day: date, holidays: Container[date]) -> bool:
     return day.weekday() < SATURDAY and day not in holidays
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -123,8 +123,11 @@ class NewLead:
     phone_e164: str
     interest: Interest
     consent: Consent
-    call_time: str = ""  # "sáng", "sau 17h", ... as the citizen said it
+    call_time: str = ""  # "Sáng thứ Hai 07/12/2026", or "sau giờ tan ca" as the citizen said it
     calculator: Mapping[str, Any] | None = field(default=None)  # a calculator's result, as JSON data
+    call_on: date | None = None  # the day named, and the part of it (bot.core.leads.call_times)
+    call_part: str = ""
+    place_typed: str = ""  # "Nơi khác": where the citizen said they live
 
 
 @dataclass(frozen=True)
@@ -151,6 +154,9 @@ class LeadRecord:
     due_at: datetime | None
     escalated_at: datetime | None
     anonymised_at: datetime | None
+    call_on: date | None = None
+    call_part: str | None = None
+    place_typed: str | None = None
 
     @property
     def open(self) -> bool:

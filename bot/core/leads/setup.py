@@ -17,6 +17,7 @@ from bot.core.file_schema import KnowledgeFileError, validated
 from bot.core.knowledge_schema import LeadsFile
 from bot.core.leads.consent import DEFAULT_INTERACTION_RETENTION_DAYS, ConsentText
 from bot.core.leads.interest import InterestRule, SignalKind
+from bot.core.leads.office_hours import CallPolicy
 
 # Signals an answer can give (the explicit request and the offer are recorded by the engine itself).
 
@@ -33,6 +34,7 @@ class LeadSetup:
     rule: InterestRule = field(default_factory=InterestRule)
     signal_topics: Mapping[str, SignalKind] = field(default_factory=dict)  # entry id -> the signal its answer gives
     interaction_retention_days: int = DEFAULT_INTERACTION_RETENTION_DAYS  # how long a question is logged
+    calls: CallPolicy = field(default_factory=CallPolicy)  # office hours, holidays: the call-back times taken
 
     def consent_text(self) -> str:
         """The consent text with the retention periods the bot runs with."""

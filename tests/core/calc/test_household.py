@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.core.calc import CalcError
-from bot.core.calc.household import PERIODS, household_contribution
+from bot.core.calc.household import PERIODS, Cover, cover_of, household_contribution, near_poor_contribution
 from bot.core.knowledge import KnowledgeBase
 from bot.core.policy import Policy
 from tests.factories import BEFORE_RAISE, RAISE_DAY, TODAY
@@ -92,3 +94,81 @@ def test_no_member_pays_more_than_the_one_before_and_the_total_is_their_sum(
     assert len(amounts) == members
     assert amounts == sorted(amounts, reverse=True)
     assert result.total == sum(amounts)
+
+
+# -- who buys at the household rate, and what the others pay ---------------------------------------------------
+
+
+def test_the_five_person_example_pays_for_the_three_who_buy_at_the_household_rate(policy: Policy) -> None:
+    # "5 người: 2 vợ chồng, mẹ chồng 70 tuổi, con 8 tuổi đi học và con 3 tuổi": the child of 3 has a free card,
+    # the pupil of 8 buys at school; the wife, the husband and the mother-in-law of 70 (under the social-pension
+    # age of 75, so nothing pays her card) buy together. At lương cơ sở 2.530.000 đồng, 12 months:
+    # 1st 2.530.000 × 4,5% = 113.850/month × 12 = 1.366.200; 2nd 70% = 79.695 × 12 = 956.340;
+    # 3rd 60% = 68.310 × 12 = 819.720; total 3.142.260 đồng.
+    covers = [
+        cover_of(policy, TODAY, age, status)
+        for age, status in [(None, ""), (None, ""), (70, ""), (8, "student"), (3, "")]
+    ]
+    assert covers == [Cover.HOUSEHOLD, Cover.HOUSEHOLD, Cover.HOUSEHOLD, Cover.STUDENT, Cover.CHILD]
+    result = household_contribution(policy, TODAY, covers.count(Cover.HOUSEHOLD), 12)
+    assert [member.amount for member in result.members] == [1_366_200, 956_340, 819_720]
+    assert result.total == 3_142_260
+
+
+@pytest.mark.parametrize(
+    ("on", "months", "amounts", "total"),
+    [
+        # 2.530.000 × 4,5% = 113.850 a month; × 6 = 683.100; 70% of it 478.170; 60% 409.860.
+        (TODAY, 6, [683_100, 478_170, 409_860], 1_571_130),
+        # × 3 = 341.550; 70% 239.085; 60% 204.930.
+        (TODAY, 3, [341_550, 239_085, 204_930], 785_565),
+        # Before 01/07/2026, lương cơ sở 2.340.000: 105.300 a month; × 12 = 1.263.600; 70% 884.520; 60% 758.160.
+        (BEFORE_RAISE, 12, [1_263_600, 884_520, 758_160], 2_906_280),
+    ],
+)
+def test_three_paying_members_of_a_larger_household_by_hand(
+    policy: Policy, on: date, months: int, amounts: list[int], total: int
+) -> None:
+    result = household_contribution(policy, on, 3, months)
+    assert [member.amount for member in result.members] == amounts
+    assert result.total == total
+
+
+@pytest.mark.parametrize(
+    ("age", "status", "cover"),
+    [
+        (0, "", Cover.CHILD),  # a newborn
+        (5, "", Cover.CHILD),  # under 6: the State pays the card
+        (5, "student", Cover.CHILD),  # a child of 5 at kindergarten still has the free card
+        (6, "", Cover.HOUSEHOLD),  # from 6 the card is bought
+        (8, "student", Cover.STUDENT),  # pupils buy at school
+        (45, "employee", Cover.EMPLOYEE),
+        (62, "pension", Cover.PENSION),
+        (70, "", Cover.HOUSEHOLD),  # under 75 the social pension needs a poor or near-poor household
+        (74, "", Cover.HOUSEHOLD),
+        (75, "", Cover.ELDER),  # from 75 the card depends on a pension or allowance: the flow asks
+        (80, "social", Cover.SOCIAL),
+        (None, "", Cover.HOUSEHOLD),
+        (None, "near-poor", Cover.NEAR_POOR),
+    ],
+)
+def test_who_buys_at_the_household_rate(policy: Policy, age: int | None, status: str, cover: Cover) -> None:
+    assert cover_of(policy, TODAY, age, status) is cover
+
+
+@pytest.mark.parametrize(
+    ("on", "months", "monthly", "amount"),
+    [
+        # 2.530.000 × 4,5% = 113.850; the State pays at least 70%, the member at most 30%: 34.155 a month.
+        (TODAY, 12, 34_155, 409_860),
+        (TODAY, 6, 34_155, 204_930),
+        (TODAY, 3, 34_155, 102_465),
+        # 2.340.000 × 4,5% = 105.300; 30% = 31.590 a month; × 12 = 379.080.
+        (BEFORE_RAISE, 12, 31_590, 379_080),
+    ],
+)
+def test_a_member_of_a_near_poor_household_pays_at_most_30_percent(
+    policy: Policy, on: date, months: int, monthly: int, amount: int
+) -> None:
+    result = near_poor_contribution(policy, on, months)
+    assert (result.monthly, result.amount, result.support_percent) == (monthly, amount, 70)

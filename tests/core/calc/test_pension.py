@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from bot.core.calc import CalcError
 from bot.core.calc.common import Gender, Scheme
-from bot.core.calc.pension import ContributionRecord, lump_sum_versus_pension, pension_rate_percent
+from bot.core.calc.pension import ContributionRecord, crossover_age, lump_sum_versus_pension, pension_rate_percent
 from bot.core.calc.support import SupportGroup
 from bot.core.policy import Policy
 from tests.factories import TODAY
@@ -233,7 +233,7 @@ def test_the_conclusion_is_a_plain_estimate_with_its_legal_basis(policy: Policy)
     assert "chưa tính trượt giá" in conclusion
     assert "160.000.000 đồng" in conclusion
     assert "Căn cứ: Luật BHXH 41/2024/QH15" in conclusion
-    assert "Bộ luật Lao động 2019, Điều 169" in conclusion
+    assert "Bộ luật Lao động 45/2019/QH14, Điều 169" in conclusion
 
 
 def test_the_result_carries_its_date_retirement_and_bases(policy: Policy) -> None:
@@ -241,8 +241,88 @@ def test_the_result_carries_its_date_retirement_and_bases(policy: Policy) -> Non
     assert result.on == TODAY
     assert (result.retirement_age_months, result.retirement_date) == (720, date(2040, 3, 31))
     assert result.pension_start == date(2040, 4, 1)
-    assert any(basis.startswith("Bộ luật Lao động 2019, Điều 169") for basis in result.bases)
+    assert any(basis.startswith("Bộ luật Lao động 45/2019/QH14, Điều 169") for basis in result.bases)
     assert "Luật BHXH 41/2024/QH15, Điều 70 khoản 1 điểm đ" in result.bases
+
+
+# -- short of a pension: the missing years, paying them in one go, the Art 23 allowance --------------
+
+
+def test_the_missing_years_cost_22_percent_of_the_average_less_the_state_support(policy: Policy) -> None:
+    result = lump_sum_versus_pension(policy, TODAY, record())
+    # 60 months × 22% × 8.000.000 = 105.600.000; support 60 × 20% × 22% × 1.500.000 = 3.960.000 (NĐ 159/2025 Art 5)
+    assert (result.missing_income, result.missing_cost, result.missing_support) == (8_000_000, 101_640_000, 3_960_000)
+
+
+def test_the_missing_years_are_costed_on_at_least_the_lowest_income(policy: Policy) -> None:
+    result = lump_sum_versus_pension(policy, TODAY, record(average_income=1_000_000))
+    assert result.missing_income == 1_500_000
+
+
+def test_state_support_already_received_counts_against_the_ten_supported_years(policy: Policy) -> None:
+    # Voluntary from 01/2018 to 12/2025 (96 months, all supported): 24 of the 120 supported months are left.
+    voluntary = record(scheme=Scheme.VOLUNTARY, months_from_2014=96, average_income=1_500_000)
+    result = lump_sum_versus_pension(policy, TODAY, voluntary)
+    assert result.missing_support == 24 * 66_000  # 20% × 22% × 1.500.000 a month
+    assert result.missing_cost == 84 * 330_000 - 24 * 66_000
+
+
+def test_a_record_with_enough_years_has_nothing_missing(policy: Policy) -> None:
+    result = lump_sum_versus_pension(policy, TODAY, record(months_before_2014=years(5), months_from_2014=years(11)))
+    assert (result.missing_cost, result.one_off_max_months, result.allowance_monthly) == (0, 0, 0)
+
+
+def test_up_to_6_missing_compulsory_months_are_paid_in_one_go_under_article_33(policy: Policy) -> None:
+    man = record(
+        gender=Gender.MALE,
+        birth=date(1965, 1, 15),
+        months_before_2014=years(4),
+        months_from_2014=years(10, 8),
+        stopped=date(2024, 12, 1),
+    )
+    result = lump_sum_versus_pension(policy, TODAY, man)
+    assert (result.months_needed_for_pension, result.one_off_max_months) == (4, 6)
+    assert result.one_off_basis == "Luật BHXH 41/2024/QH15, Điều 33 khoản 7"
+
+
+def test_up_to_60_missing_months_are_paid_in_one_go_at_retirement_age(policy: Policy) -> None:
+    man = record(gender=Gender.MALE, birth=date(1965, 1, 15), months_from_2014=years(11), stopped=date(2024, 12, 1))
+    result = lump_sum_versus_pension(policy, TODAY, man)
+    assert result.one_off_max_months == 60
+    assert "Nghị định 159/2025/NĐ-CP, Điều 7" in result.one_off_basis
+    assert result.pension_from == date(2026, 12, 1)  # past retirement age: paid now, the pension from next month
+    assert result.figure_caveats["one_off_max_months"]  # the 60 months are not confirmed
+
+
+def test_more_than_60_missing_months_past_retirement_age_are_paid_month_by_month(policy: Policy) -> None:
+    man = record(gender=Gender.MALE, birth=date(1965, 1, 15), months_from_2014=years(8), stopped=date(2024, 12, 1))
+    result = lump_sum_versus_pension(policy, TODAY, man)
+    assert (result.months_needed_for_pension, result.one_off_max_months) == (84, 0)
+    assert result.pension_from == date(2033, 12, 1)  # 84 months paid from 12/2026
+
+
+def test_the_art_23_allowance_spreads_the_own_contributions_until_the_social_pension_age(policy: Policy) -> None:
+    result = lump_sum_versus_pension(policy, TODAY, record())
+    # 160.000.000 over the 180 months from 60 to 75 is more than the 500.000 floor (Art 23(3))
+    assert (result.allowance_monthly, result.allowance_months) == (160_000_000 // 180, 180)
+
+
+def test_the_art_23_allowance_is_at_least_the_social_pension_for_as_long_as_the_money_lasts(policy: Policy) -> None:
+    small = record(average_income=2_000_000, months_from_2014=years(2))
+    result = lump_sum_versus_pension(policy, TODAY, small)
+    # 2 years × 2 × 2.000.000 = 8.000.000: 16 months of 500.000
+    assert (result.lump_sum, result.allowance_monthly, result.allowance_months) == (8_000_000, 500_000, 16)
+
+
+def test_the_pension_overtakes_the_lump_sum_at_the_age_worked_out_by_hand(policy: Policy) -> None:
+    result = lump_sum_versus_pension(policy, TODAY, record())
+    # From 01/04/2040 (60 years 1 month: 721 months) at 3.600.000, less 101.640.000 paid for the missing years:
+    # by 66, 71 months = 153.960.000 (not more than 160.000.000); by 67, 83 months = 197.160.000.
+    assert result.pension_from_age_months == 721
+    assert result.crossover_age == 67
+    assert crossover_age(721, 3_600_000, 101_640_000, 160_000_000) == 67
+    assert crossover_age(721, 3_600_000, 0, 160_000_000) == 64  # 47 months = 169.200.000 by 64
+    assert crossover_age(721, 100_000, 0, 160_000_000) is None  # not by 90
 
 
 # -- may the lump sum be taken now (Law 41/2024 Art 70(1), 102(1)) -----------------------------
@@ -258,8 +338,8 @@ def test_the_12_month_route_opens_12_months_after_the_last_month_paid(policy: Po
     assert "điểm đ" in allowed.lump_sum_reason
 
 
-def test_not_allowed_reasons_list_the_other_cases(policy: Policy) -> None:
-    reason = lump_sum_versus_pension(policy, TODAY, record()).lump_sum_reason
+def test_not_allowed_results_list_the_other_cases(policy: Policy) -> None:
+    reason = lump_sum_versus_pension(policy, TODAY, record()).lump_sum_other_cases
     for case in ("ra nước ngoài để định cư", "ung thư", "AIDS", "81%", "khuyết tật đặc biệt nặng"):
         assert case in reason
 

@@ -56,7 +56,7 @@ def test_the_day_the_age_is_reached_is_clamped_to_a_shorter_month(policy: Policy
 def test_the_retirement_age_cites_the_labour_code_and_the_decree(policy: Policy) -> None:
     figures = Figures(policy)
     retirement(figures, Gender.MALE, date(1965, 1, 15))
-    assert figures.bases[0].startswith("Bộ luật Lao động 2019, Điều 169")
+    assert figures.bases[0].startswith("Bộ luật Lao động 45/2019/QH14, Điều 169")
     assert "Nghị định 135/2020/NĐ-CP, Điều 3" in figures.bases
     assert figures.caveats == ()
 

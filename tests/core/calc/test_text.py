@@ -74,10 +74,60 @@ def test_pension_text_gives_the_reason_the_retirement_date_and_the_conclusion(po
     )
     result = lump_sum_versus_pension(policy, TODAY, record)
     text = pension_text(result)
-    assert "• Được rút một lần: Bạn đã đủ tuổi nghỉ hưu" in text
-    assert "61 tuổi 6 tháng, nghỉ hưu ngày 31/07/2026, lương hưu từ 01/08/2026" in text
-    assert "Còn thiếu 4 năm đóng" in text
-    assert result.conclusion in text
+    assert "• Rút một lần khoảng 132.000.000 đồng. Được rút: Bạn đã đủ tuổi nghỉ hưu (15/07/2026)" in text
+    assert "tuổi nghỉ hưu 61 tuổi 6 tháng, đủ tuổi ngày 15/07/2026; còn thiếu 4 năm đóng" in text
+    assert "• Số tiền rút một lần chỉ bằng khoảng 55 tháng lương hưu" in text
+
+
+def test_a_record_short_of_a_pension_is_told_when_it_reaches_retirement_age_not_when_a_pension_starts(
+    policy: Policy,
+) -> None:
+    short = ContributionRecord(Gender.FEMALE, date(1980, 3, 1), 0, 120, 8_000_000, stopped=date(2025, 12, 1))
+    text = pension_text(lump_sum_versus_pension(policy, TODAY, short))
+    assert "đủ tuổi ngày 01/03/2040" in text
+    assert "lương hưu từ" not in text.split("• Nếu đóng thêm")[0]  # only once the missing years are paid
+    assert "nghỉ hưu ngày" not in text
+
+
+def test_a_record_with_enough_years_is_told_when_its_pension_starts(policy: Policy) -> None:
+    enough = ContributionRecord(Gender.FEMALE, date(1970, 5, 1), 60, 144, 7_000_000)
+    text = pension_text(lump_sum_versus_pension(policy, TODAY, enough))
+    assert "nghỉ hưu ngày 30/09/2027, lương hưu từ 01/10/2027" in text
+    assert "còn thiếu" not in text
+
+
+def test_the_lump_sum_result_names_one_day_for_when_it_may_be_taken(policy: Policy) -> None:
+    # Retirement age (01/07/2027) comes before the 12 months without contributions end (01/11/2027).
+    man = ContributionRecord(Gender.MALE, date(1965, 10, 1), 0, 120, 6_000_000, stopped=date(2026, 10, 1))
+    result = lump_sum_versus_pension(policy, TODAY, man)
+    text = pension_text(result)
+    assert result.lump_sum_allowed_from == date(2027, 7, 1)
+    assert "từ ngày đó, nếu chưa đủ 15 năm đóng, bạn được rút một lần (Điều 70 khoản 1 điểm a)" in text
+    assert "01/11/2027" not in text
+    assert "được rút từ" not in text  # the reason says the day; the amount's line does not say another
+
+
+def test_a_short_record_shows_the_cost_of_the_missing_years_the_one_off_payment_and_the_monthly_allowance(
+    policy: Policy,
+) -> None:
+    man = ContributionRecord(Gender.MALE, date(1965, 1, 15), 0, 132, 6_000_000, stopped=date(2024, 12, 1))
+    text = pension_text(lump_sum_versus_pension(policy, TODAY, man))
+    # 48 months × 22% × 6.000.000 = 63.360.000, less 48 × 20% × 22% × 1.500.000 = 3.168.000 State support
+    assert (
+        f"• Nếu đóng thêm 4 năm cho đủ 15 năm (tự nguyện, thu nhập {money(6_000_000)}/tháng): khoảng "
+        f"{money(60_192_000)} (đã trừ {money(3_168_000)} Nhà nước hỗ trợ); lương hưu từ 01/12/2026" in text
+    )
+    assert "• Đủ tuổi nghỉ hưu mà thiếu không quá 5 năm" in text
+    assert "được đóng một lần số tháng còn thiếu (có tính lãi)" in text
+    assert f"trợ cấp hằng tháng (Điều 23) khoảng {money(814_814)}" in text
+    assert "Nghị định 159/2025/NĐ-CP, Điều 7" in text
+
+
+def test_a_lump_sum_result_fits_a_phone_screen(policy: Policy) -> None:
+    enough = ContributionRecord(Gender.FEMALE, date(1970, 5, 1), 60, 144, 7_000_000)
+    short = ContributionRecord(Gender.MALE, date(1965, 1, 15), 0, 132, 6_000_000, stopped=date(2024, 12, 1))
+    assert len(pension_text(lump_sum_versus_pension(policy, TODAY, enough))) <= 900
+    assert len(pension_text(lump_sum_versus_pension(policy, TODAY, short))) <= 1500
 
 
 def test_as_json_gives_plain_values_that_json_can_write(policy: Policy) -> None:

@@ -418,6 +418,19 @@ def test_the_pension_flow_from_start_to_result_with_buttons_and_typed_answers(ch
     assert labels(result) == ["Tính lại", "Hỏi cán bộ tư vấn", "Menu chính"]
 
 
+def test_the_pension_result_carries_its_chart_with_the_crossover_the_text_names(chat: Chat) -> None:
+    chat.press("f:pension")
+    reply = chat.say("tôi là nữ, sinh ngày 1/3/1980, đóng bhxh bắt buộc 10 năm, lương 8 triệu, đã nghỉ việc")
+    reply = chat.press_label(reply, "Không có (đóng từ 2014)")
+    result = chat.say("12/2025")
+    assert result.chart is not None
+    assert result.chart.lump_sum == 160_000_000
+    assert f"từ tuổi {result.chart.crossover_age}, tổng lương hưu" in result.text
+    assert result.chart.crossover_label == chat.kb.message("chart_huu_crossover").format(
+        age=result.chart.crossover_age
+    )
+
+
 def test_the_pension_flow_asks_the_support_group_only_for_voluntary_contributors(chat: Chat) -> None:
     chat.press("f:pension")
     reply = chat.say("em là nữ, sinh năm 1980, đóng bhxh tự nguyện 8 năm, thu nhập 4 triệu, vẫn đang đóng")

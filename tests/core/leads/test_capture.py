@@ -101,15 +101,17 @@ def test_the_whole_request_ends_in_one_create_lead_effect(chat_kb) -> None:
     assert asked_area.replies[0] == Reply(chat.kb.message("flow_contact_taken"), clear_keyboard=True)
     interest = chat.say("Đặc khu Vân Đồn")
     when = chat.say("bảo hiểm y tế cho cả nhà")
-    done = chat.say("sau 5h chiều")
+    done = chat.say("sau 3h chiều")  # NOW is Monday 07/12/2026, 09:00 in Hà Nội
     (lead,) = effects(done, CreateLead)
     assert lead == CreateLead(
         name="Trần Văn Nam",
         phone_e164="+84912345678",
         area_code="qn-van-don",
         interest="bhyt-ho-gia-dinh",
-        call_time="sau 5h chiều",
+        call_time="Sau 15h thứ Hai 07/12/2026",
         consent_at=NOW.isoformat(),
+        call_on="2026-12-07",
+        call_part="h15",
     )
     assert labels(interest)[:3] == ["BHXH tự nguyện", "BHYT hộ gia đình", "Cả hai"] and when.replies
     assert chat.session.flow is None and chat.session.callback_offered

@@ -78,5 +78,5 @@ def test_the_name_and_call_time_are_kept_without_invisible_or_control_characters
     kb: KnowledgeBase, matcher: Matcher
 ) -> None:
     chat = at_the_call_time(kb, matcher, name="trần\u200b văn\x00 nam\u202e")
-    [lead] = [effect for effect in chat.say("sau\t17h\u2066").effects if isinstance(effect, CreateLead)]
-    assert (lead.name, lead.call_time) == ("Trần Văn Nam", "sau 17h")
+    [lead] = [effect for effect in chat.say("sau\tgiờ làm\u2066").effects if isinstance(effect, CreateLead)]
+    assert (lead.name, lead.call_time) == ("Trần Văn Nam", "sau giờ làm")

@@ -1,0 +1,129 @@
+"""Typed words work like a flow's Cancel and Back buttons at every step, through the pure engine on the real
+knowledge base (with leads.yaml and areas.yaml, as the composition root builds it)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.app import lead_setup, with_leads
+from bot.config import Settings
+from bot.core.engine import decide
+from bot.core.flows import FLOWS
+from bot.core.flows.base import BACK, CANCEL
+from bot.core.flows.runner import typed_command
+from bot.core.knowledge import KnowledgeBase
+from bot.core.matcher import Matcher
+from bot.core.types import Inbound, InboundKind, Outcome, Session
+from tests.factories import TODAY
+
+CHAT = "test:typed"
+NOW = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
+CANCEL_WORDS = ["hủy", "huy", "Hủy", "HUỶ", "thôi", "thoi", "không tính nữa", "ko tinh nua", "thôi ạ", "dạ hủy nhé"]
+BACK_WORDS = ["quay lại", "quay lai", "« Quay lại", "trở lại", "sửa lại", "cho mình quay lại nhé"]
+# How to reach the second step of each flow (its first answer), and that step's key.
+SECOND_STEP = {
+    "voluntary": ("f:voluntary", "3 triệu", "group"),
+    "household": ("f:household", "3 người", "months"),
+    "pension": ("f:pension", "nam", "birth"),
+    "lead": ("a:lead.tu-van", "đồng ý", "name"),
+}
+
+
+@pytest.fixture(scope="module")
+def kb(real_kb: KnowledgeBase) -> KnowledgeBase:
+    return with_leads(real_kb, lead_setup(Settings(_env_file=None)))
+
+
+@pytest.fixture(scope="module")
+def matcher(kb: KnowledgeBase) -> Matcher:
+    return Matcher(kb)
+
+
+class Chat:
+    def __init__(self, kb: KnowledgeBase, matcher: Matcher) -> None:
+        self.kb, self.matcher, self.session = kb, matcher, Session(CHAT)
+
+    def send(self, inbound: Inbound) -> Outcome:
+        outcome = decide(inbound, self.session, self.kb, TODAY, self.matcher, now=NOW)
+        assert outcome.session is not None
+        self.session = outcome.session
+        return outcome
+
+    def say(self, text: str) -> Outcome:
+        return self.send(Inbound(CHAT, InboundKind.TEXT, text=text))
+
+    def press(self, action: str) -> Outcome:
+        return self.send(Inbound(CHAT, InboundKind.ACTION, action=action))
+
+    @property
+    def step(self) -> str | None:
+        return self.session.flow.step if self.session.flow else None
+
+
+def at_second_step(kb: KnowledgeBase, matcher: Matcher, flow: str) -> Chat:
+    start, first_answer, second_step = SECOND_STEP[flow]
+    chat = Chat(kb, matcher)
+    chat.press(start)
+    chat.say(first_answer)
+    assert chat.session.flow is not None and chat.session.flow.name == flow and chat.step == second_step
+    return chat
+
+
+@pytest.mark.parametrize("flow", sorted(SECOND_STEP))
+@pytest.mark.parametrize("word", CANCEL_WORDS)
+def test_a_typed_cancel_word_cancels_the_flow_like_its_button(
+    kb: KnowledgeBase, matcher: Matcher, flow: str, word: str
+) -> None:
+    chat = at_second_step(kb, matcher, flow)
+    outcome = chat.say(word)
+    assert chat.session.flow is None
+    assert outcome.replies[-1].text == kb.message(FLOWS[flow].cancelled)
+
+
+@pytest.mark.parametrize("flow", sorted(SECOND_STEP))
+@pytest.mark.parametrize("word", BACK_WORDS)
+def test_a_typed_back_word_asks_the_previous_question_again_like_its_button(
+    kb: KnowledgeBase, matcher: Matcher, flow: str, word: str
+) -> None:
+    chat = at_second_step(kb, matcher, flow)
+    first_step = FLOWS[flow].steps[0].key
+    outcome = chat.say(word)
+    assert chat.step == first_step
+    assert chat.session.flow is not None and first_step not in chat.session.flow.answered()
+    assert FLOWS[flow].steps[0].text(kb) in outcome.replies[-1].text
+
+
+def test_typing_back_at_the_first_question_asks_it_again(kb: KnowledgeBase, matcher: Matcher) -> None:
+    chat = Chat(kb, matcher)
+    chat.press("f:household")
+    outcome = chat.say("quay lại")
+    assert chat.step == "members"
+    assert outcome.replies[-1].text.startswith(kb.message("flow_first_step"))
+
+
+def test_thoi_inside_an_answer_does_not_cancel_but_is_read_as_the_answer(kb: KnowledgeBase, matcher: Matcher) -> None:
+    chat = Chat(kb, matcher)
+    chat.press("f:household")
+    chat.say("thôi thì 4 người")
+    assert chat.session.flow is not None and chat.session.flow.answer("members") == 4
+    assert chat.step == "months"
+
+
+def test_a_question_with_a_cancel_word_inside_is_not_a_cancel(kb: KnowledgeBase) -> None:
+    for text in ("thôi việc có được rút bhxh không", "hủy thẻ bhyt thế nào", "quay lại đóng bhxh được không"):
+        assert typed_command(Inbound(CHAT, InboundKind.TEXT, text=text), kb) is None
+
+
+def test_the_buttons_own_labels_typed_are_commands(kb: KnowledgeBase) -> None:
+    cancel = Inbound(CHAT, InboundKind.TEXT, text=kb.message("flow_cancel"))
+    back = Inbound(CHAT, InboundKind.TEXT, text=kb.message("flow_back"))
+    assert (typed_command(cancel, kb), typed_command(back, kb)) == (CANCEL, BACK)
+
+
+def test_a_typed_choice_label_selects_it(kb: KnowledgeBase, matcher: Matcher) -> None:
+    chat = Chat(kb, matcher)
+    chat.press("f:pension")
+    chat.say("Nữ")
+    assert chat.session.flow is not None and chat.session.flow.answer("gender") == "female"
