@@ -8,13 +8,14 @@ import csv
 import gc
 import json
 import logging
+import re
 import sys
 import tempfile
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, NoReturn, TypeVar
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
@@ -26,7 +27,6 @@ from bot.channels.console import chart_saver, chat_loop, render
 from bot.channels.telegram import CHANNEL as TELEGRAM
 from bot.channels.telegram import build_application, serve
 from bot.channels.telegram.outbox_sender import telegram_sender
-from bot.cli_args import VietnameseParser, chat_id, day
 from bot.config import PROJECT_ROOT, Settings
 from bot.core.areas import Area, AreaError, MatchKind, area_issues, match_area
 from bot.core.calc import CalcError
@@ -62,6 +62,88 @@ from bot.storage.migrations import migrate
 DEFAULT_TOPICS = PROJECT_ROOT.parent / "shared" / "knowledge"  # every topics*.tsv in it
 BUSY = "(Hệ thống đang bận, bạn thử lại sau giây lát nhé.)"
 T = TypeVar("T")
+
+
+# -- the parser in Vietnamese, and the arguments office staff most often get wrong ------------------------
+# Staff read `--help` and argparse's errors: `VietnameseParser` writes argparse's own words in Vietnamese too.
+# `chat_id` refuses a phone number typed where a Telegram chat id belongs (the commonest slip when adding an
+# agent); `day` takes a date as people write it here (dd/mm/yyyy) or as ISO (yyyy-mm-dd).
+
+# argparse's own phrases in its error messages, and what staff read instead.
+_ARGPARSE_PHRASES = (
+    ("the following arguments are required: ", "thiếu tham số bắt buộc: "),
+    ("unrecognized arguments: ", "tham số không hiểu được: "),
+    ("expected one argument", "cần một giá trị"),
+    ("invalid choice: ", "lựa chọn không hợp lệ: "),
+    ("(choose from ", "(chọn một trong "),
+    ("invalid int value: ", "không phải số nguyên: "),
+    ("invalid float value: ", "không phải số: "),
+    ("not allowed with argument ", "không dùng cùng với "),
+    ("argument ", "tham số "),
+)
+PHONE_LIKE = re.compile(r"^(?:0\d{9}|\+84\d{8,10}|84[35789]\d{8})$")
+HOW_TO_FIND_CHAT_ID = (
+    "Mã chat Telegram là một dãy số (ví dụ 5123456789), không phải số điện thoại. Để biết mã chat của đại lý: "
+    "đại lý mở cuộc trò chuyện với bot trên Telegram và gõ /leads; bot trả lời "
+    '"Mã chat của anh/chị: …". Dùng số đó sau --chat-id.'
+)
+
+
+def vietnamese(message: str) -> str:
+    """An argparse error message with argparse's own words in Vietnamese."""
+    for english, translated in _ARGPARSE_PHRASES:
+        message = message.replace(english, translated)
+    return message
+
+
+class VietnameseHelpFormatter(argparse.HelpFormatter):
+    def add_usage(self, usage: str | None, actions: object, groups: object, prefix: str | None = None) -> None:
+        super().add_usage(usage, actions, groups, "Cách dùng: " if prefix is None else prefix)  # type: ignore[arg-type]
+
+
+class VietnameseParser(argparse.ArgumentParser):
+    """An ArgumentParser whose headings, -h/--help and error messages are in Vietnamese (its subcommands'
+    parsers are of this class too: argparse makes them with the parent's class)."""
+
+    def __init__(self, *, add_help: bool = True, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", VietnameseHelpFormatter)
+        super().__init__(add_help=False, **kwargs)
+        self._positionals.title = "tham số"
+        self._optionals.title = "tùy chọn"
+        if add_help:
+            self.add_argument("-h", "--help", action="help", help="xem hướng dẫn này rồi thoát")
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: lỗi: {vietnamese(message)}\n")
+
+
+def chat_id(text: str) -> int:
+    """A Telegram chat id (a person's: positive; a group's: negative). A Vietnamese phone number typed here
+    instead ("0912345678", "+84912345678") is refused with how to find the chat id."""
+    typed = text.strip()
+    compact = re.sub(r"[\s.\-]", "", typed)
+    if PHONE_LIKE.match(compact):
+        raise argparse.ArgumentTypeError(f"{typed!r} giống số điện thoại. {HOW_TO_FIND_CHAT_ID}")
+    if not re.fullmatch(r"-?[1-9]\d{0,18}", compact):
+        raise argparse.ArgumentTypeError(f"{typed!r} không phải mã chat Telegram. {HOW_TO_FIND_CHAT_ID}")
+    return int(compact)
+
+
+def day(text: str) -> date:
+    """A date typed as dd/mm/yyyy (also d/m/yyyy, dd-mm-yyyy, dd.mm.yyyy) or yyyy-mm-dd."""
+    typed = text.strip()
+    try:
+        return date.fromisoformat(typed)
+    except ValueError:
+        pass
+    found = re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})", typed)
+    if found:
+        try:
+            return datetime.strptime("/".join(found.groups()), "%d/%m/%Y").date()
+        except ValueError:
+            pass
+    raise argparse.ArgumentTypeError(f"ngày phải có dạng dd/mm/yyyy (ví dụ 01/12/2026), không phải {typed!r}")
 
 
 def _iso_date(text: str) -> date:
@@ -305,20 +387,20 @@ def cmd_calc(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def calc_parser(commands: argparse._SubParsersAction) -> None:
-    calc = commands.add_parser("calc", help="calculators: voluntary | household | pension")
-    kinds = calc.add_subparsers(dest="calc_command", required=True)
+    calc = commands.add_parser("calc", help="máy tính: voluntary (BHXH tự nguyện) | household (BHYT hộ) | pension")
+    kinds = calc.add_subparsers(dest="calc_command", required=True, metavar="LỆNH")
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--date", type=_iso_date, help="compute as on this date, YYYY-MM-DD (default today)")
-    common.add_argument("--json", action="store_true", help="print the result as JSON")
-    group_help = f"support group(s), repeat or separate by commas: {', '.join(g.value for g in SupportGroup)}"
-    voluntary = kinds.add_parser("voluntary", parents=[common], help="voluntary BHXH contribution")
-    voluntary.add_argument("--income", type=_money, required=True, help='monthly income: "3tr", "3.000.000", …')
+    common.add_argument("--date", type=_iso_date, help="tính như vào ngày này, YYYY-MM-DD (mặc định hôm nay)")
+    common.add_argument("--json", action="store_true", help="in kết quả dạng JSON")
+    group_help = f"nhóm được hỗ trợ, ghi nhiều lần hoặc cách nhau dấu phẩy: {', '.join(g.value for g in SupportGroup)}"
+    voluntary = kinds.add_parser("voluntary", parents=[common], help="tiền đóng BHXH tự nguyện")
+    voluntary.add_argument("--income", type=_money, required=True, help='thu nhập tháng: "3tr", "3.000.000", …')
     voluntary.add_argument("--group", type=_groups, action="extend", default=[], help=group_help)
-    voluntary.add_argument("--months", type=int, default=1, help="payment period: 1, 3, 6 or 12 (default 1)")
+    voluntary.add_argument("--months", type=int, default=1, help="kỳ đóng: 1, 3, 6 hoặc 12 tháng (mặc định 1)")
     voluntary.set_defaults(func=cmd_calc, calculate=calc_voluntary)
-    household = kinds.add_parser("household", parents=[common], help="household BHYT")
-    household.add_argument("--members", type=int, required=True, help="members buying BHYT as one household")
-    household.add_argument("--months", type=int, default=12, help="payment period: 3, 6 or 12 (default 12)")
+    household = kinds.add_parser("household", parents=[common], help="tiền mua BHYT hộ gia đình")
+    household.add_argument("--members", type=int, required=True, help="số người cùng mua BHYT theo hộ")
+    household.add_argument("--months", type=int, default=12, help="kỳ đóng: 3, 6 hoặc 12 tháng (mặc định 12)")
     household.set_defaults(func=cmd_calc, calculate=calc_household)
     pension = kinds.add_parser("pension", parents=[common], help="lump sum versus pension")
     pension.add_argument("--gender", choices=[g.value for g in Gender], required=True)

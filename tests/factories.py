@@ -48,6 +48,10 @@ MESSAGES = {
     "menu_button": "Menu chính",
     "sources": "Căn cứ",
     "updated": "Cập nhật",
+    "basis_button": "Xem căn cứ pháp lý",
+    "basis_title": "Căn cứ pháp lý của “{title}”:",
+    "basis_since": "áp dụng từ {date}",
+    "basis_back": "« Xem lại câu trả lời",
 }
 
 

@@ -150,7 +150,8 @@ def test_pension_for_a_voluntary_participant_deducts_the_support(run_json: CalcJ
 def test_pension_text_reads_as_a_plain_estimate(run_calc: Calc) -> None:
     result = run_calc(f"{WOMAN} --from-2014 10 --income 8tr --stopped 2025-12 --date 2026-11-23")
     assert result.returncode == 0, result.stderr
-    assert "Rút BHXH một lần: khoảng 160.000.000 đồng; được rút từ 01/01/2027." in result.stdout
+    assert "• Rút một lần khoảng 160.000.000 đồng. Chưa được rút:" in result.stdout
+    assert "từ 01/01/2027 bạn được rút (Điều 70 khoản 1 điểm đ)" in result.stdout
     assert "Đây là số ước tính" in result.stdout
 
 

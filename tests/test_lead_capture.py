@@ -5,6 +5,7 @@ declining stores nothing personal; /xoadulieu erases it; no name or phone number
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 
@@ -109,6 +110,16 @@ async def give_details(chat: Chat, consent: Outcome) -> Outcome:
     outcome = await chat.say("tien yen")
     outcome = await chat.press("BHXH tự nguyện", outcome)
     return await chat.press("Sáng mai 08/12", outcome)  # NOW is Monday 07/12/2026, 09:00
+
+
+async def test_a_citizen_who_says_cho_bac_hoi_is_called_bac_in_the_lead_s_confirmation_too(app: App) -> None:
+    await add_agent(app)
+    chat = Chat(service_at(app))
+    consent = await chat.say("cho bac hoi, muon dang ky, nho can bo goi lai tu van")
+    done = await give_details(chat, consent)
+    said = text_of(done)
+    assert "Trần Văn Hòa" in said and "bác" in said
+    assert re.search(r"(?<!\w)[bB]ạn(?!\w)", said) is None
 
 
 async def test_a_lead_is_stored_with_its_consent_and_the_agent_is_notified_in_the_same_transaction(app: App) -> None:

@@ -30,7 +30,7 @@ INSTRUMENT = re.compile(
     r"|\b(?:Nghị quyết|Nghị định|Quyết định|Thông tư) của (?:Quốc hội|Chính phủ|Thủ tướng|Bộ)"
     r"[^;]*?\d{1,2}/\d{1,2}/\d{4}"
 )
-MAX_SHORT_LINE = 140  # the "Căn cứ" line under an answer: a second citation only if the line stays this short
+MAX_SHORT_LINE = 110  # the "Căn cứ" line under an answer: a second citation only if the line stays this short
 
 
 @dataclass(frozen=True)

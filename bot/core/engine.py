@@ -204,23 +204,29 @@ def _flow_outcome(turn: runner.Turn, session: Session, flow: Flow, effects: tupl
 FOLLOW_UP_TURNS = 2  # a message changes the last result only this many messages after it, at most
 # Words that mark a message as a follow-up to what was just said ("còn hộ cận nghèo thì sao", "nếu 12 tháng",
 # "vậy tính lại 3 người thôi"), folded: such a message changes the last result even if it reads like a question.
-FOLLOW_UP_CUES = (" thi sao ", " con ", " neu ", " vay ", " tinh lai ", " thoi ", " doi ", " the con ")
+FOLLOW_UP_OPENINGS = ("con", "neu", "the con", "the neu", "tinh lai", "vay con", "vay neu", "vay tinh lai", "vay thi")
+FOLLOW_UP_ENDINGS = ("thi sao", "thi sao a", "thi sao nhi", "thi the nao", "thi bao nhieu")
 
 
 FOLLOW_UP_WORDS = 12  # a longer message is a question of its own, not a follow-up
+FOLLOW_UP_BARE_WORDS = 5  # without a follow-up word, only a few words ("6 tháng", "3 người thôi") change a result
 
 
 def _is_follow_up(text: str, kb: KnowledgeBase) -> bool:
-    """A short message with a follow-up word: "còn hộ cận nghèo thì sao", "nếu 12 tháng", "vậy … thôi"."""
+    """A short message that opens or ends like a follow-up: "còn hộ cận nghèo thì sao", "nếu 12 tháng",
+    "vậy tính lại 3 người thôi", "mẹ chồng chị 70 tuổi thì sao"."""
     words = normalise(text, kb.lexicon.lexicon)
-    return len(words) <= FOLLOW_UP_WORDS and any(cue in f" {' '.join(words)} " for cue in FOLLOW_UP_CUES)
+    said = " ".join(words)
+    return len(words) <= FOLLOW_UP_WORDS and (
+        any(said.startswith(f"{cue} ") for cue in FOLLOW_UP_OPENINGS) or said.endswith(FOLLOW_UP_ENDINGS)
+    )
 
 
 def _in_context(decision: Decision, text: str, session: Session, kb: KnowledgeBase, matcher: Matcher) -> Decision:
     """A short follow-up to the answer just given ("còn hộ cận nghèo thì sao" after the voluntary contribution
     levels, "mẹ chồng chị 70 tuổi thì sao" after household BHYT) is read against it: matched again after the
     title of that answer's subject (then of the answer itself), and taken when that answers an entry of the same
-    subject (or its calculator) and the message alone does not."""
+    subject (or the calculator it offers) and the message alone does not."""
     last = kb.entries.get(session.last_entry) if session.last_entry else None
     if last is None or session.turns - session.last_entry_turn > FOLLOW_UP_TURNS or not _is_follow_up(text, kb):
         return decision
@@ -229,7 +235,8 @@ def _in_context(decision: Decision, text: str, session: Session, kb: KnowledgeBa
     subject = kb.subject(last.subject)
     for topic in dict.fromkeys((subject.title if subject else last.title, last.title)):
         again = matcher.match(f"{topic} {text}")
-        if again.kind == "answer" and again.entry_id and kb.entries[again.entry_id].subject in (last.subject, "calc"):
+        entry = kb.entries.get(again.entry_id) if again.kind == "answer" and again.entry_id else None
+        if entry is not None and (entry.subject == last.subject or (entry.flow and entry.flow == last.flow)):
             return again
     return decision
 
@@ -238,9 +245,10 @@ def _follow_up(
     inbound: Inbound, session: Session, kb: KnowledgeBase, today: date, matcher: Matcher, now: datetime | None
 ) -> Outcome | None:
     """A message soon after a calculator's result that changes some of its inputs ("nếu 12 tháng thì sao",
-    "còn hộ cận nghèo thì sao", "vậy tính lại 3 người thôi"): the same calculator again with the changes, without
-    asking again for what the citizen already gave. None (the matcher decides as usual) when the message
-    changes nothing of that calculator, or is a new question without a follow-up word."""
+    "còn hộ cận nghèo thì sao", "vậy tính lại 3 người thôi", "6 tháng"): the same calculator again with the
+    changes, without asking again for what the citizen already gave. None (the matcher decides as usual) unless
+    the message reads as a follow-up (or is only a few words the matcher does not answer otherwise) and every
+    change is one its step accepts."""
     flow = FLOWS.get(session.last_flow)
     if flow is None or not session.last_inputs or session.turns - session.last_result_turn > FOLLOW_UP_TURNS:
         return None
@@ -248,19 +256,35 @@ def _follow_up(
     text = inbound.text.strip()[:MAX_TEXT_CHARS]
     if read is None or not text:
         return None
-    previous = dict(session.last_inputs)
-    changes = {
-        key: value for key, value in read(text, Context(kb, today, previous)).items() if previous.get(key) != value
-    }
-    if not changes:
-        return None
-    if not _is_follow_up(text, kb):
+    follow_up = _is_follow_up(text, kb)
+    if not follow_up:
+        if len(normalise(text, kb.lexicon.lexicon)) > FOLLOW_UP_BARE_WORDS:
+            return None
         decision = matcher.match(text)
         entry = kb.entries.get(decision.entry_id) if decision.kind == "answer" and decision.entry_id else None
         if entry is not None and entry.kind != "smalltalk" and entry.flow != flow.name:  # clearly a new question
             return None
+    previous = dict(session.last_inputs)
+    context = Context(kb, today, previous)
+    changes = {key: value for key, value in read(text, context).items() if previous.get(key) != value}
+    # A change its step refuses ("nếu 1 tháng thì sao") is asked again with the reason, the rest kept; without a
+    # follow-up word such a message is not taken as a change at all.
+    if not changes or not (follow_up or all(_accepted(flow, key, value, context) for key, value in changes.items())):
+        return None
     turn = runner.start(flow, kb, today, now, answers=previous | changes, intro=False)
     return _flow_outcome(turn, session, flow)
+
+
+def _accepted(flow: Flow, key: str, value: Answer, context: Context) -> bool:
+    """A follow-up's change is taken only when its step would take it ("1 tháng" is no household period)."""
+    step = flow.step(key)
+    if step is None or step.check is None:
+        return step is not None
+    try:
+        step.check(value, context)
+    except Invalid:
+        return False
+    return True
 
 
 def _with_resume(reply: Reply, session: Session, kb: KnowledgeBase) -> Reply:
@@ -293,9 +317,10 @@ def _wanted_calculation(
     answer. Its first step's answer, or two of its answers, must be in the question (or in `figures`, those
     of a question answered with suggestions)."""
     offered = _offered_flow(entry, kb)
-    if offered is None or offered.extract is None or not (text or figures):
+    read = offered.wants or offered.extract if offered is not None else None
+    if offered is None or read is None or not (text or figures):
         return None
-    found = {**(figures or {}), **(offered.extract(text, Context(kb, today)) if text else {})}
+    found = {**(figures or {}), **(read(text, Context(kb, today)) if text else {})}
     return offered if offered.steps[0].key in found or len(found) >= 2 else None
 
 
@@ -309,6 +334,12 @@ def _question_figures(ids: tuple[str, ...], kb: KnowledgeBase, today: date, text
         if flow is not None and flow.extract is not None:
             found += [(flow.name, key, value) for key, value in flow.extract(text, Context(kb, today)).items()]
     return tuple(found)
+
+
+def _extracted(entry: Entry, kb: KnowledgeBase, today: date, text: str) -> dict[str, Answer]:
+    """What a message gives for the calculator an entry offers."""
+    flow = _offered_flow(entry, kb)
+    return flow.extract(text, Context(kb, today)) if flow is not None and flow.extract is not None else {}
 
 
 def _figures_for(entry: Entry, session: Session) -> dict[str, Answer]:
@@ -345,7 +376,8 @@ def _on_text(
     if not text:
         return Outcome((menu_reply(kb, kb.message("empty")),), (_log("empty"),), session)
     too_long = len(text) > MAX_TEXT_CHARS
-    decision = _in_context(matcher.match(text[:MAX_TEXT_CHARS]), text[:MAX_TEXT_CHARS], session, kb, matcher)
+    alone = matcher.match(text[:MAX_TEXT_CHARS])
+    decision = _in_context(alone, text[:MAX_TEXT_CHARS], session, kb, matcher)
     effect = replace(_log(decision.kind, decision.normalised, decision.entry_id, decision.ranked), topic=decision.topic)
     if decision.kind == "answer" and decision.entry_id:
         entry = kb.entries[decision.entry_id]
@@ -353,7 +385,9 @@ def _on_text(
         if entry.variants:  # another wording for some questions ("cảm ơn" under the greeting)
             chosen = entry.variant_for(tokens(text), normalise(text, kb.lexicon.lexicon))
         entry, session = greeting(entry, chosen, session, kb)  # greeted in full once per conversation
-        turn, reply = _answer(entry, session, kb, today, now, text[:MAX_TEXT_CHARS], decision.also)
+        # read against the answer before ("mẹ chồng chị 70 tuổi thì sao"): what it gives is the citizen's figure
+        figures = _extracted(entry, kb, today, text[:MAX_TEXT_CHARS]) if decision is not alone else None
+        turn, reply = _answer(entry, session, kb, today, now, text[:MAX_TEXT_CHARS], decision.also, figures)
         if turn is not None:
             return _flow_outcome(turn, replace(session, last_entry=entry.id), FLOWS[entry.flow], (effect,))
         if reply is not None:

@@ -141,10 +141,12 @@ async def test_a_picture_telegram_refused_for_a_while_is_drawn_and_sent_by_the_o
             text_message(2, CHAT, "nam sinh 15/1/1965, đóng bắt buộc từ 2014 được 11 năm, lương 6 triệu, đã nghỉ việc")
         )
         await fake_api.wait_for_replies(CHAT, 2)
+        fake_api.enqueue(text_message(3, CHAT, "0"))  # nothing before 2014
+        await fake_api.wait_for_replies(CHAT, 3)
         fake_api.fail("sendPhoto", 500, times=FAST.attempts)  # the handler's quick tries all fail
-        fake_api.enqueue(text_message(3, CHAT, "12/2024"))
-        sent = await fake_api.wait_for_replies(CHAT, 4, timeout=15)
+        fake_api.enqueue(text_message(4, CHAT, "12/2024"))  # the last month paid
+        sent = await fake_api.wait_for_replies(CHAT, 5, timeout=15)
     photos = fake_api.calls_of("sendPhoto")
     assert [call.status for call in photos] == [500] * FAST.attempts + [200]  # the worker's try, drawn again
-    assert sent[2].photo is not None and sent[2].photo.startswith(PNG_SIGNATURE)
-    assert "đủ tuổi ngày 15/07/2026" in sent[3].text
+    assert sent[3].photo is not None and sent[3].photo.startswith(PNG_SIGNATURE)
+    assert "đủ tuổi ngày 15/07/2026" in sent[4].text

@@ -172,3 +172,12 @@ def test_every_calculator_result_fits_with_a_short_basis_line_and_the_basis_butt
     assert len(basis) == 1, (flow, [b.label for b in result.buttons])
     (listing,) = press(real_kb, real_matcher, basis[0]).replies
     assert listing.text.startswith("Căn cứ pháp lý") and "•" in listing.text
+
+
+def test_the_basis_button_data_reads_back_and_leaves_the_existing_wire_strings_alone(real_kb: KnowledgeBase) -> None:
+    for entry_id in real_kb.entries:
+        data = ShowBasis(entry_id).data()
+        assert data == f"b:{entry_id}" and parse_action(data) == ShowBasis(entry_id)
+        assert len(data.encode()) <= MAX_ACTION_BYTES
+    assert parse_action("a:tn.muc-dong") != ShowBasis("tn.muc-dong")  # "a:" still opens the answer
+    assert parse_action("b:") is None

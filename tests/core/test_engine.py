@@ -116,10 +116,11 @@ def test_an_answer_gives_the_short_answer_then_sources_and_review_date(chat: Con
     assert f"Cập nhật: {entry_.reviewed:%d/%m/%Y}" in reply.text
 
 
-def test_an_answer_offers_its_followups_then_the_main_menu(chat: Conversation) -> None:
+def test_an_answer_offers_its_followups_then_its_legal_basis_then_the_main_menu(chat: Conversation) -> None:
     reply = only_reply(chat.press("a:bhyt.mat-the"))
     followups = [chat.kb.entries[i] for i in chat.kb.entries["bhyt.mat-the"].followups]
-    assert reply.buttons[:-1] == tuple(Button(e.title, f"a:{e.id}") for e in followups)
+    assert reply.buttons[:-2] == tuple(Button(e.title, f"a:{e.id}") for e in followups)
+    assert reply.buttons[-2] == Button("Xem căn cứ pháp lý", "b:bhyt.mat-the")
     assert reply.buttons[-1] == Button("Menu chính", MENU_ACTION)
 
 
@@ -129,13 +130,14 @@ def test_an_answer_on_household_bhyt_offers_the_calculator_first_instead_of_a_fo
     reply = only_reply(chat.press("a:bhyt.muc-dong-hgd"))
     followups = [chat.kb.entries[i] for i in chat.kb.entries["bhyt.muc-dong-hgd"].followups]
     others = tuple(Button(e.title, f"a:{e.id}") for e in followups if e.id != "calc.bhyt-hgd")
-    assert reply.buttons == (Button("Tính cho tôi", "f:household"), *others, Button("Menu chính", MENU_ACTION))
+    basis = Button("Xem căn cứ pháp lý", "b:bhyt.muc-dong-hgd")
+    assert reply.buttons == (Button("Tính cho tôi", "f:household"), *others, basis, Button("Menu chính", MENU_ACTION))
 
 
 def test_every_followup_button_leads_to_an_answer(chat: Conversation) -> None:
     reply = only_reply(chat.press("a:tn.muc-dong"))
     assert reply.buttons[0].action == "f:voluntary"  # "Tính cho tôi" comes first
-    for button in reply.buttons[1:-1]:
+    for button in reply.buttons[1:-2]:  # then the follow-ups; the last two: the legal basis, the menu
         outcome = chat.press(button.action)
         assert log_of(outcome).decision == "action"
         assert chat.session.last_entry == button.action.removeprefix("a:")

@@ -141,6 +141,10 @@ class Flow:
     # A follow-up right after a result ("nếu 12 tháng thì sao"): the inputs it changes, read against the last
     # result's inputs (Context.answers); None: `extract` read the same way. Empty: not a change of this flow.
     revise: Extract | None = None
+    # The figures that show a question under an answer wants the citizen's own result (the answer then starts
+    # the flow: bot.core.engine); None: `extract`. The household flow counts only a number of people here, not
+    # a description of who they are ("bố có lương hưu thì có phải kê khai không" asks a rule).
+    wants: Extract | None = None
     offer: str = "flow_offer"  # message key: the button that starts it under an answer ("Tính cho tôi")
     restart: str = "flow_restart"  # message key: the button that starts it again ("Tính lại")
     resume: str = "flow_resume"  # message key: the button back to it after another question

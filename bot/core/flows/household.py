@@ -133,6 +133,18 @@ def extract(text: str, context: Context) -> dict[str, Answer]:
     return found
 
 
+def wants(text: str, context: Context) -> dict[str, Answer]:
+    """The figures that make a question under the household answer a request for the citizen's own result: a
+    number of people and a period ("bhyt hộ gia đình 4 người 12 tháng"), not who they are."""
+    tokens = parsing.words(text, context.kb.lexicon.lexicon)
+    found: dict[str, Answer] = {}
+    if (count := parsing.members(tokens)) is not None:
+        found["members"] = count
+    if (months := _months(tokens)) is not None:
+        found["months"] = months
+    return found
+
+
 def revise(text: str, context: Context) -> dict[str, Answer]:
     """A follow-up to a result, read against its inputs: "vậy tính lại 3 người thôi, đóng 6 tháng" (a new count
     and period), "còn hộ cận nghèo thì sao" (the same members in a near-poor household), "mẹ chồng chị 70 tuổi
@@ -268,6 +280,7 @@ FLOW = Flow(
     finish=finish,
     extract=extract,
     revise=revise,
+    wants=wants,
     messages=(
         "calc_hgd_members_range",
         "calc_hgd_invalid_months",

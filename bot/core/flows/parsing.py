@@ -258,7 +258,7 @@ ROLES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("tui",), ("Bạn",)),
 )
 _ROLE_NOISE = frozenset({"dua", "be", "nguoi"})  # "2 đứa con", "1 bé"
-_PARTS = re.compile(r"[,;:\n+()]|\s(?:va|voi|cung|con lai)\s", re.IGNORECASE)
+_PARTS = re.compile(r"[,;:\n+()?!]|\.(?!\d)|\s(?:va|voi|cung|con lai)\s", re.IGNORECASE)
 # What already pays a member's card, by the code of bot.core.calc.household.Cover. Checked in this order on the
 # folded words of the part (so "hưu trí xã hội" is not read as a pension, "chưa có thẻ" not as a card).
 _NO_CARD = re.compile(r"\b(?:chua|khong|ko|k) (?:co )?(?:the|bhyt|bao hiem)\b")
@@ -284,7 +284,7 @@ STATUS_CUES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
     ("card", ("co bhyt", "co the", "co bao hiem", "da co")),
 )
-_AGE = re.compile(r"\b(\d{1,3}) tuoi\b")
+_AGE = re.compile(r"\b(duoi )?(\d{1,3}) tuoi\b")  # "dưới 6 tuổi" is read as 5
 _BABY = re.compile(r"\b(?:\d{1,2} thang tuoi|so sinh|moi sinh|moi de|moi sanh)\b")
 
 
@@ -301,9 +301,32 @@ def people(text: str, lexicon: Lexicon) -> list[Person]:
     """The household members described in a text, in order; empty when it names no role (a bare count)."""
     found: list[Person] = []
     for part in _PARTS.split(f" {fold(text)} "):
-        words_ = normalise(part, lexicon)
-        found.extend(_people_in(words_))
+        earlier = len(found)  # the members of earlier parts ("2 đứa con" is two children, not one named twice)
+        for person in _people_in(normalise(part, lexicon)):
+            _add(found, person, earlier)
     return found
+
+
+_SAME_ROLE = {"Bé": "Con"}  # "2 đứa con …, bé út 3 tuổi": the little one is one of the children
+
+
+def _add(found: list[Person], person: Person, earlier: int) -> None:
+    """A member named again ("bố mẹ, …. Bố có lương hưu", "còn lại mẹ em") is the one named before: what the
+    new mention adds (an age, a status) completes the first such member not yet described; a mention that adds
+    nothing is not another member."""
+    role = _SAME_ROLE.get(person.role, person.role)
+    same = [i for i, known in enumerate(found[:earlier]) if _SAME_ROLE.get(known.role, known.role) == role]
+    if not same:
+        found.append(person)
+        return
+    if person.age is None and not person.status:
+        return
+    bare = next((i for i in same if found[i].age is None and not found[i].status), None)
+    if bare is None:
+        found.append(person)
+        return
+    known = found[bare]
+    found[bare] = Person(known.role, person.age, person.status)
 
 
 def _people_in(words_: list[str]) -> list[Person]:
@@ -311,13 +334,17 @@ def _people_in(words_: list[str]) -> list[Person]:
         for phrase, roles in ROLES:
             if tuple(words_[i : i + len(phrase)]) != phrase:
                 continue
-            if phrase[0] in SELF and i:  # "tôi", "tui" name the citizen only at the start of a part
+            # A one-word role also folds from other words ("mà", "vô", "bỏ", "chống", "còn"): it names a member only
+            # at the start of a part, after a count ("2 đứa con"), or before an age ("mẹ 70 tuổi").
+            aged = len(words_) > i + 2 and number(words_[i + 1]) is not None and words_[i + 2] == "tuoi"
+            if len(phrase) == 1 and not aged and not all(_leading(word) for word in words_[:i]):
                 continue
             if phrase == ("con",) and _is_still(words_[i + 1 : i + 3]):
                 continue
             count = _count_before(words_, i)
             text = " ".join(words_)
-            ages: list[int | None] = [int(age) for age in _AGE.findall(text)] or [0 if _BABY.search(text) else None]
+            said = [int(age) - (1 if under else 0) for under, age in _AGE.findall(text)]
+            ages: list[int | None] = [max(age, 0) for age in said] or [0 if _BABY.search(text) else None]
             status = _status(text)
             if len(roles) == 2:  # a pair: "2 vợ chồng", "bố mẹ"
                 return [Person(role, _nth(ages, n), status) for n, role in enumerate(roles)]
@@ -327,7 +354,14 @@ def _people_in(words_: list[str]) -> list[Person]:
     return []
 
 
-SELF = frozenset({"toi", "tui"})
+_LEADING = frozenset({"nha", "co", "gom", "them", "va", "voi", "cho", "ca", "con", "lai", "em", "minh"})
+
+
+def _leading(word: str) -> bool:
+    """A word that may come before a one-word role at the start of a part: a count, "đứa", "nhà có", "thêm"."""
+    return word in _LEADING or word in {"dua", "be"} or number(word) is not None  # "6 người mà…" is no "má"
+
+
 _STILL_NEXT = frozenset({"ho", "neu", "thi", "lai", "nua", "bao", "may", "muon", "phai", "duoc", "co", "khong"})
 
 

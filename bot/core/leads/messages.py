@@ -51,7 +51,7 @@ def phone_text(e164: str | None) -> str:
 def lead_details(lead: LeadRecord, area_name: str, timezone: tzinfo) -> str:
     """The lead as the agent needs it to call back."""
     lines = [
-        f"Xã/phường: {area_name}" + (f" ({lead.place_typed})" if lead.place_typed else ""),
+        f"Nơi ở (ngoài danh sách, người dân gõ): {lead.place_typed}" if lead.place_typed else f"Xã/phường: {area_name}",
         f"Họ tên: {lead.name or '(đã xóa)'}",
         f"Điện thoại: {phone_text(lead.phone_e164)}",
     ]

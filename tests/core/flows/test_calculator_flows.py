@@ -98,7 +98,7 @@ def test_the_household_flow_asks_members_then_the_period_then_shows_the_result(c
     assert result.text.startswith(household_text(expected).splitlines()[0])
     assert f"Tổng cộng: {money(expected.total)}" in result.text
     assert "Căn cứ:" in result.text and "23/11/2026" in result.text
-    assert labels(result) == ["Tính lại", "Hỏi cán bộ tư vấn", "Menu chính"]
+    assert labels(result) == ["Tính lại", "Hỏi cán bộ tư vấn", "Xem căn cứ pháp lý", "Menu chính"]
     assert action_of(result, "Tính lại") == "f:household"
     assert action_of(result, "Hỏi cán bộ tư vấn") == "a:lead.tu-van"
     assert chat.session.flow is None
@@ -415,7 +415,7 @@ def test_the_pension_flow_from_start_to_result_with_buttons_and_typed_answers(ch
         stopped=date(2025, 3, 1),
     )
     assert result.text == pension_text(lump_sum_versus_pension(chat.kb.policy, TODAY, record))
-    assert labels(result) == ["Tính lại", "Hỏi cán bộ tư vấn", "Menu chính"]
+    assert labels(result) == ["Tính lại", "Hỏi cán bộ tư vấn", "Xem căn cứ pháp lý", "Menu chính"]
 
 
 def test_the_pension_result_carries_its_chart_with_the_crossover_the_text_names(chat: Chat) -> None:

@@ -50,6 +50,13 @@ def total_line(members: int, months: int, kb: KnowledgeBase) -> str:
         ("2 con 8 tuổi đi học", [("Con", 8, "student"), ("Con", 8, "student")]),
         ("bé mới sinh", [("Bé", 0, "")]),
         ("nhà 4 người", []),
+        ("nhà 6 người mà chỉ mua cho 2 ông bà", [("Ông", None, ""), ("Bà", None, "")]),  # "mà" is no "má"
+        ("bé út dưới 6 tuổi", [("Bé", 5, "")]),
+        (  # a member named again is the one named before, now with what is said about them
+            "bố mẹ, vợ chồng em và 2 đứa con. Bố em có lương hưu, bé út 3 tuổi, còn lại mẹ em",
+            [("Bố", None, "pension"), ("Mẹ", None, ""), ("Vợ", None, ""), ("Chồng", None, ""), ("Con", 3, "")]
+            + [("Con", None, "")],
+        ),
         ("còn hộ cận nghèo thì sao", []),  # "còn" folds to "con" but is no child
     ],
 )
@@ -216,3 +223,23 @@ def test_a_member_named_after_the_household_answer_starts_the_calculator_with_th
     assert chat.step == "months"
     result = chat.press_label(question, "12 tháng")
     assert total_line(1, 12, chat.kb) in result.text and "• Người thứ 1 – Mẹ chồng 70 tuổi:" in result.text
+
+
+def test_a_bare_period_right_after_a_result_computes_it_again(chat: Chat) -> None:
+    chat.say("nhà 4 người mua bhyt 1 năm hết bao nhiêu")
+    assert total_line(4, 6, chat.kb) in chat.say("6 tháng").text
+
+
+def test_a_follow_up_with_a_period_the_calculator_cannot_take_asks_for_it_keeping_the_members(chat: Chat) -> None:
+    chat.say("nhà 4 người mua bhyt 1 năm hết bao nhiêu")
+    question = chat.say("nếu 1 tháng thì sao")
+    assert question.text.startswith("BHYT hộ gia đình đóng theo kỳ 3, 6 hoặc 12 tháng.")
+    assert chat.step == "months" and chat.session.flow is not None and chat.session.flow.answer("members") == 4
+    assert total_line(4, 6, chat.kb) in chat.press_label(question, "6 tháng").text
+
+
+def test_a_short_message_outside_the_calculator_after_a_result_is_not_a_change(chat: Chat) -> None:
+    chat.say("nhà 4 người mua bhyt 1 năm hết bao nhiêu")
+    reply = chat.say("vay 50 triệu một tháng")
+    assert chat.session.flow is None and "BHYT hộ gia đình, kỳ đóng" not in reply.text
+    assert chat.session.last_inputs == (("members", 4), ("months", 12))

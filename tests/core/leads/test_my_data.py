@@ -133,3 +133,8 @@ def test_with_nothing_stored_the_listing_says_so(real_kb: KnowledgeBase) -> None
     reply = my_data_reply(real_kb, [], lambda code: code, OFFICE_TZ)
     assert "chưa lưu yêu cầu gọi lại nào" in reply.text and "/xoadulieu" in reply.text
     assert len(reply.text) <= 900
+
+
+def test_the_keep_button_reads_back_beside_the_erase_button() -> None:
+    assert (ERASE.data(), KEEP.data()) == ("x:erase", "x:keep")
+    assert (parse_action("x:erase"), parse_action("x:keep")) == (ERASE, KEEP)
