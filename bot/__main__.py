@@ -230,7 +230,9 @@ def cmd_chat(settings: Settings, _: argparse.Namespace) -> int:
 
         try:
             # Pictures (the lump-sum-versus-pension chart) go to a folder of their own under the temp folder.
-            pictures = chart_saver(Path(tempfile.mkdtemp(prefix="bhxh-bieu-do-")), app.kb.message("chart_huu_saved"))
+            pictures = chart_saver(
+                lambda: Path(tempfile.mkdtemp(prefix="bhxh-bieu-do-")), app.kb.message("chart_huu_saved")
+            )
             chat_loop(handle, sys.stdin, sys.stdout, chat=CONSOLE, save_chart=pictures)
         finally:
             runner.run(app.close())

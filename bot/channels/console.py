@@ -85,14 +85,17 @@ def to_inbound(chat: str, line: str, buttons: tuple[Button, ...]) -> Inbound:
 SaveChart = Callable[[PensionChart], str]  # draws a reply's picture to a file; the line that says where
 
 
-def chart_saver(folder: Path, saved: str) -> SaveChart:
-    """Pictures saved as bieu-do-1.png, bieu-do-2.png, … in `folder`; `saved` says where ("… {path}")."""
+def chart_saver(folder: Callable[[], Path], saved: str) -> SaveChart:
+    """Pictures saved as bieu-do-1.png, bieu-do-2.png, … in the folder `folder()` gives when the first one is
+    (a chat without pictures makes none); `saved` says where ("… {path}")."""
     count = 0
+    made: Path | None = None
 
     def save(chart: PensionChart) -> str:
-        nonlocal count
+        nonlocal count, made
+        made = made or folder()
         count += 1
-        path = save_png(chart, folder / f"bieu-do-{count}.png")
+        path = save_png(chart, made / f"bieu-do-{count}.png")
         return saved.format(path=path)
 
     return save

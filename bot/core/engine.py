@@ -252,7 +252,7 @@ def _follow_up(
     flow = FLOWS.get(session.last_flow)
     if flow is None or not session.last_inputs or session.turns - session.last_result_turn > FOLLOW_UP_TURNS:
         return None
-    read = flow.revise or flow.extract
+    read = flow.revise  # only calculators that say how a follow-up changes them ("thêm 5 năm" is no total)
     text = inbound.text.strip()[:MAX_TEXT_CHARS]
     if read is None or not text:
         return None
@@ -386,8 +386,8 @@ def _on_text(
             chosen = entry.variant_for(tokens(text), normalise(text, kb.lexicon.lexicon))
         entry, session = greeting(entry, chosen, session, kb)  # greeted in full once per conversation
         # read against the answer before ("mẹ chồng chị 70 tuổi thì sao"): what it gives is the citizen's figure
-        figures = _extracted(entry, kb, today, text[:MAX_TEXT_CHARS]) if decision is not alone else None
-        turn, reply = _answer(entry, session, kb, today, now, text[:MAX_TEXT_CHARS], decision.also, figures)
+        given = _extracted(entry, kb, today, text[:MAX_TEXT_CHARS]) if decision is not alone else None
+        turn, reply = _answer(entry, session, kb, today, now, text[:MAX_TEXT_CHARS], decision.also, given)
         if turn is not None:
             return _flow_outcome(turn, replace(session, last_entry=entry.id), FLOWS[entry.flow], (effect,))
         if reply is not None:

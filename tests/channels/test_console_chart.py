@@ -36,7 +36,9 @@ def test_the_lump_sum_result_in_the_console_saves_its_chart_and_says_where(
         ]
     )
     out = io.StringIO()
-    chat_loop(handle, io.StringIO(typed), out, save_chart=chart_saver(tmp_path, real_kb.message("chart_huu_saved")))
+    chat_loop(
+        handle, io.StringIO(typed), out, save_chart=chart_saver(lambda: tmp_path, real_kb.message("chart_huu_saved"))
+    )
     screen = out.getvalue()
     path = tmp_path / "bieu-do-1.png"
     assert path.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")

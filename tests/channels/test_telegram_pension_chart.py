@@ -149,4 +149,4 @@ async def test_a_picture_telegram_refused_for_a_while_is_drawn_and_sent_by_the_o
     photos = fake_api.calls_of("sendPhoto")
     assert [call.status for call in photos] == [500] * FAST.attempts + [200]  # the worker's try, drawn again
     assert sent[3].photo is not None and sent[3].photo.startswith(PNG_SIGNATURE)
-    assert "đủ tuổi ngày 15/07/2026" in sent[4].text
+    assert "đủ tuổi nghỉ hưu (61 tuổi 6 tháng) ngày 15/07/2026" in sent[4].text

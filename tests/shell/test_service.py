@@ -97,7 +97,9 @@ async def test_a_conversation_continues_after_a_restart(store: Store, kb: Knowle
     async with store.open() as restarted:  # a new process: nothing kept in memory
         outcome = await make_service(restarted, kb, matcher).handle(Inbound(CHAT, InboundKind.MENU), update_id=2)
     assert outcome is not None
-    assert outcome.session == Session(CHAT, last_entry="bhyt.mat-the", turns=2, greeted=True, seen_at=NOW)
+    assert outcome.session == Session(
+        CHAT, last_entry="bhyt.mat-the", turns=2, last_entry_turn=1, greeted=True, seen_at=NOW
+    )
 
 
 async def test_the_outcome_is_the_engines_answer_and_its_session_is_stored(
@@ -109,7 +111,9 @@ async def test_the_outcome_is_the_engines_answer_and_its_session_is_stored(
     stored = await stored_session(store)
     assert outcome is not None
     assert outcome.replies[0].text.startswith("Câu trả lời ngắn của bhyt.mat-the.")
-    assert stored == outcome.session == Session(CHAT, last_entry="bhyt.mat-the", turns=1, seen_at=NOW)
+    assert (
+        stored == outcome.session == Session(CHAT, last_entry="bhyt.mat-the", turns=1, last_entry_turn=1, seen_at=NOW)
+    )
 
 
 # -- exactly once --------------------------------------------------------------------------------
@@ -272,7 +276,9 @@ async def test_a_lock_released_between_attempts_lets_the_message_through(
         outcome = await make_service(database, kb, matcher, retry=Retry(sleep=pauses)).handle(text(), 1)
     assert outcome is not None
     assert pauses.taken == [0.05]
-    assert await stored_session(store) == Session(CHAT, last_entry="bhyt.mat-the", turns=1, seen_at=NOW)
+    assert await stored_session(store) == Session(
+        CHAT, last_entry="bhyt.mat-the", turns=1, last_entry_turn=1, seen_at=NOW
+    )
 
 
 async def test_a_database_without_its_tables_fails_at_once_without_retrying(

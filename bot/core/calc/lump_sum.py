@@ -172,12 +172,11 @@ def _eligibility(
         )
     # Route (đ): the end of the last month paid starts the 12 months (Art 107(2) for voluntary BHXH).
     allowed_from = month_start(stop_month + wait + 1)
-    stopped = f"{month_start(stop_month):%m/%Y}"
     if on >= allowed_from:
         return Eligibility(
             True,
             f"Bạn có thời gian đóng trước {day(LAW_IN_FORCE)}, chưa đủ {decimal_text(too_long)} năm và đã dừng "
-            f"đóng hơn {wait} tháng (tháng cuối {stopped}) nên được rút ({short} đ), nếu trong thời gian đó bạn "
+            f"đóng hơn {wait} tháng nên được rút ({short} đ), nếu trong thời gian đó bạn "
             "không tham gia BHXH bắt buộc hay tự nguyện.",
             None,
         )
@@ -191,7 +190,7 @@ def _eligibility(
     return Eligibility(
         False,
         f"Bạn có thời gian đóng trước {day(LAW_IN_FORCE)}, chưa đủ {decimal_text(too_long)} năm: sau {wait} "
-        f"tháng không đóng (tháng cuối {stopped}), từ {day(allowed_from)} bạn được rút ({short} đ).",
+        f"tháng không đóng, từ {day(allowed_from)} bạn được rút ({short} đ).",
         allowed_from,
     )
 

@@ -40,6 +40,7 @@ YOUNGEST_AGE = 15  # a guard against typing mistakes: nobody has paid from befor
 # The highest salary or income contributions are paid on, 20 × mức tham chiếu (Luật BHXH 41/2024/QH15, Điều 31):
 # an average above it on the day is a typing mistake (the estimate applies no price indexation).
 HIGHEST_INCOME = "tn_thu_nhap_toi_da"
+ALLOWANCE_STEP = 1000  # the Art 23 allowance estimate is rounded down to this many đồng
 LAST_CHART_AGE = 90  # the comparison (the crossover, the chart) looks up to this age
 
 
@@ -180,8 +181,8 @@ def _allowance(figures: Figures, on: date, retirement_age_months: int, own_money
     if floor <= 0 or span <= 0 or own_money <= 0:
         return 0, 0
     figures.cite(f"{LAW}, Điều 23")
-    if own_money >= floor * span:
-        return own_money // span, span
+    if own_money >= floor * span:  # an estimate: rounded down to the thousand đồng
+        return own_money // span // ALLOWANCE_STEP * ALLOWANCE_STEP, span
     return floor, max(1, own_money // floor)
 
 

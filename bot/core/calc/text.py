@@ -119,10 +119,7 @@ def pension_text(result: PensionComparison) -> str:
     # Told "không được rút" with no date: the cases in which it may be (a date says when; the JSON has them all).
     other = f" {result.lump_sum_other_cases}" if not result.lump_sum_allowed_from else ""
     heading = f"Rút BHXH một lần hay chờ lương hưu ({SCHEME_LABEL[result.scheme]}). {estimate_heading(result)}"
-    paid = (
-        f"• Đã đóng {duration_text(result.contribution_months)} (tháng cuối {result.last_month_paid:%m/%Y}); "
-        "tuổi nghỉ hưu "
-    )
+    paid = f"• Đã đóng {duration_text(result.contribution_months)} (tháng cuối {result.last_month_paid:%m/%Y}); "
     retirement_age = marked(age(result.retirement_age_months), age_caveats)
     if result.months_needed_for_pension:  # no pension on this record: no "lương hưu từ" either
         needed = marked(
@@ -131,14 +128,16 @@ def pension_text(result: PensionComparison) -> str:
         )
         retired = compose(
             paid,
+            "đủ tuổi nghỉ hưu (",
             retirement_age,
-            f", đủ tuổi ngày {day(result.retirement_reached_on)}; còn thiếu ",
+            f") ngày {day(result.retirement_reached_on)}; còn thiếu ",
             needed,
             " đóng để có lương hưu",
         )
     else:
         retired = compose(
             paid,
+            "tuổi nghỉ hưu ",
             retirement_age,
             f", nghỉ hưu ngày {day(result.retirement_date)}, lương hưu từ {day(result.pension_start)}",
         )

@@ -139,7 +139,7 @@ class Flow:
     finish: Finish
     extract: Extract | None = None
     # A follow-up right after a result ("nếu 12 tháng thì sao"): the inputs it changes, read against the last
-    # result's inputs (Context.answers); None: `extract` read the same way. Empty: not a change of this flow.
+    # result's inputs (Context.answers). Empty: not a change of this flow; None: the flow takes no follow-ups.
     revise: Extract | None = None
     # The figures that show a question under an answer wants the citizen's own result (the answer then starts
     # the flow: bot.core.engine); None: `extract`. The household flow counts only a number of people here, not

@@ -32,6 +32,9 @@ from bot.core.types import Answer, Inbound
 NAME = "household"
 MEMBER_BUTTONS = (1, 2, 3, 4, 5)
 HOUSEHOLD_GROUPS = (Cover.POOR.value, Cover.NEAR_POOR.value)  # a whole household's group ("hộ cận nghèo")
+GROUPED = frozenset({Cover.HOUSEHOLD, Cover.POOR, Cover.NEAR_POOR})  # covers a household's group decides
+YES = frozenset({"co", "co a", "dang huong", "co huong", "roi", "co roi", "vang", "da", "u"})
+NO = frozenset({"khong", "khong a", "chua", "khong co", "chua co", "khong huong", "ko"})
 # The members answer: a count (all buy at the household rate), or one "<cover>|<label>" per member.
 SEPARATOR = "|"
 REASONS = {
@@ -118,6 +121,16 @@ def _elders(answers: Mapping[str, Answer]) -> list[str]:
     return [label for cover, label in members_of(members) if cover is Cover.ELDER] if members is not None else []
 
 
+def parse_yes_no(inbound: Inbound, context: Context) -> Answer:
+    """ "có", "đang hưởng", "rồi" / "không", "chưa" typed instead of pressed."""
+    said = " ".join(words(inbound, context))
+    if said in YES:
+        return True
+    if said in NO:
+        return False
+    raise Invalid(context.message("flow_choose"))
+
+
 def _months(tokens: list[str]) -> int | None:
     mentioned = parsing.periods(tokens)
     return next((months for months in mentioned if months in PERIODS), mentioned[0] if mentioned else None)
@@ -161,8 +174,9 @@ def revise(text: str, context: Context) -> dict[str, Answer]:
             changed["members"] = members
     elif people:  # one more member, or several
         changed["members"] = _compact(previous + _covered(people, group, context))
-    elif group:  # the same members, in a poor or near-poor household
-        regrouped = [(Cover(group) if cover is Cover.HOUSEHOLD else cover, label) for cover, label in previous]
+    elif group or "other" in parsing.groups(tokens):  # the same members, in a poor, near-poor or other household
+        target = Cover(group) if group else Cover.HOUSEHOLD
+        regrouped = [(target if cover in GROUPED else cover, label) for cover, label in previous]
         changed["members"] = _compact(regrouped)
     if "members" in changed and "elder" in context.answers and not _elders({"members": changed["members"]}):
         changed["elder"] = False  # nobody left to ask about
@@ -243,10 +257,8 @@ def finish(context: Context) -> Finished:
         nobody = context.kb.message("calc_hgd_nobody")
         text = household_nobody_text(today, months, lines([nobody, *notes]), figures.bases, figures.caveats)
         total = 0
-    summary = (
-        f"BHYT hộ gia đình, {len(members)} người ({len(paying)} mua theo hộ), {months} tháng: "
-        f"tổng {money(total)} (tính ngày {day(today)})"
-    )
+    who = f"{len(members)} người" + (f" ({len(paying)} mua theo hộ)" if len(paying) < len(members) else "")
+    summary = f"BHYT hộ gia đình, {who}, {months} tháng: tổng {money(total)} (tính ngày {day(today)})"
     return Finished(text, result_buttons(NAME, "flow_restart", context.kb), summary=summary)
 
 
@@ -273,6 +285,7 @@ FLOW = Flow(
             "elder",
             "calc_hgd_elder_q",
             (Choice("yes", True, "calc_hgd_elder_yes"), Choice("no", False, "calc_hgd_elder_no")),
+            parse_yes_no,
             when=lambda answers: bool(_elders(answers)),
             question_params=lambda answers: {"who": ", ".join(dict.fromkeys(_elders(answers)))},
         ),

@@ -95,5 +95,6 @@ FLOW = Flow(
     ),
     finish=finish,
     extract=extract,
+    revise=extract,  # a follow-up names the income, the group or the period it changes, as a question would
     messages=("calc_tn_income_range", "calc_tn_invalid_months", "calc_tn_explain", "calc_advisor"),
 )

@@ -75,7 +75,7 @@ def test_pension_text_gives_the_reason_the_retirement_date_and_the_conclusion(po
     result = lump_sum_versus_pension(policy, TODAY, record)
     text = pension_text(result)
     assert "• Rút một lần khoảng 132.000.000 đồng. Được rút: Bạn đã đủ tuổi nghỉ hưu (15/07/2026)" in text
-    assert "tuổi nghỉ hưu 61 tuổi 6 tháng, đủ tuổi ngày 15/07/2026; còn thiếu 4 năm đóng" in text
+    assert "đủ tuổi nghỉ hưu (61 tuổi 6 tháng) ngày 15/07/2026; còn thiếu 4 năm đóng" in text
     assert "• Số tiền rút một lần chỉ bằng khoảng 55 tháng lương hưu" in text
 
 
@@ -84,7 +84,7 @@ def test_a_record_short_of_a_pension_is_told_when_it_reaches_retirement_age_not_
 ) -> None:
     short = ContributionRecord(Gender.FEMALE, date(1980, 3, 1), 0, 120, 8_000_000, stopped=date(2025, 12, 1))
     text = pension_text(lump_sum_versus_pension(policy, TODAY, short))
-    assert "đủ tuổi ngày 01/03/2040" in text
+    assert "đủ tuổi nghỉ hưu (60 tuổi) ngày 01/03/2040" in text
     assert "lương hưu từ" not in text.split("• Nếu đóng thêm")[0]  # only once the missing years are paid
     assert "nghỉ hưu ngày" not in text
 
@@ -119,7 +119,7 @@ def test_a_short_record_shows_the_cost_of_the_missing_years_the_one_off_payment_
     )
     assert "• Đủ tuổi nghỉ hưu mà thiếu không quá 5 năm" in text
     assert "được đóng một lần số tháng còn thiếu (có tính lãi)" in text
-    assert f"trợ cấp hằng tháng (Điều 23) khoảng {money(814_814)}" in text
+    assert f"trợ cấp hằng tháng (Điều 23) khoảng {money(814_000)}" in text
     assert "Nghị định 159/2025/NĐ-CP, Điều 7" in text
 
 

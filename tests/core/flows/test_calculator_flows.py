@@ -426,9 +426,7 @@ def test_the_pension_result_carries_its_chart_with_the_crossover_the_text_names(
     assert result.chart is not None
     assert result.chart.lump_sum == 160_000_000
     assert f"từ tuổi {result.chart.crossover_age}, tổng lương hưu" in result.text
-    assert result.chart.crossover_label == chat.kb.message("chart_huu_crossover").format(
-        age=result.chart.crossover_age
-    )
+    assert result.chart.crossover_label == chat.kb.message("chart_huu_crossover").format(age=result.chart.crossover_age)
 
 
 def test_the_pension_flow_asks_the_support_group_only_for_voluntary_contributors(chat: Chat) -> None:

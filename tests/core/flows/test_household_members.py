@@ -54,8 +54,14 @@ def total_line(members: int, months: int, kb: KnowledgeBase) -> str:
         ("bé út dưới 6 tuổi", [("Bé", 5, "")]),
         (  # a member named again is the one named before, now with what is said about them
             "bố mẹ, vợ chồng em và 2 đứa con. Bố em có lương hưu, bé út 3 tuổi, còn lại mẹ em",
-            [("Bố", None, "pension"), ("Mẹ", None, ""), ("Vợ", None, ""), ("Chồng", None, ""), ("Con", 3, "")]
-            + [("Con", None, "")],
+            [
+                ("Bố", None, "pension"),
+                ("Mẹ", None, ""),
+                ("Vợ", None, ""),
+                ("Chồng", None, ""),
+                ("Con", 3, ""),
+                ("Con", None, ""),
+            ],
         ),
         ("còn hộ cận nghèo thì sao", []),  # "còn" folds to "con" but is no child
     ],
@@ -243,3 +249,24 @@ def test_a_short_message_outside_the_calculator_after_a_result_is_not_a_change(c
     reply = chat.say("vay 50 triệu một tháng")
     assert chat.session.flow is None and "BHYT hộ gia đình, kỳ đóng" not in reply.text
     assert chat.session.last_inputs == (("members", 4), ("months", 12))
+
+
+def test_a_question_on_the_rules_that_describes_the_household_gets_the_answer_not_the_calculator(chat: Chat) -> None:
+    chat.say("bố tôi có lương hưu thì mua bhyt hộ gia đình có phải kê khai bố vào không")
+    assert chat.session.flow is None and chat.session.last_entry == "bhyt.doi-tuong-hgd"
+
+
+@pytest.mark.parametrize(("typed", "paying"), [("có", 2), ("đang hưởng", 2), ("không", 3), ("chưa", 3)])
+def test_the_pension_question_may_be_answered_in_words(chat: Chat, typed: str, paying: int) -> None:
+    chat.say("tính bhyt cho cả nhà: bà nội 80 tuổi, 2 vợ chồng, đóng 12 tháng")
+    assert total_line(paying, 12, chat.kb) in chat.say(typed).text
+
+
+def test_a_follow_up_moves_the_household_between_groups_and_back(chat: Chat) -> None:
+    chat.say("nhà 3 người mua bhyt 1 năm hết bao nhiêu")
+    near_poor = chat.say("còn hộ cận nghèo thì sao")
+    assert "• 3 người: hộ cận nghèo" in near_poor.text
+    poor = chat.say("còn hộ nghèo thì sao")
+    assert "• 3 người: người thuộc hộ nghèo được Nhà nước đóng BHYT" in poor.text
+    back = chat.say("nếu không thuộc hộ nghèo thì sao")
+    assert total_line(3, 12, chat.kb) in back.text
