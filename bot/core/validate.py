@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.core.actions import MAX_ACTION_BYTES, OpenEntry
+from bot.core.citations import INSTRUMENT, split_citations
 from bot.core.file_schema import KnowledgeFileError
 from bot.core.flows import FLOWS, message_keys
 from bot.core.knowledge import KINDS, KnowledgeBase
@@ -157,7 +158,11 @@ def validate(
         try:
             short, details = entry.render(kb.policy, today)
             for source in entry.sources:
-                render_source(source, kb.policy, today)
+                for citation in split_citations(render_source(source, kb.policy, today)):
+                    if not INSTRUMENT.search(citation):  # "Xem căn cứ pháp lý" lists it: it must name its law
+                        warning(
+                            where, f"căn cứ {citation!r} chưa ghi tên và số hiệu văn bản (ví dụ Luật BHYT 25/2008/QH12)"
+                        )
         except PolicyError as exc:
             error(where, str(exc))
             continue

@@ -102,7 +102,8 @@ async def test_a_household_calculation_with_a_bad_input_a_back_and_a_restart_in_
         expected = household_contribution(real_kb.policy, TODAY, 4, 12)
         assert f"Tổng cộng: {money(expected.total)}" in result.text
         assert "tính theo quy định ngày 23/11/2026" in result.text and "Căn cứ:" in result.text
-        assert [label for label, _ in result.buttons] == ["Tính lại", "Hỏi cán bộ tư vấn", "Menu chính"]
+        labels = [label for label, _ in result.buttons]
+        assert labels == ["Tính lại", "Hỏi cán bộ tư vấn", "Xem căn cứ pháp lý", "Menu chính"]
 
         fake_api.enqueue(callback_query(7, CHAT, action(months.buttons, "6 tháng"), message_id=months.message_id))
         [*_, stale] = await fake_api.wait_for_replies(CHAT, 7)

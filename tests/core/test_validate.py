@@ -351,3 +351,10 @@ def test_an_interest_signal_on_an_entry_that_does_not_exist_is_an_error() -> Non
     )
     issue = only_issue(kb)
     assert (issue.level, issue.where) == ("error", "leads.yaml") and "tn.khong-co" in issue.message
+
+
+def test_a_source_that_does_not_name_its_law_with_its_number_is_warned_about() -> None:
+    kb = kb_with(entry("tn.a", QUESTIONS, sources=["Luật BHYT, Điều 22; Nghị định 188/2025/NĐ-CP, Điều 18"]))
+    issue = only_issue(kb)
+    assert issue.level == "warning" and "'Luật BHYT, Điều 22'" in issue.message
+    assert issues_of(kb_with(entry("tn.a", QUESTIONS, sources=["Luật BHYT 25/2008/QH12, Điều 22"]))) == []

@@ -246,8 +246,9 @@ def lump_sum_versus_pension(policy: Policy, on: date, record: ContributionRecord
     card = to_dong(percent_of(monthly, card_figures.value("bhyt_the_huu_tri_nam", on)) * 12)
     missing_figures, one_off_figures, allowance_figures = figures.part(), figures.part(), figures.part()
     income, cost, support_ahead = _missing_cost(missing_figures, on, record, needed, last_month)
-    one_off, one_off_basis = _one_off(one_off_figures, on, record.scheme, needed)
     months_left = max(0, month_index(retired.pension_start) - month_index(on))
+    # Paying in one go matters only when the missing months do not fit before retirement age.
+    one_off, one_off_basis = _one_off(one_off_figures, on, record.scheme, needed) if needed > months_left else (0, "")
     next_month = month_index(on) + 1
     if not needed or needed <= months_left:
         pension_from = retired.pension_start
