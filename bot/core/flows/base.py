@@ -102,6 +102,9 @@ class Step:
     # (code, label) pairs whose codes `resolve` reads.
     offers: Callable[[KnowledgeBase, datetime | None], tuple[tuple[str, str], ...]] | None = None
     stamp: bool = False  # keep the time of the answer too, as "<key>_at" (ISO): the proof of a consent
+    # The answer is a person's own words (a name): a one-word cancel or back word typed without diacritics is read
+    # as the answer ("Huy" is a name; "hủy" and "quay lai" are commands).
+    own_words: bool = False
 
     def text(self, kb: KnowledgeBase, answers: Mapping[str, Answer] | None = None) -> str:
         if self.question_text is not None:

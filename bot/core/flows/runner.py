@@ -130,6 +130,8 @@ def take(flow: Flow, state: FlowState, inbound: Inbound, kb: KnowledgeBase, toda
     if value is not None:
         return _accept(flow, state, step, value, kb, today, now)
     command = typed_command(inbound, kb)
+    if command is not None and step.own_words and _one_plain_word(inbound.text):
+        command = None  # "Huy" at the name step is a name; "hủy", "quay lai" still work there
     if command is not None:  # "hủy", "quay lại": as if its button was pressed
         return press(flow, state, state.step, command, kb, today, now)
     if inbound.kind not in step.accepts and inbound.kind is not InboundKind.TEXT:
@@ -235,6 +237,11 @@ def _current(flow: Flow, state: FlowState) -> Step:
     if step is None:  # a flow saved by a version with other steps: start from its first step
         return flow.steps[0]
     return step
+
+
+def _one_plain_word(text: str) -> bool:
+    """One word without diacritics: at a step that takes a person's own words, a name rather than a command."""
+    return len(text.split()) == 1 and fold(text) == text.strip().lower()
 
 
 def _chosen_by_text(step: Step, inbound: Inbound, kb: KnowledgeBase) -> Answer | None:

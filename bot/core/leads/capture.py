@@ -312,7 +312,7 @@ FLOW = Flow(
             stamp=True,
             invalid="lead_consent_again",
         ),
-        Step("name", "lead_name_q", (), parse_name, when=_after_consent, invalid="lead_invalid_name"),
+        Step("name", "lead_name_q", (), parse_name, when=_after_consent, invalid="lead_invalid_name", own_words=True),
         Step(
             "phone",
             "lead_phone_q",

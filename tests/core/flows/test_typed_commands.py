@@ -22,12 +22,13 @@ CHAT = "test:typed"
 NOW = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
 CANCEL_WORDS = ["hủy", "huy", "Hủy", "HUỶ", "thôi", "thoi", "không tính nữa", "ko tinh nua", "thôi ạ", "dạ hủy nhé"]
 BACK_WORDS = ["quay lại", "quay lai", "« Quay lại", "trở lại", "sửa lại", "cho mình quay lại nhé"]
-# How to reach the second step of each flow (its first answer), and that step's key.
+# How to reach a step past the first of each flow (the answers before it), that step's key and the one before.
+# The call-back flow is taken past its name step: there "Huy" is a name (test_huy_at_the_name_step_is_a_name).
 SECOND_STEP = {
-    "voluntary": ("f:voluntary", "3 triệu", "group"),
-    "household": ("f:household", "3 người", "months"),
-    "pension": ("f:pension", "nam", "birth"),
-    "lead": ("a:lead.tu-van", "đồng ý", "name"),
+    "voluntary": ("f:voluntary", ("3 triệu",), "group", "income"),
+    "household": ("f:household", ("3 người",), "months", "members"),
+    "pension": ("f:pension", ("nam",), "birth", "gender"),
+    "lead": ("a:lead.tu-van", ("đồng ý", "Nguyễn Văn An"), "phone", "name"),
 }
 
 
@@ -63,10 +64,11 @@ class Chat:
 
 
 def at_second_step(kb: KnowledgeBase, matcher: Matcher, flow: str) -> Chat:
-    start, first_answer, second_step = SECOND_STEP[flow]
+    start, answers, second_step, _ = SECOND_STEP[flow]
     chat = Chat(kb, matcher)
     chat.press(start)
-    chat.say(first_answer)
+    for answer in answers:
+        chat.say(answer)
     assert chat.session.flow is not None and chat.session.flow.name == flow and chat.step == second_step
     return chat
 
@@ -88,11 +90,25 @@ def test_a_typed_back_word_asks_the_previous_question_again_like_its_button(
     kb: KnowledgeBase, matcher: Matcher, flow: str, word: str
 ) -> None:
     chat = at_second_step(kb, matcher, flow)
-    first_step = FLOWS[flow].steps[0].key
+    previous = SECOND_STEP[flow][3]
     outcome = chat.say(word)
-    assert chat.step == first_step
-    assert chat.session.flow is not None and first_step not in chat.session.flow.answered()
-    assert FLOWS[flow].steps[0].text(kb) in outcome.replies[-1].text
+    assert chat.step == previous
+    assert chat.session.flow is not None and previous not in chat.session.flow.answered()
+    step = FLOWS[flow].step(previous)
+    assert step is not None and step.text(kb) in outcome.replies[-1].text
+
+
+def test_huy_at_the_name_step_is_a_name_and_hủy_cancels(kb: KnowledgeBase, matcher: Matcher) -> None:
+    chat = Chat(kb, matcher)
+    chat.press("a:lead.tu-van")
+    chat.say("đồng ý")
+    assert chat.step == "name"
+    chat.say("Huy")
+    assert chat.step == "phone" and chat.session.flow is not None and chat.session.flow.answer("name") == "Huy"
+    chat.say("quay lai")
+    assert chat.step == "name"
+    chat.say("hủy")
+    assert chat.session.flow is None
 
 
 def test_typing_back_at_the_first_question_asks_it_again(kb: KnowledgeBase, matcher: Matcher) -> None:
