@@ -29,6 +29,7 @@ HEADERS = (
     "Ngày tạo",
     "Mã xã/phường",
     "Xã/phường",
+    "Nơi ở người dân gõ",
     "Đại lý",
     "Trạng thái",
     "Họ tên",
@@ -99,6 +100,7 @@ def export_row(lead: LeadRecord, area_name: str, agent_name: str | None, timezon
         _time(lead.created_at, timezone),
         inert(lead.area_code),
         inert(area_name),
+        inert(lead.place_typed or ""),  # "Nơi khác": where the citizen said they live
         inert(agent_name or "Hàng chờ văn phòng"),  # as staff typed it in `agents add`
         STATUS_LABELS[lead.status],
         inert(lead.name or ""),
