@@ -215,7 +215,9 @@ async def test_chat_continues_the_conversation_after_a_restart(database_url: str
     second = await run_bot.in_thread("chat", stdin="/menu\n/quit\n")
     assert first.returncode == second.returncode == 0, first.stderr + second.stderr
     # two turns each run: the /start on entry and one message
-    assert await stored_session(database_url, "console") == Session("console", last_entry="bhyt.mat-the", turns=4)
+    assert await stored_session(database_url, "console") == Session(
+        "console", last_entry="bhyt.mat-the", turns=4, last_entry_turn=2
+    )
 
 
 def test_chat_creates_the_folder_of_its_database(tmp_path: Path, run_bot: BotCli) -> None:
