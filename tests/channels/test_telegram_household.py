@@ -69,7 +69,7 @@ async def test_a_household_with_members_who_do_not_pay_and_a_follow_up_after_a_r
         assert f"Tổng cộng: {money(three_for_a_year.total)}" in result.text
         assert "• Người thứ 3 – Mẹ chồng 70 tuổi (60% người thứ nhất)" in result.text
         assert "• Con 8 tuổi: học sinh, sinh viên mua BHYT ở trường" in result.text
-        assert "• Con 3 tuổi: trẻ em dưới 6 tuổi được Nhà nước cấp thẻ BHYT miễn phí" in result.text
+        assert "• Con 3 tuổi: trẻ em dưới 6 tuổi (*) được Nhà nước cấp thẻ BHYT miễn phí" in result.text
 
     # The bot restarts; the citizen's follow-up is still read against the result.
     async with bot_process(fake_api, store, real_kb, real_matcher):
