@@ -87,7 +87,8 @@ async def test_export_writes_csv_with_vietnamese_headers_and_filters_by_area(
     rows = list(csv.reader(io.StringIO(result.stdout)))
     assert tuple(rows[0]) == HEADERS and "Số điện thoại" in rows[0]
     assert len(rows) == 3 and {row[3] for row in rows[1:]} == {"Xã Tiên Yên"}
-    assert rows[1][6] == NAME and rows[1][7] == "'" + PHONE  # text in every spreadsheet, never a formula
+    name, phone = HEADERS.index("Họ tên"), HEADERS.index("Số điện thoại")
+    assert rows[1][name] == NAME and rows[1][phone] == "'" + PHONE  # text in every spreadsheet, never a formula
     output = tmp_path / "leads.csv"
     assert (await run_bot.in_thread("leads", "export", "--since", since, "--output", str(output))).returncode == 0
     assert output.read_bytes().startswith(b"\xef\xbb\xbf")  # Excel reads the Vietnamese letters

@@ -27,7 +27,13 @@ class DuplicateKeyError(yaml.constructor.ConstructorError):
     pass
 
 
-class LineLoader(yaml.SafeLoader):
+try:  # libyaml's parser, in PyYAML's wheels: reads knowledge/ five times faster, with the same lines
+    from yaml import CSafeLoader as SafeLoader
+except ImportError:  # a PyYAML built without libyaml
+    from yaml import SafeLoader  # type: ignore[assignment]
+
+
+class LineLoader(SafeLoader):
     """SafeLoader whose mappings and sequences remember the line of each key and item."""
 
 
