@@ -35,6 +35,7 @@ from tests.fakes.telegram_updates import callback_query, text_message
 CHAT = 3001
 FAST = RetryPolicy(backoff=0.01, max_flood_wait=0.5)
 WORKER = OutboxPolicy(backoff=timedelta(seconds=0.05), reply_max_backoff=timedelta(seconds=0.2), poll_seconds=0.05)
+HANDED_OVER_RETRY = timedelta(seconds=0.05)  # the ledger's wait before the worker tries a handed-over reply (5 s)
 CHART = PensionChart(
     lump_sum=160_000_000,
     ages=(60, 61, 62),
@@ -80,7 +81,7 @@ async def durable_bot(api: FakeTelegram, store: Store, kb: KnowledgeBase, matche
     database = store.open()
     await migrate(database)
     owner, lease = uuid.uuid4().hex, timedelta(seconds=120)
-    ledger = ReplyLedger(database, owner, lease, now=system_clock)
+    ledger = ReplyLedger(database, owner, lease, retry_in=HANDED_OVER_RETRY, now=system_clock)
     routing = ReplyRouting(telegram_chat_id, split_reply, owner, lease, ledger)
     service = Service(database, kb, matcher, lambda: TODAY, CHANNEL, now=system_clock, replies=routing)
     application = build_application(api.token, api.base_url, service.handle, policy=FAST, replies=ledger)

@@ -153,15 +153,8 @@ def finish(kb: KnowledgeBase, matcher: Matcher, flow: str, choice: int, today: d
     raise AssertionError(f"{flow} did not finish")
 
 
-# The pension result (its text and chart are being reworked, issue 14) is still longer than a phone screen and
-# writes its own "Căn cứ" line of four citations: expected to fail until it is shortened.
-PENSION_TOO_LONG = pytest.mark.xfail(reason="the pension result is over 1,500 characters with 4 citations")
-
-
 @pytest.mark.parametrize("choice", [0, 1, 99])
-@pytest.mark.parametrize(
-    "flow", [pytest.param(f, marks=PENSION_TOO_LONG) if f == "pension" else f for f in sorted(CALCULATORS)]
-)
+@pytest.mark.parametrize("flow", sorted(CALCULATORS))
 def test_every_calculator_result_fits_with_a_short_basis_line_and_the_basis_button(
     real_kb: KnowledgeBase, real_matcher: Matcher, flow: str, choice: int
 ) -> None:

@@ -382,11 +382,11 @@ def _comparison_lines(result: PensionComparison) -> list[str | Rendered]:
             f", tổng lương hưu{less} vượt số tiền rút một lần",
         )
     body.append(compose(equal, "."))
-    decree = "; ".join(part.strip() for part in result.one_off_basis.split(";")[1:])
-    extra = f"; {decree}" if decree else ""
+    # One short line, as under every answer; the decrees (NĐ 135/2020 on the retirement age, NĐ 159/2025 on
+    # paying in one go) are behind "Xem căn cứ pháp lý" (calc.huu's sources).
     body.append(
-        f"Căn cứ: {LAW}, Điều {', '.join(str(article) for article in sorted(articles))}{extra}; Bộ luật Lao động "
-        "45/2019/QH14, Điều 169; Nghị định 135/2020/NĐ-CP. Đây là số ước tính; số chính xác do cơ quan BHXH tính."
+        f"Căn cứ: {LAW}, Điều {', '.join(str(article) for article in sorted(articles))}; Bộ luật Lao động "
+        "45/2019/QH14, Điều 169. Số chính xác do cơ quan BHXH tính."
     )
     return body
 

@@ -111,7 +111,8 @@ def test_a_short_record_shows_the_cost_of_the_missing_years_the_one_off_payment_
     policy: Policy,
 ) -> None:
     man = ContributionRecord(Gender.MALE, date(1965, 1, 15), 0, 132, 6_000_000, stopped=date(2024, 12, 1))
-    text = pension_text(lump_sum_versus_pension(policy, TODAY, man))
+    result = lump_sum_versus_pension(policy, TODAY, man)
+    text = pension_text(result)
     # 48 months × 22% × 6.000.000 = 63.360.000, less 48 × 20% × 22% × 1.500.000 = 3.168.000 State support
     assert (
         f"• Nếu đóng thêm 4 năm cho đủ 15 năm (tự nguyện, thu nhập {money(6_000_000)}/tháng): khoảng "
@@ -120,7 +121,7 @@ def test_a_short_record_shows_the_cost_of_the_missing_years_the_one_off_payment_
     assert "• Đủ tuổi nghỉ hưu mà thiếu không quá 5 năm" in text
     assert "được đóng một lần số tháng còn thiếu (có tính lãi)" in text
     assert f"trợ cấp hằng tháng (Điều 23) khoảng {money(814_000)}" in text
-    assert "Nghị định 159/2025/NĐ-CP, Điều 7" in text
+    assert "Nghị định 159/2025/NĐ-CP, Điều 7" in result.one_off_basis  # listed behind "Xem căn cứ pháp lý"
 
 
 def test_a_lump_sum_result_fits_a_phone_screen(policy: Policy) -> None:
