@@ -135,8 +135,7 @@ def _eligibility(
             figures.cite(f"{point} a")
             return Eligibility(
                 True,
-                f"Bạn đã đủ tuổi nghỉ hưu ({day(retired.reached_on)}) mà chưa đủ {decimal_text(minimum)} năm "
-                f"đóng nên được rút BHXH một lần ({short} a).",
+                f"Đã đủ tuổi nghỉ hưu, chưa đủ {decimal_text(minimum)} năm đóng ({short} a).",
                 None,
             )
         figures.cite(f"{LAW}, Điều {pension_article}")

@@ -33,7 +33,7 @@ from bot.core.calc.lump_sum import (
 from bot.core.calc.retirement import retirement
 from bot.core.calc.support import SupportGroup, monthly_support, parse_groups
 from bot.core.policy import Policy
-from bot.core.render import Rendered, compose, day, decimal_text, lines, marked, money, percent, to_dong
+from bot.core.render import Rendered, compose, day, decimal_text, lines, marked, money, to_dong
 
 OLDEST_BIRTH_YEAR = 1900  # a guard against typing mistakes
 YOUNGEST_AGE = 15  # a guard against typing mistakes: nobody has paid from before this age (the flow asks the same)
@@ -336,7 +336,7 @@ def lump_sum_text(result: PensionComparison, when: bool = True) -> Rendered:
     """The lump sum and, with `when`, when it may be taken (the same date as its reason gives)."""
     lump: list[str | Rendered] = ["khoảng ", _figure(result, "lump_sum", money(result.lump_sum))]
     if result.state_support_deducted:
-        lump.append(f" (đã trừ {money(result.state_support_deducted)} Nhà nước hỗ trợ tiền đóng)")
+        lump.append(f" (đã trừ {money(result.state_support_deducted)} Nhà nước hỗ trợ)")
     if not when:
         lump.append(".")
     elif result.lump_sum_allowed:
@@ -352,7 +352,7 @@ def _comparison_lines(result: PensionComparison) -> list[str | Rendered]:
     amount = compose(
         "khoảng ",
         _figure(result, "monthly_pension", money(result.monthly_pension)),
-        f" mỗi tháng ({percent(result.pension_rate_percent)} mức bình quân), trả suốt đời, kèm thẻ BHYT",
+        " mỗi tháng, trả suốt đời, kèm thẻ BHYT",
     )
     body: list[str | Rendered] = []
     articles = {5, *PENSION_ARTICLES[result.scheme], ARTICLE[result.scheme]}
@@ -367,7 +367,7 @@ def _comparison_lines(result: PensionComparison) -> list[str | Rendered]:
             compose(f"• Nếu bảo lưu thời gian đóng, từ {day(result.pension_start)} bạn hưởng lương hưu ", amount, ".")
         )
     equal = compose(
-        "• Số tiền rút một lần chỉ bằng khoảng ",
+        "• Rút một lần chỉ bằng khoảng ",
         _figure(
             result, "months_of_pension_equal_to_lump_sum", decimal_text(result.months_of_pension_equal_to_lump_sum)
         ),
@@ -386,13 +386,13 @@ def _comparison_lines(result: PensionComparison) -> list[str | Rendered]:
     # paying in one go) are behind "Xem căn cứ pháp lý" (calc.huu's sources).
     body.append(
         f"Căn cứ: {LAW}, Điều {', '.join(str(article) for article in sorted(articles))}; Bộ luật Lao động "
-        "45/2019/QH14, Điều 169. Số chính xác do cơ quan BHXH tính."
+        "45/2019/QH14, Điều 169."
     )
     return body
 
 
 def estimate_heading(result: PensionComparison) -> str:
-    return f"Ước tính ngày {day(result.on)} theo số liệu bạn nhập, chưa tính trượt giá:"
+    return f"Ước tính ngày {day(result.on)}, chưa tính trượt giá; số chính xác do BHXH tính:"
 
 
 def _short_record_lines(result: PensionComparison, amount: Rendered) -> list[str | Rendered]:

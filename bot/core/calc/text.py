@@ -118,7 +118,7 @@ def pension_text(result: PensionComparison) -> str:
     age_caveats = result.figure_caveats.get("retirement_age_months", ())
     # Told "không được rút" with no date: the cases in which it may be (a date says when; the JSON has them all).
     other = f" {result.lump_sum_other_cases}" if not result.lump_sum_allowed_from else ""
-    heading = f"Rút BHXH một lần hay chờ lương hưu ({SCHEME_LABEL[result.scheme]}). {estimate_heading(result)}"
+    heading = f"Rút một lần hay chờ lương hưu ({SCHEME_LABEL[result.scheme]}). {estimate_heading(result)}"
     paid = f"• Đã đóng {duration_text(result.contribution_months)} (tháng cuối {result.last_month_paid:%m/%Y}); "
     retirement_age = marked(age(result.retirement_age_months), age_caveats)
     if result.months_needed_for_pension:  # no pension on this record: no "lương hưu từ" either

@@ -372,7 +372,8 @@ def test_at_retirement_age_under_15_years_the_lump_sum_is_allowed(policy: Policy
     man = record(gender=Gender.MALE, birth=date(1965, 1, 15), months_from_2014=years(11), stopped=date(2024, 12, 1))
     result = lump_sum_versus_pension(policy, TODAY, man)
     assert result.lump_sum_allowed
-    assert "đủ tuổi nghỉ hưu (15/07/2026)" in result.lump_sum_reason
+    assert result.lump_sum_reason.startswith("Đã đủ tuổi nghỉ hưu, chưa đủ 15 năm đóng (Điều 70 khoản 1 điểm a)")
+    assert result.retirement_reached_on == date(2026, 7, 15)  # the day the result's retirement line names
     assert "điểm a" in result.lump_sum_reason
 
 

@@ -65,7 +65,7 @@ def test_someone_who_reached_retirement_age_before_the_roadmap_retired_at_60_wit
     figures = Figures(policy)
     result = retirement(figures, Gender.MALE, date(1955, 6, 1))
     assert (result.age_months, result.retirement_date) == (720, date(2015, 6, 30))
-    assert figures.caveats and "trước lộ trình" in figures.caveats[0]
+    assert figures.caveats and "tuổi nghỉ hưu trước năm 2021" in figures.caveats[0]
 
 
 def test_no_age_is_known_for_people_born_before_the_first_value(policy: Policy) -> None:
