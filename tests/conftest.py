@@ -13,7 +13,15 @@ from bot.core.matcher import Matcher
 from bot.storage.db import POSTGRESQL, SQLITE
 from bot.storage.knowledge_files import load_knowledge
 from tests.cli import BotCli
-from tests.databases import Store, drop, postgres_store, require_postgres, sqlite_store
+from tests.databases import (
+    PostgresTemplate,
+    SqliteTemplate,
+    Store,
+    drop,
+    postgres_store,
+    require_postgres,
+    sqlite_store,
+)
 from tests.factories import KNOWLEDGE_DIR
 
 
@@ -43,9 +51,36 @@ def database_kind(request: pytest.FixtureRequest) -> str:
     return request.param
 
 
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplate:
+    return await SqliteTemplate.create(tmp_path_factory.mktemp("template"))
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def postgres_template(postgres_reachable: None) -> AsyncIterator[PostgresTemplate]:
+    template = await PostgresTemplate.create()
+    yield template
+    await template.drop()
+
+
 @pytest.fixture
-async def store(database_kind: str, tmp_path: Path) -> AsyncIterator[Store]:
-    """An empty database, once as an SQLite file in tmp_path and once as a fresh PostgreSQL schema."""
+def template(database_kind: str, request: pytest.FixtureRequest) -> SqliteTemplate | PostgresTemplate:
+    """The run's migrated database of this kind (tests/databases.py)."""
+    return request.getfixturevalue("sqlite_template" if database_kind == SQLITE else "postgres_template")
+
+
+@pytest.fixture
+async def store(template: SqliteTemplate | PostgresTemplate, tmp_path: Path) -> Store:
+    """A database at the newest revision, as if just migrated (calling `migrate` on it does nothing): once a
+    copy of the run's SQLite template in tmp_path, once the run's PostgreSQL schema, emptied."""
+    if isinstance(template, SqliteTemplate):
+        return template.fresh(tmp_path)
+    return await template.fresh()
+
+
+@pytest.fixture
+async def empty_store(database_kind: str, tmp_path: Path) -> AsyncIterator[Store]:
+    """A database never migrated, once as an SQLite file in tmp_path and once as a new PostgreSQL schema."""
     if database_kind == SQLITE:
         yield sqlite_store(tmp_path)
         return

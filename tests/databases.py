@@ -1,15 +1,24 @@
 """The databases storage tests run on: a real SQLite file, and PostgreSQL in a schema of its own.
 
-The `store` fixture (tests/conftest.py) is parametrised over both. PostgreSQL is the one at
-TEST_DATABASE_URL (default postgresql+asyncpg://postgres@127.0.0.1:5432/test, trust auth); each test gets
-a fresh schema, dropped afterwards. When PostgreSQL cannot be reached, its tests are skipped with the
-reason on a developer's machine, and fail with the reason when CI is set: CI never skips them.
+The `store` and `empty_store` fixtures (tests/conftest.py) are parametrised over both. PostgreSQL is the one
+at TEST_DATABASE_URL (default postgresql+asyncpg://postgres@127.0.0.1:5432/test, trust auth). When it cannot
+be reached, its tests are skipped with the reason on a developer's machine, and fail with the reason when CI
+is set: CI never skips them.
+
+Migrating an empty database takes longer than most tests (Alembic, a hundred DDL statements), so the
+migrations run once per test run into a template, and `store` hands each test a database at the newest
+revision as if just migrated: a copy of the template SQLite file in the test's tmp_path, or the run's
+PostgreSQL schema emptied (rows deleted, sequences restarted) after checking it is still at the newest
+revision with its tables; a schema that is not, or cannot be emptied, is set aside for a freshly migrated
+one. `empty_store` is a database never migrated (a new file; a new schema, dropped afterwards), for the
+tests of the migrations themselves and of a database without its tables.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import threading
 import uuid
 from collections.abc import AsyncIterator
@@ -24,6 +33,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.storage.db import POSTGRESQL, SQLITE, Database
+from bot.storage.migrations import migrate
+from bot.storage.tables import metadata
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 UNUSED_PORT = 9  # the discard port: nothing listens on it here
@@ -138,3 +149,99 @@ async def postgres_store() -> tuple[Store, str]:
 
 async def drop(statement: str) -> None:
     await _execute(POSTGRES_URL, statement)
+
+
+class SqliteTemplate:
+    """An SQLite file migrated once; each test gets a copy."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @classmethod
+    async def create(cls, directory: Path) -> SqliteTemplate:
+        template = sqlite_store(directory)
+        async with template.open() as database:
+            await migrate(database)
+        assert not (directory / "bot.db-wal").exists(), "the last connection to close checkpoints the WAL"
+        return cls(directory / "bot.db")
+
+    def fresh(self, directory: Path) -> Store:
+        shutil.copyfile(self.path, directory / "bot.db")
+        return sqlite_store(directory)
+
+
+class StaleTemplate(Exception):
+    """The shared schema is no longer as the migrations left it."""
+
+
+@dataclass
+class PostgresTemplate:
+    """A schema migrated once; emptied before each test that uses it."""
+
+    schema: str
+    sequences: tuple[str, ...]
+    revision: str
+    retired: list[str]
+
+    @classmethod
+    async def create(cls, retired: list[str] | None = None) -> PostgresTemplate:
+        empty, _ = await postgres_store()
+        async with empty.open() as database:
+            revision = await migrate(database)
+        connection = await asyncpg.connect(_asyncpg_dsn(POSTGRES_URL), timeout=5)
+        try:
+            tables = await connection.fetch("SELECT tablename FROM pg_tables WHERE schemaname = $1", empty.schema)
+            sequences = await connection.fetch(
+                "SELECT sequence_name FROM information_schema.sequences WHERE sequence_schema = $1", empty.schema
+            )
+        finally:
+            await connection.close()
+        assert empty.schema is not None
+        declared = {table.name for table in metadata.sorted_tables}
+        assert {row[0] for row in tables} == declared | {"alembic_version"}, "tables.py and the migrations agree"
+        return cls(
+            empty.schema,
+            tuple(row[0] for row in sequences),
+            revision,
+            retired if retired is not None else [],
+        )
+
+    async def fresh(self) -> Store:
+        """The schema emptied; a new one if it was changed or cannot be emptied (a test left a lock held)."""
+        try:
+            await self._empty()
+        except (StaleTemplate, asyncpg.PostgresError, OSError, TimeoutError):
+            replacement = await PostgresTemplate.create([*self.retired, self.schema])
+            self.schema, self.sequences = replacement.schema, replacement.sequences
+            self.retired = replacement.retired
+        return Store(POSTGRESQL, POSTGRES_URL, self.schema)
+
+    async def _empty(self) -> None:
+        connection = await asyncpg.connect(
+            _asyncpg_dsn(POSTGRES_URL), timeout=5, server_settings={"lock_timeout": "5s"}
+        )
+        schema = f'"{self.schema}"'
+        try:
+            async with connection.transaction():
+                revision = await connection.fetchval(f"SELECT version_num FROM {schema}.alembic_version")
+                if revision != self.revision:  # a test took the schema down and did not bring it back
+                    raise StaleTemplate(f"{self.schema} at revision {revision}")
+                deletes = [f'DELETE FROM {schema}."{table.name}"' for table in reversed(metadata.sorted_tables)]
+                restarts = [f"SELECT setval('{schema}.\"{name}\"', 1, false)" for name in self.sequences]
+                await connection.execute(";".join(deletes + restarts))  # referencing rows first
+        finally:
+            await connection.close()
+
+    async def drop(self) -> None:
+        """At the end of the run; a retired schema a stray connection still holds is left behind."""
+        for schema in [*self.retired, self.schema]:
+            connection = await asyncpg.connect(
+                _asyncpg_dsn(POSTGRES_URL), timeout=5, server_settings={"lock_timeout": "5s"}
+            )
+            try:
+                await connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+            except asyncpg.PostgresError:
+                if schema == self.schema:
+                    raise
+            finally:
+                await connection.close()

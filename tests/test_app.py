@@ -16,9 +16,11 @@ from bot.storage.migrations import head_revision
 from tests.databases import Store
 
 
-async def test_migrations_and_messages_may_run_on_different_event_loops(store: Store, real_kb: KnowledgeBase) -> None:
+async def test_migrations_and_messages_may_run_on_different_event_loops(
+    empty_store: Store, real_kb: KnowledgeBase
+) -> None:
     settings = Settings(_env_file=None)
-    app = App(settings, real_kb, Matcher(real_kb, matcher_config(settings)), store.open())
+    app = App(settings, real_kb, Matcher(real_kb, matcher_config(settings)), empty_store.open())
     # migrated on an event loop of its own (another thread's), e.g. before the Telegram application starts its loop
     assert await asyncio.to_thread(asyncio.run, app.start()) == head_revision()
     try:

@@ -482,8 +482,10 @@ def _on_flow_input(
         entry = kb.entries[decision.entry_id] if decision.kind == "answer" and decision.entry_id else None
         if entry is not None and entry.kind != "smalltalk" and entry.flow != flow.name:  # clearly a new question
             return _on_text(inbound, session, kb, today, matcher, now)
-        if looks_like_question(inbound.text) and (entry is None or entry.flow != flow.name):
-            # "có mất phí không?" where a phone number is expected: answered (or choices offered), with the way back
+        if looks_like_question(inbound.text) and (entry is None or entry.flow != flow.name or entry.kind != "flow"):
+            # "có mất phí không?" where a phone number is expected, "rút một lần có thiệt không" where the pension
+            # calculator asks nam/nữ: answered (or choices offered), with the way back; only the calculator's own
+            # entry ("tính giúp tôi") asks the step again
             return _resumable(_on_text(inbound, session, kb, today, matcher, now), session, kb)
     replies = runner.ask_again(flow, state, kb, not_understood)
     return Outcome(replies, (_flow_log(flow, "invalid"),), replace(session, flow=replace(state, touched_at=now)))

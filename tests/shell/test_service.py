@@ -282,10 +282,10 @@ async def test_a_lock_released_between_attempts_lets_the_message_through(
 
 
 async def test_a_database_without_its_tables_fails_at_once_without_retrying(
-    store: Store, kb: KnowledgeBase, matcher: Matcher
+    empty_store: Store, kb: KnowledgeBase, matcher: Matcher
 ) -> None:
     pauses = Pauses()
     with pytest.raises(StorageUnavailable):
-        async with store.open() as database:  # never migrated
+        async with empty_store.open() as database:  # never migrated
             await make_service(database, kb, matcher, retry=Retry(sleep=pauses)).handle(text(), 1)
     assert pauses.taken == []

@@ -25,8 +25,8 @@ def _differences(connection: Connection) -> list[object]:
     return compare_metadata(MigrationContext.configure(connection), metadata)
 
 
-async def test_an_empty_database_is_migrated_to_the_newest_revision(store: Store) -> None:
-    async with store.open() as database:
+async def test_an_empty_database_is_migrated_to_the_newest_revision(empty_store: Store) -> None:
+    async with empty_store.open() as database:
         before = await current_revision(database)
         reached = await migrate(database)
         after = await current_revision(database)
@@ -37,28 +37,28 @@ async def test_an_empty_database_is_migrated_to_the_newest_revision(store: Store
     assert tables >= TABLES | LEAD_TABLES
 
 
-async def test_migrating_again_changes_nothing(store: Store) -> None:
-    async with store.open() as database:
+async def test_migrating_again_changes_nothing(empty_store: Store) -> None:
+    async with empty_store.open() as database:
         first = await migrate(database)
-    async with store.open() as database:
+    async with empty_store.open() as database:
         second = await migrate(database)
     assert first == second == head_revision()
 
 
-async def test_two_processes_starting_at_once_both_migrate_without_error(store: Store) -> None:
-    async with store.open() as one, store.open() as two:
+async def test_two_processes_starting_at_once_both_migrate_without_error(empty_store: Store) -> None:
+    async with empty_store.open() as one, empty_store.open() as two:
         result = list(await asyncio.gather(migrate(one), migrate(two)))
     assert result == [head_revision(), head_revision()]
 
 
-async def test_the_migrations_create_exactly_the_tables_the_code_declares(store: Store) -> None:
-    async with store.open() as database:
+async def test_the_migrations_create_exactly_the_tables_the_code_declares(empty_store: Store) -> None:
+    async with empty_store.open() as database:
         await migrate(database)
         async with database.transaction() as connection:
             result = await connection.run_sync(_differences)
     assert result == []
 
 
-def test_upgrade_runs_the_migrations_from_synchronous_code(store: Store) -> None:
-    assert upgrade(store.url, schema=store.schema) == head_revision()
-    assert upgrade(store.url, schema=store.schema) == head_revision()
+def test_upgrade_runs_the_migrations_from_synchronous_code(empty_store: Store) -> None:
+    assert upgrade(empty_store.url, schema=empty_store.schema) == head_revision()
+    assert upgrade(empty_store.url, schema=empty_store.schema) == head_revision()
