@@ -1,1 +1,2 @@
-"""Everything that reads or writes outside the process: knowledge files now, the database later."""
+"""Everything that reads or writes outside the process: the knowledge files (knowledge_files.py) and the
+database (db.py, tables.py, one repository module per table group, migrations/)."""
