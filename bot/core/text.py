@@ -17,7 +17,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 _DIGIT_LETTER = re.compile(r"(?<=\d)(?=[^\W\d_])|(?<=[^\W\d_])(?=\d)")
@@ -70,13 +71,23 @@ def repair_telex(token: str) -> str:
     return repaired if is_syllable(repaired) else token
 
 
+TOKENS_CACHED = 4096  # messages whose tokens are kept (a few hundred kB)
+
+
 def tokens(text: str) -> list[str]:
     """Steps 1-5: folded, cleaned tokens, before lexicon expansion."""
+    return list(_tokens(text))
+
+
+# One message is read by several parts of the engine (the matcher, typed commands, the self-address and data
+# requests, follow-ups): each gets the same tokens, computed once.
+@lru_cache(maxsize=TOKENS_CACHED)
+def _tokens(text: str) -> tuple[str, ...]:
     text = unicodedata.normalize("NFKC", text).lower()
     text = _NON_WORD.sub(" ", text).replace("_", " ")
     text = _DIGIT_LETTER.sub(" ", text)
     text = _THOUSANDS.sub(" nghin", _RUN.sub(r"\1", fold(text)))
-    return [repair_telex(tok) for tok in text.split()]
+    return tuple(repair_telex(tok) for tok in text.split())
 
 
 MAX_PASSES = 3
@@ -88,6 +99,8 @@ class Lexicon:
 
     replacements: Mapping[tuple[str, ...], tuple[str, ...]]
     longest_from: Mapping[str, int]  # first word -> the longest phrase starting with it
+    # text -> its normalised words: a message is normalised by several parts of the engine; bounded
+    _normalised: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_pairs(cls, pairs: Iterable[tuple[str, str]]) -> Lexicon:
@@ -131,4 +144,9 @@ EMPTY_LEXICON = Lexicon({}, {})
 
 def normalise(text: str, lexicon: Lexicon = EMPTY_LEXICON) -> list[str]:
     """The whole pipeline: the folded, repaired, expanded tokens of a question."""
-    return lexicon.expand(tokens(text))
+    known = lexicon._normalised.get(text)
+    if known is None:
+        if len(lexicon._normalised) >= TOKENS_CACHED:
+            lexicon._normalised.clear()
+        known = lexicon._normalised[text] = tuple(lexicon.expand(tokens(text)))
+    return list(known)
