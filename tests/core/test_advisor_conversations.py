@@ -6,10 +6,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
-
-from bot.app import lead_setup, with_leads
-from bot.config import Settings
 from bot.core.actions import ERASE, FlowStep, parse_action
 from bot.core.calc.household import household_contribution
 from bot.core.engine import decide
@@ -22,16 +18,6 @@ from tests.factories import TODAY
 CHAT = "test:advisor"
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 HARD_LIMIT = 1500  # characters: no reply longer than a phone screen allows
-
-
-@pytest.fixture(scope="module")
-def kb(real_kb: KnowledgeBase) -> KnowledgeBase:
-    return with_leads(real_kb, lead_setup(Settings(_env_file=None)))
-
-
-@pytest.fixture(scope="module")
-def matcher(kb: KnowledgeBase) -> Matcher:
-    return Matcher(kb)
 
 
 class Citizen:

@@ -9,8 +9,6 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.app import lead_setup, with_leads
-from bot.config import Settings
 from bot.core.actions import FlowStep, OpenEntry, parse_action
 from bot.core.engine import decide
 from bot.core.flows import FLOWS
@@ -41,16 +39,6 @@ TYPED = {
 }
 WRONG = "xyz"
 STARTS = {flow: FlowStep(flow).data() for flow in FLOWS if flow != "lead"} | {"lead": OpenEntry("lead.tu-van").data()}
-
-
-@pytest.fixture(scope="module")
-def kb(real_kb: KnowledgeBase) -> KnowledgeBase:
-    return with_leads(real_kb, lead_setup(Settings(_env_file=None)))
-
-
-@pytest.fixture(scope="module")
-def matcher(kb: KnowledgeBase) -> Matcher:
-    return Matcher(kb)
 
 
 def inputs(outcome: Outcome, step: str) -> Iterator[Inbound]:

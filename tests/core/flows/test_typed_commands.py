@@ -7,16 +7,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.app import lead_setup, with_leads
-from bot.config import Settings
-from bot.core.engine import decide
 from bot.core.flows import FLOWS
 from bot.core.flows.base import BACK, CANCEL
 from bot.core.flows.runner import typed_command
 from bot.core.knowledge import KnowledgeBase
 from bot.core.matcher import Matcher
-from bot.core.types import Inbound, InboundKind, Outcome, Session
-from tests.factories import TODAY
+from bot.core.types import Inbound, InboundKind
+from tests.core.chats import Chat
 
 CHAT = "test:typed"
 NOW = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
@@ -32,40 +29,9 @@ SECOND_STEP = {
 }
 
 
-@pytest.fixture(scope="module")
-def kb(real_kb: KnowledgeBase) -> KnowledgeBase:
-    return with_leads(real_kb, lead_setup(Settings(_env_file=None)))
-
-
-@pytest.fixture(scope="module")
-def matcher(kb: KnowledgeBase) -> Matcher:
-    return Matcher(kb)
-
-
-class Chat:
-    def __init__(self, kb: KnowledgeBase, matcher: Matcher) -> None:
-        self.kb, self.matcher, self.session = kb, matcher, Session(CHAT)
-
-    def send(self, inbound: Inbound) -> Outcome:
-        outcome = decide(inbound, self.session, self.kb, TODAY, self.matcher, now=NOW)
-        assert outcome.session is not None
-        self.session = outcome.session
-        return outcome
-
-    def say(self, text: str) -> Outcome:
-        return self.send(Inbound(CHAT, InboundKind.TEXT, text=text))
-
-    def press(self, action: str) -> Outcome:
-        return self.send(Inbound(CHAT, InboundKind.ACTION, action=action))
-
-    @property
-    def step(self) -> str | None:
-        return self.session.flow.step if self.session.flow else None
-
-
 def at_second_step(kb: KnowledgeBase, matcher: Matcher, flow: str) -> Chat:
     start, answers, second_step, _ = SECOND_STEP[flow]
-    chat = Chat(kb, matcher)
+    chat = Chat(kb, matcher, CHAT)
     chat.press(start)
     for answer in answers:
         chat.say(answer)
@@ -99,7 +65,7 @@ def test_a_typed_back_word_asks_the_previous_question_again_like_its_button(
 
 
 def test_huy_at_the_name_step_is_a_name_and_hủy_cancels(kb: KnowledgeBase, matcher: Matcher) -> None:
-    chat = Chat(kb, matcher)
+    chat = Chat(kb, matcher, CHAT)
     chat.press("a:lead.tu-van")
     chat.say("đồng ý")
     assert chat.step == "name"
@@ -112,7 +78,7 @@ def test_huy_at_the_name_step_is_a_name_and_hủy_cancels(kb: KnowledgeBase, mat
 
 
 def test_typing_back_at_the_first_question_asks_it_again(kb: KnowledgeBase, matcher: Matcher) -> None:
-    chat = Chat(kb, matcher)
+    chat = Chat(kb, matcher, CHAT)
     chat.press("f:household")
     outcome = chat.say("quay lại")
     assert chat.step == "members"
@@ -120,7 +86,7 @@ def test_typing_back_at_the_first_question_asks_it_again(kb: KnowledgeBase, matc
 
 
 def test_thoi_inside_an_answer_does_not_cancel_but_is_read_as_the_answer(kb: KnowledgeBase, matcher: Matcher) -> None:
-    chat = Chat(kb, matcher)
+    chat = Chat(kb, matcher, CHAT)
     chat.press("f:household")
     chat.say("thôi thì 4 người")
     assert chat.session.flow is not None and chat.session.flow.answer("members") == 4
@@ -139,7 +105,7 @@ def test_the_buttons_own_labels_typed_are_commands(kb: KnowledgeBase) -> None:
 
 
 def test_a_typed_choice_label_selects_it(kb: KnowledgeBase, matcher: Matcher) -> None:
-    chat = Chat(kb, matcher)
+    chat = Chat(kb, matcher, CHAT)
     chat.press("f:pension")
     chat.say("Nữ")
     assert chat.session.flow is not None and chat.session.flow.answer("gender") == "female"

@@ -8,15 +8,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.app import lead_setup, with_leads
-from bot.config import Settings
-from bot.core.engine import decide
 from bot.core.flows.base import Context, Invalid
 from bot.core.knowledge import KnowledgeBase
 from bot.core.leads.capture import parse_name
 from bot.core.leads.interest import InterestRule, SignalKind
 from bot.core.matcher import Matcher
 from bot.core.types import CreateLead, EraseMyData, Inbound, InboundKind, Outcome, RecordInterest, Reply, Session
+from tests.core.chats import Chat
 from tests.factories import TODAY
 
 CHAT = "test:lead"
@@ -24,37 +22,8 @@ NOW = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
-def kb(real_kb: KnowledgeBase) -> KnowledgeBase:
-    return with_leads(real_kb, lead_setup(Settings(_env_file=None)))
-
-
-@pytest.fixture(scope="module")
-def matcher(kb: KnowledgeBase) -> Matcher:
-    return Matcher(kb)
-
-
-@pytest.fixture(scope="module")
 def chat_kb(kb: KnowledgeBase, matcher: Matcher) -> tuple[KnowledgeBase, Matcher]:
     return kb, matcher
-
-
-class Chat:
-    def __init__(self, kb: KnowledgeBase, matcher: Matcher) -> None:
-        self.kb, self.matcher, self.session, self.now = kb, matcher, Session(CHAT), NOW
-
-    def send(self, inbound: Inbound) -> Outcome:
-        outcome = decide(inbound, self.session, self.kb, TODAY, self.matcher, now=self.now)
-        assert outcome.session is not None
-        self.session = outcome.session
-        return outcome
-
-    def say(self, text: str) -> Outcome:
-        return self.send(Inbound(CHAT, InboundKind.TEXT, text=text))
-
-    def press(self, outcome: Outcome, label: str) -> Outcome:
-        actions = {b.label: b.action for r in outcome.replies for b in r.buttons}
-        assert label in actions, f"no {label!r} in {list(actions)}"
-        return self.send(Inbound(CHAT, InboundKind.ACTION, action=actions[label]))
 
 
 def labels(outcome: Outcome) -> list[str]:
@@ -71,14 +40,14 @@ def consent(chat: Chat) -> Outcome:
 
 def test_nothing_personal_is_asked_before_consent_and_the_consent_step_has_only_its_two_answers(chat_kb) -> None:
     kb, matcher = chat_kb
-    outcome = consent(Chat(kb, matcher))
+    outcome = consent(Chat(kb, matcher, CHAT))
     assert "91/2025/QH15" in outcome.replies[-1].text and "Nghị định 356/2025/NĐ-CP" in outcome.replies[-1].text
     assert labels(outcome) == ["Đồng ý", "Không, cảm ơn", "Hủy"]
     assert effects(outcome, RecordInterest) == [RecordInterest(SignalKind.ASKED_FOR_ADVICE.value, "lead.tu-van")]
 
 
 def test_typing_yes_in_other_words_is_not_consent(chat_kb) -> None:
-    chat = Chat(*chat_kb)
+    chat = Chat(*chat_kb, CHAT)
     consent(chat)
     outcome = chat.say("ok")
     assert chat.session.flow is not None and chat.session.flow.step == "consent"
@@ -86,7 +55,7 @@ def test_typing_yes_in_other_words_is_not_consent(chat_kb) -> None:
 
 
 def test_typing_the_agree_label_is_consent_and_its_time_is_kept(chat_kb) -> None:
-    chat = Chat(*chat_kb)
+    chat = Chat(*chat_kb, CHAT)
     consent(chat)
     chat.say("đồng ý")
     assert chat.session.flow is not None and chat.session.flow.step == "name"
@@ -94,8 +63,8 @@ def test_typing_the_agree_label_is_consent_and_its_time_is_kept(chat_kb) -> None
 
 
 def test_the_whole_request_ends_in_one_create_lead_effect(chat_kb) -> None:
-    chat = Chat(*chat_kb)
-    chat.press(consent(chat), "Đồng ý")
+    chat = Chat(*chat_kb, CHAT)
+    chat.choose(consent(chat), "Đồng ý")
     chat.say("trần văn nam")
     asked_area = chat.send(Inbound(CHAT, InboundKind.CONTACT, text="84912345678"))
     assert asked_area.replies[0] == Reply(chat.kb.message("flow_contact_taken"), clear_keyboard=True)
@@ -118,25 +87,25 @@ def test_the_whole_request_ends_in_one_create_lead_effect(chat_kb) -> None:
 
 
 def test_back_or_cancel_at_the_phone_step_takes_the_contact_button_away(chat_kb) -> None:
-    chat = Chat(*chat_kb)
-    chat.press(consent(chat), "Đồng ý")
+    chat = Chat(*chat_kb, CHAT)
+    chat.choose(consent(chat), "Đồng ý")
     phone = chat.say("Hoàng Thị Thu")
     assert [r.contact_request for r in phone.replies][-1] == "📱 Gửi số điện thoại của tôi"
-    back = chat.press(phone, "« Quay lại")
+    back = chat.choose(phone, "« Quay lại")
     assert back.replies[0].clear_keyboard and chat.session.flow.step == "name"  # type: ignore[union-attr]
     phone = chat.say("Hoàng Thị Thu")
-    cancelled = chat.press(phone, "Hủy")
+    cancelled = chat.choose(phone, "Hủy")
     assert cancelled.replies[0].clear_keyboard and chat.session.flow is None
 
 
 def test_an_unknown_area_can_go_to_the_office_as_somewhere_else(chat_kb) -> None:
-    chat = Chat(*chat_kb)
-    chat.press(consent(chat), "Đồng ý")
+    chat = Chat(*chat_kb, CHAT)
+    chat.choose(consent(chat), "Đồng ý")
     chat.say("Hoàng Thị Thu")
     chat.say("0987654321")
     unknown = chat.say("quận 1 sài gòn")
     assert chat.kb.message("lead_area_unknown") in unknown.replies[0].text
-    chat.press(unknown, "Nơi khác (không có trong danh sách)")
+    chat.choose(unknown, "Nơi khác (không có trong danh sách)")
     assert chat.session.flow is not None and chat.session.flow.answer("area") == "other"
 
 
@@ -155,8 +124,8 @@ def test_what_is_not_a_name_is_refused(typed: str, chat_kb) -> None:
 
 
 def test_a_new_question_in_the_middle_is_answered_with_a_way_back(chat_kb) -> None:
-    chat = Chat(*chat_kb)
-    chat.press(consent(chat), "Đồng ý")
+    chat = Chat(*chat_kb, CHAT)
+    chat.choose(consent(chat), "Đồng ý")
     chat.say("Hoàng Thị Thu")
     answer = chat.say("thẻ bhyt hết hạn thì gia hạn thế nào")
     assert "Tiếp tục đăng ký gọi lại" in labels(answer)
@@ -164,7 +133,7 @@ def test_a_new_question_in_the_middle_is_answered_with_a_way_back(chat_kb) -> No
 
 
 def test_the_call_back_is_offered_once_when_the_signals_weigh_enough(chat_kb) -> None:
-    chat = Chat(*chat_kb)
+    chat = Chat(*chat_kb, CHAT)
     first = chat.say("mức đóng bhxh tự nguyện bao nhiêu")
     assert "Tư vấn cho tôi" not in labels(first)
     second = chat.say("đăng ký bhxh tự nguyện ở đâu")
@@ -178,21 +147,21 @@ def test_the_threshold_is_configuration(chat_kb) -> None:
     kb, matcher = chat_kb
     assert kb.leads is not None
     strict = replace(kb, leads=replace(kb.leads, rule=InterestRule(threshold=99)))
-    chat = Chat(strict, matcher)
+    chat = Chat(strict, matcher, CHAT)
     chat.say("mức đóng bhxh tự nguyện bao nhiêu")
     assert "Tư vấn cho tôi" not in labels(chat.say("đăng ký bhxh tự nguyện ở đâu"))
 
 
 def test_the_same_question_twice_is_one_signal(chat_kb) -> None:
-    chat = Chat(*chat_kb)
+    chat = Chat(*chat_kb, CHAT)
     chat.say("mức đóng bhxh tự nguyện bao nhiêu")
     again = chat.say("bhxh tự nguyện đóng bao nhiêu một tháng")
     assert effects(again, RecordInterest) == []
 
 
 def test_erase_drops_a_flow_in_progress_and_asks_the_shell_to_erase(chat_kb) -> None:
-    chat = Chat(*chat_kb)
-    chat.press(consent(chat), "Đồng ý")
+    chat = Chat(*chat_kb, CHAT)
+    chat.choose(consent(chat), "Đồng ý")
     chat.say("Hoàng Thị Thu")
     erased = chat.send(Inbound(CHAT, InboundKind.ERASE))
     assert effects(erased, EraseMyData) == [EraseMyData()]
@@ -200,15 +169,15 @@ def test_erase_drops_a_flow_in_progress_and_asks_the_shell_to_erase(chat_kb) -> 
 
 
 def test_without_lead_setup_the_request_is_answered_as_an_faq(real_kb: KnowledgeBase, real_matcher: Matcher) -> None:
-    chat = Chat(real_kb, real_matcher)
+    chat = Chat(real_kb, real_matcher, CHAT)
     outcome = consent(chat)
     assert chat.session.flow is None and effects(outcome, RecordInterest) == []
     assert "1900 9068" in outcome.replies[0].text
 
 
 def test_an_idle_request_forgets_the_name(chat_kb) -> None:
-    chat = Chat(*chat_kb)
-    chat.press(consent(chat), "Đồng ý")
+    chat = Chat(*chat_kb, CHAT)
+    chat.choose(consent(chat), "Đồng ý")
     chat.say("Hoàng Thị Thu")
     chat.now += timedelta(hours=1)
     chat.say("bhyt học sinh")
@@ -224,16 +193,16 @@ def test_a_name_given_in_a_sentence_is_the_name_alone(typed: str, name: str, cha
 
 
 def test_a_phone_number_inside_a_sentence_is_found(chat_kb) -> None:
-    chat = Chat(*chat_kb)
-    chat.press(consent(chat), "Đồng ý")
+    chat = Chat(*chat_kb, CHAT)
+    chat.choose(consent(chat), "Đồng ý")
     chat.say("Hoàng Thị Thu")
     chat.say("số của mình là 0912 345 678 nha")
     assert chat.session.flow is not None and chat.session.flow.answer("phone") == "+84912345678"
 
 
 def test_a_short_question_at_the_name_step_is_answered_not_taken_as_a_name(chat_kb) -> None:
-    chat = Chat(*chat_kb)
-    chat.press(consent(chat), "Đồng ý")
+    chat = Chat(*chat_kb, CHAT)
+    chat.choose(consent(chat), "Đồng ý")
     answer = chat.say("thẻ bhyt hết hạn thì sao")
     assert "Tiếp tục đăng ký gọi lại" in labels(answer)
     assert chat.session.flow is not None and chat.session.flow.answer("name") is None
@@ -243,13 +212,13 @@ def test_a_short_question_at_the_name_step_is_answered_not_taken_as_a_name(chat_
 
 
 def at_the_phone_step(chat: Chat) -> None:
-    chat.press(consent(chat), "Đồng ý")
+    chat.choose(consent(chat), "Đồng ý")
     chat.say("Trần Văn Nam")
     assert chat.session.flow is not None and chat.session.flow.step == "phone"
 
 
 def test_the_citizens_own_contact_card_is_taken_without_a_question(chat_kb) -> None:
-    chat = Chat(*chat_kb)
+    chat = Chat(*chat_kb, CHAT)
     at_the_phone_step(chat)
     chat.send(Inbound(CHAT, InboundKind.CONTACT, text="84912345678"))
     assert chat.session.flow is not None and chat.session.flow.step == "area"
@@ -257,13 +226,13 @@ def test_the_citizens_own_contact_card_is_taken_without_a_question(chat_kb) -> N
 
 
 def test_someone_elses_contact_card_is_taken_as_a_typed_number_the_citizen_confirms(chat_kb) -> None:
-    chat = Chat(*chat_kb)
+    chat = Chat(*chat_kb, CHAT)
     at_the_phone_step(chat)
     asked = chat.send(Inbound(CHAT, InboundKind.OTHER_CONTACT, text="+84 987 654 321"))
     assert chat.session.flow is not None and chat.session.flow.step == "phone_confirm"
     assert "0987 654 321" in asked.replies[-1].text
     assert labels(asked) == ["Đúng, đây là số của tôi", "Không, tôi nhập số khác", "« Quay lại", "Hủy"]
-    chat.press(asked, "Đúng, đây là số của tôi")
+    chat.choose(asked, "Đúng, đây là số của tôi")
     assert chat.session.flow is not None and chat.session.flow.step == "area"
     chat.say("Đặc khu Vân Đồn")
     chat.say("bhyt")
@@ -272,10 +241,10 @@ def test_someone_elses_contact_card_is_taken_as_a_typed_number_the_citizen_confi
 
 
 def test_someone_elses_number_refused_by_the_citizen_asks_for_theirs_again(chat_kb) -> None:
-    chat = Chat(*chat_kb)
+    chat = Chat(*chat_kb, CHAT)
     at_the_phone_step(chat)
     asked = chat.send(Inbound(CHAT, InboundKind.OTHER_CONTACT, text="+84987654321"))
-    again = chat.press(asked, "Không, tôi nhập số khác")
+    again = chat.choose(asked, "Không, tôi nhập số khác")
     assert chat.session.flow is not None and chat.session.flow.step == "phone"
     assert chat.session.flow.answer("phone") is None
     assert again.replies[-1].contact_request == "📱 Gửi số điện thoại của tôi"  # the own-number button again
@@ -286,7 +255,7 @@ def test_someone_elses_number_refused_by_the_citizen_asks_for_theirs_again(chat_
 
 @pytest.mark.parametrize(("typed", "step"), [("đúng rồi", "area"), ("không phải", "phone")])
 def test_the_confirmation_may_be_typed(typed: str, step: str, chat_kb) -> None:
-    chat = Chat(*chat_kb)
+    chat = Chat(*chat_kb, CHAT)
     at_the_phone_step(chat)
     chat.send(Inbound(CHAT, InboundKind.OTHER_CONTACT, text="0987654321"))
     chat.say(typed)
@@ -294,6 +263,6 @@ def test_the_confirmation_may_be_typed(typed: str, step: str, chat_kb) -> None:
 
 
 def test_a_contact_card_outside_a_request_is_not_read(chat_kb) -> None:
-    chat = Chat(*chat_kb)
+    chat = Chat(*chat_kb, CHAT)
     outcome = chat.send(Inbound(CHAT, InboundKind.OTHER_CONTACT, text="0987654321"))
     assert outcome.replies[-1].text.startswith(chat.kb.message("unsupported"))

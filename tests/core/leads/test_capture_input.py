@@ -7,47 +7,17 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.app import lead_setup, with_leads
-from bot.config import Settings
-from bot.core.engine import decide
 from bot.core.knowledge import KnowledgeBase
 from bot.core.matcher import Matcher
-from bot.core.types import CreateLead, Inbound, InboundKind, Outcome, Session
-from tests.factories import TODAY
+from bot.core.types import CreateLead
+from tests.core.chats import Chat
 
 CHAT = "test:lead-input"
 NOW = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
 
 
-@pytest.fixture(scope="module")
-def kb(real_kb: KnowledgeBase) -> KnowledgeBase:
-    return with_leads(real_kb, lead_setup(Settings(_env_file=None)))
-
-
-@pytest.fixture(scope="module")
-def matcher(kb: KnowledgeBase) -> Matcher:
-    return Matcher(kb)
-
-
-class Chat:
-    def __init__(self, kb: KnowledgeBase, matcher: Matcher) -> None:
-        self.kb, self.matcher, self.session = kb, matcher, Session(CHAT)
-
-    def say(self, text: str) -> Outcome:
-        outcome = decide(
-            Inbound(CHAT, InboundKind.TEXT, text=text), self.session, self.kb, TODAY, self.matcher, now=NOW
-        )
-        assert outcome.session is not None
-        self.session = outcome.session
-        return outcome
-
-    @property
-    def step(self) -> str | None:
-        return self.session.flow.step if self.session.flow else None
-
-
 def at_the_call_time(kb: KnowledgeBase, matcher: Matcher, name: str = "Trần Văn Nam") -> Chat:
-    chat = Chat(kb, matcher)
+    chat = Chat(kb, matcher, CHAT)
     chat.say("cho tôi gặp cán bộ tư vấn, gọi lại cho tôi")
     chat.say("đồng ý")
     chat.say(name)
