@@ -3,10 +3,7 @@ on the real Service over SQLite and PostgreSQL (the `store` fixture)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-
-import pytest
 
 from bot.channels.telegram import CHANNEL, RetryPolicy, build_application, running
 from bot.core.knowledge import KnowledgeBase
@@ -21,12 +18,6 @@ from tests.fakes.telegram_updates import callback_query, command, text_message
 CHAT = 2014
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 PHONE_SCREEN = 1500  # characters at most in one answer
-
-
-@pytest.fixture
-async def fake_api() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as api:
-        yield api
 
 
 async def test_the_basis_button_under_an_answer_lists_its_legal_basis_and_dulieu_answers(

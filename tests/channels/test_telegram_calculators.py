@@ -9,8 +9,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from bot.channels.telegram import CHANNEL, Handle, RetryPolicy, build_application, chat_key, running
 from bot.core.calc.household import household_contribution
 from bot.core.knowledge import KnowledgeBase
@@ -51,12 +49,6 @@ async def bot_process(
             yield service.handle
     finally:
         await database.dispose()
-
-
-@pytest.fixture
-async def fake_api() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as api:
-        yield api
 
 
 def action(buttons: list[tuple[str, str]], label: str) -> str:

@@ -79,12 +79,6 @@ async def durable_bot(
         await database.dispose()
 
 
-@pytest.fixture
-async def fake_api() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as api:
-        yield api
-
-
 @pytest.fixture(autouse=True)
 def logs_are_clean(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     with clean_logs(caplog):

@@ -76,12 +76,6 @@ async def handle(store: Store, real_kb: KnowledgeBase, real_matcher: Matcher) ->
         yield service
 
 
-@pytest.fixture
-async def fake_api() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as api:
-        yield api
-
-
 @asynccontextmanager
 async def bot_running(api: FakeTelegram, handle: Handle, **options: Any) -> AsyncIterator[Application]:
     application = build_application(api.token, api.base_url, handle, **({"policy": FAST} | options))

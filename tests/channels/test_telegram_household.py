@@ -8,8 +8,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from bot.channels.telegram import CHANNEL, Handle, RetryPolicy, build_application, chat_key, running
 from bot.core.calc.household import household_contribution
 from bot.core.knowledge import KnowledgeBase
@@ -39,12 +37,6 @@ async def bot_process(api: FakeTelegram, store: Store, kb: KnowledgeBase, matche
             yield service.handle
     finally:
         await database.dispose()
-
-
-@pytest.fixture
-async def fake_api() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as api:
-        yield api
 
 
 def pressing(buttons: list[tuple[str, str]], label: str) -> str:

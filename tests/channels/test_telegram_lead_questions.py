@@ -5,7 +5,6 @@ confirmed with the dated time the citizen pressed."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 
@@ -16,22 +15,15 @@ from bot.channels.telegram import CHANNEL, RetryPolicy, build_application, runni
 from bot.storage import leads
 from bot.storage.migrations import migrate
 from tests.apps import app_on
+from tests.channels.conversations import Conversation
 from tests.channels.logs import clean_logs
 from tests.databases import Store
 from tests.fakes.telegram_api import FakeTelegram, Sent
-from tests.fakes.telegram_updates import callback_query, text_message
 from tests.storage_queries import STAFF
 
 CITIZEN = 3101
 OFFICE = -1031
 FAST = RetryPolicy(backoff=0.01)
-SETTLE = 0.05  # once the update is confirmed: seconds without a new message after which its reply is complete
-
-
-@pytest.fixture
-async def fake_api() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as api:
-        yield api
 
 
 @asynccontextmanager
@@ -52,41 +44,12 @@ def logs_are_clean(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
         yield
 
 
-class Conversation:
-    def __init__(self, api: FakeTelegram) -> None:
-        self.api = api
-        self.update_id = 0
-        self.seen = 0
-
-    async def send(self, make: object, *args: object) -> list[Sent]:
-        self.update_id += 1
-        self.api.enqueue(make(self.update_id, *args))  # type: ignore[operator]
-        await self.api.wait_for_replies(CITIZEN, self.seen + 1)
-        await self.api.wait_until(lambda: self.api.queued == 0, 5.0, "the update confirmed")
-        count = -1
-        while count != len(self.api.sent(CITIZEN)):
-            count = len(self.api.sent(CITIZEN))
-            await asyncio.sleep(SETTLE)
-        new = self.api.sent(CITIZEN)[self.seen :]
-        self.seen += len(new)
-        return new
-
-    async def say(self, text: str) -> list[Sent]:
-        return await self.send(text_message, CITIZEN, text)
-
-    async def press(self, messages: list[Sent], label: str) -> list[Sent]:
-        found = [(message, data) for message in messages for text, data in message.buttons if text == label]
-        assert found, f"no button {label!r} in {[m.buttons for m in messages]}"
-        message, data = found[0]
-        return await self.send(callback_query, CITIZEN, data, message.message_id)
-
-
 def labels(messages: list[Sent]) -> list[str]:
     return [text for message in messages for text, _ in message.buttons]
 
 
 async def test_a_question_typed_mid_form_is_answered_and_the_form_resumes(fake_api: FakeTelegram, store: Store) -> None:
-    talk = Conversation(fake_api)
+    talk = Conversation(fake_api, CITIZEN)
     async with bot_process(fake_api, store) as app:
         resume = app.kb.message("lead_resume")
         await talk.say("nhờ cán bộ gọi lại tư vấn cho tôi")

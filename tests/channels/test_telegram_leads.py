@@ -6,7 +6,6 @@ lead and marks it called."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 
@@ -19,24 +18,18 @@ from bot.core.leads.records import LeadStatus
 from bot.storage import agents, leads
 from bot.storage.migrations import migrate
 from tests.apps import app_on
+from tests.channels.conversations import Conversation
 from tests.channels.logs import clean_logs
 from tests.databases import Store
 from tests.fakes.telegram_api import FakeTelegram, Sent
-from tests.fakes.telegram_updates import callback_query, contact_message, shared_contact_message, text_message
+from tests.fakes.telegram_updates import callback_query, contact_message, shared_contact_message
 from tests.storage_queries import STAFF
 
 CITIZEN = 3001
 AGENT = 3999
 OFFICE = -1003
 FAST = RetryPolicy(backoff=0.01)
-SETTLE = 0.05  # once the update is confirmed: seconds without a new message after which its reply is complete
 POLL = 0.05  # seconds between the outbox worker's passes (2 in production): the agent hears at once
-
-
-@pytest.fixture
-async def fake_api() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as api:
-        yield api
 
 
 @asynccontextmanager
@@ -61,42 +54,12 @@ def logs_are_clean(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
         yield
 
 
-class Conversation:
-    def __init__(self, api: FakeTelegram) -> None:
-        self.api = api
-        self.update_id = 0
-        self.seen = 0
-
-    async def send(self, make: object, *args: object) -> list[Sent]:
-        """Deliver one update; the messages it was answered with: once the bot has confirmed the update (its
-        handler has returned and queued every part of the reply) and no more come for a moment."""
-        self.update_id += 1
-        self.api.enqueue(make(self.update_id, *args))  # type: ignore[operator]
-        await self.api.wait_for_replies(CITIZEN, self.seen + 1)
-        await self.api.wait_until(lambda: self.api.queued == 0, 5.0, "the update confirmed")
-        count = -1
-        while count != len(self.api.sent(CITIZEN)):
-            count = len(self.api.sent(CITIZEN))
-            await asyncio.sleep(SETTLE)
-        new = self.api.sent(CITIZEN)[self.seen :]
-        self.seen += len(new)
-        return new
-
-    async def say(self, text: str) -> list[Sent]:
-        return await self.send(text_message, CITIZEN, text)
-
-    async def press(self, message: Sent, label: str) -> list[Sent]:
-        found = [data for text, data in message.buttons if text == label]
-        assert found, f"no button {label!r} in {message.buttons}"
-        return await self.send(callback_query, CITIZEN, found[0], message.message_id)
-
-
 def with_button(messages: list[Sent], label: str) -> Sent:
     return next(m for m in messages if any(text == label for text, _ in m.buttons))
 
 
 async def test_from_a_question_to_the_agents_phone(fake_api: FakeTelegram, store: Store) -> None:
-    talk = Conversation(fake_api)
+    talk = Conversation(fake_api, CITIZEN)
     async with bot_process(fake_api, store) as app:
         async with app.database.transaction() as connection:
             await agents.add(connection, AGENT, "Trần Văn Hòa", "qn-tien-yen", app.clock())
@@ -166,7 +129,7 @@ def shown(api: FakeTelegram, status: str) -> Sent | None:
 async def test_someone_elses_contact_card_is_not_taken_as_the_citizens_number(
     fake_api: FakeTelegram, store: Store
 ) -> None:
-    talk = Conversation(fake_api)
+    talk = Conversation(fake_api, CITIZEN)
     async with bot_process(fake_api, store):
         consent = await talk.say("nhờ cán bộ gọi lại cho tôi")
         await talk.press(consent[-1], "Đồng ý")

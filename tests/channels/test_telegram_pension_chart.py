@@ -12,8 +12,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
-import pytest
-
 from bot.app import system_clock
 from bot.channels.telegram import CHANNEL, RetryPolicy, build_application, running
 from bot.channels.telegram.application import telegram_chat_id
@@ -98,12 +96,6 @@ async def durable_bot(api: FakeTelegram, store: Store, kb: KnowledgeBase, matche
                 await worker
     finally:
         await database.dispose()
-
-
-@pytest.fixture
-async def fake_api() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as api:
-        yield api
 
 
 async def test_a_short_records_lump_sum_result_arrives_with_its_picture_by_send_photo(

@@ -3,10 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-
-import pytest
 
 from bot.channels.telegram import CHANNEL, RetryPolicy, build_application, chat_key, running
 from bot.core.knowledge import KnowledgeBase
@@ -21,12 +18,6 @@ from tests.fakes.telegram_updates import text_message
 
 CHAT = 2002
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def fake_api() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as api:
-        yield api
 
 
 async def test_typing_huy_without_diacritics_mid_calculator_cancels_it(
