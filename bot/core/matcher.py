@@ -65,6 +65,9 @@ class Scored:
     score: float
 
 
+DECISIONS_CACHED = 4096  # messages whose decision is kept (the matcher is pure: the same text, the same one)
+
+
 @dataclass(frozen=True)
 class Decision:
     kind: str  # "answer" | "suggest" | "uncovered" | "fallback"
@@ -127,6 +130,8 @@ class Matcher:
         self._index = self._build(kb.entries.values())
         self._vocabulary = set(self._index.vocabulary)
         self._correct = lru_cache(maxsize=50_000)(self._nearest_word)
+        # A message is matched where it is read (a flow's input, a follow-up, a new question): once.
+        self._decisions = lru_cache(maxsize=DECISIONS_CACHED)(self._match)
         self._kinds = {e.id: e.kind for e in self._index.entries}
         self._situations = {e.id: e.situation for e in self._index.entries if e.situation}
         self._explicit = self.lexicon.cues.explicit
@@ -306,6 +311,9 @@ class Matcher:
         return apply_rule(ranked, self._kinds, self.config, " ".join(content), self.signals(words, ranked))
 
     def match(self, text: str) -> Decision:
+        return self._decisions(text)
+
+    def _match(self, text: str) -> Decision:
         decision = self._decide(normalise(text, self.lexicon.lexicon))
         if decision.kind == "fallback" and decision.reason.startswith("out of scope"):
             return decision

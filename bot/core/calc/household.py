@@ -43,10 +43,14 @@ class HouseholdContribution:
     figure_caveats: Mapping[str, tuple[str, ...]]  # field name -> the caveats of the figures it rests on
 
 
-def household_contribution(policy: Policy, on: date, members: int, months: int = 12) -> HouseholdContribution:
-    """What `members` people buying BHYT as one household pay for `months`."""
+def _check_period(months: int) -> None:
     if months not in PERIODS:
         raise CalcError("BHYT hộ gia đình đóng theo kỳ 3, 6 hoặc 12 tháng.")
+
+
+def household_contribution(policy: Policy, on: date, members: int, months: int = 12) -> HouseholdContribution:
+    """What `members` people buying BHYT as one household pay for `months`."""
+    _check_period(months)
     if not 1 <= members <= MAX_MEMBERS:
         raise CalcError(f"Số người trong hộ tham gia BHYT phải từ 1 đến {MAX_MEMBERS}.")
     figures = Figures(policy)
@@ -131,8 +135,7 @@ class NearPoorContribution:
 def near_poor_contribution(policy: Policy, on: date, months: int) -> NearPoorContribution:
     """NĐ 188/2025: the State pays at least `bhyt_can_ngheo_ho_tro` of 4.5% of lương cơ sở for a member of a
     near-poor household; the member pays the rest at most (no household reduction)."""
-    if months not in PERIODS:
-        raise CalcError("BHYT hộ gia đình đóng theo kỳ 3, 6 hoặc 12 tháng.")
+    _check_period(months)
     figures = Figures(policy)
     base_salary = figures.figure("luong_co_so", on)
     rate = figures.figure("bhyt_ty_le_dong", on)
