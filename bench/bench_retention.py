@@ -29,7 +29,6 @@ import sys
 import tempfile
 import time
 import uuid
-from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -202,7 +201,7 @@ def table_lines(*columns: tuple[str, dict[str, int]]) -> list[str]:
 
 async def run_on(kind: str, url: str, schema: str | None, messages: int) -> dict[str, Any]:
     settings = Settings(_env_file=None, database_url=url)
-    app = replace(build(settings), database=Database(url, schema=schema))
+    app = build(settings).on(Database(url, schema=schema))
     database = app.database
     await migrate(database)
     async with database.transaction() as connection:

@@ -1,4 +1,4 @@
-"""Command line: python -m bot run | chat | ask | match | eval | kb | calc | db | agents | areas | leads."""
+"""Command line: python -m bot run | chat | ask | match | eval | kb | calc | db | agents | areas | leads | inbox."""
 
 from __future__ import annotations
 
@@ -22,13 +22,16 @@ from openpyxl import Workbook
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.app import CONSOLE, App, build, system_clock, today_in
+from bot.app import CONSOLE, system_clock, today_in
 from bot.channels.console import chart_saver, chat_loop, render
 from bot.channels.telegram import CHANNEL as TELEGRAM
 from bot.channels.telegram import build_application, serve
 from bot.channels.telegram.outbox_sender import telegram_sender
-from bot.config import PROJECT_ROOT, Settings
-from bot.core.areas import Area, AreaError, MatchKind, area_issues, match_area
+from bot.cli.common import app_or_exit, day, started
+from bot.cli.inbox import inbox_parsers
+from bot.cli.knowledge import kb_parsers
+from bot.config import Settings
+from bot.core.areas import Area, AreaError, MatchKind, match_area
 from bot.core.calc import CalcError
 from bot.core.calc.chart import pension_chart
 from bot.core.calc.common import Gender, Scheme
@@ -39,27 +42,23 @@ from bot.core.calc.support import SupportGroup
 from bot.core.calc.text import as_json, household_text, pension_text, voluntary_text
 from bot.core.calc.voluntary import voluntary_contribution
 from bot.core.evaluation import Example, evaluate, format_table
-from bot.core.file_schema import KnowledgeFileError
-from bot.core.knowledge import KnowledgeBase, KnowledgeError, required_topic_ids
+from bot.core.knowledge import KnowledgeBase, KnowledgeError
 from bot.core.leads.export import HEADERS as LEAD_HEADERS
 from bot.core.leads.export import Cell, csv_cells, export_row
 from bot.core.leads.records import CLI, STATUS_LABELS, LeadStatus
 from bot.core.leads.routing import LeadContext
-from bot.core.leads.setup import LeadSetupError
 from bot.core.policy import PolicyError
 from bot.core.types import Inbound, InboundKind, Outcome, Reply, Session
-from bot.core.validate import Issue, file_issues, validate
 from bot.shell.charts import save_png
 from bot.shell.transactions import StorageUnavailable
 from bot.storage import agents as agent_store
 from bot.storage import leads as lead_store
 from bot.storage.agents import Agent, AgentExists
 from bot.storage.db import Database, DatabaseUrlError
-from bot.storage.knowledge_files import load_areas, load_knowledge, load_leads
+from bot.storage.knowledge_files import load_areas, load_knowledge
 from bot.storage.leads import LeadNotFound
 from bot.storage.migrations import migrate
 
-DEFAULT_TOPICS = PROJECT_ROOT.parent / "shared" / "knowledge"  # every topics*.tsv in it
 BUSY = "(Hệ thống đang bận, bạn thử lại sau giây lát nhé.)"
 T = TypeVar("T")
 
@@ -130,22 +129,6 @@ def chat_id(text: str) -> int:
     return int(compact)
 
 
-def day(text: str) -> date:
-    """A date typed as dd/mm/yyyy (also d/m/yyyy, dd-mm-yyyy, dd.mm.yyyy) or yyyy-mm-dd."""
-    typed = text.strip()
-    try:
-        return date.fromisoformat(typed)
-    except ValueError:
-        pass
-    found = re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})", typed)
-    if found:
-        try:
-            return datetime.strptime("/".join(found.groups()), "%d/%m/%Y").date()
-        except ValueError:
-            pass
-    raise argparse.ArgumentTypeError(f"ngày phải có dạng dd/mm/yyyy (ví dụ 01/12/2026), không phải {typed!r}")
-
-
 def _iso_date(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -193,31 +176,11 @@ def _utf8_streams() -> None:
             stream.reconfigure(encoding="utf-8")
 
 
-def _app(settings: Settings) -> App:
-    try:
-        return build(settings)
-    except KnowledgeError as exc:
-        sys.exit(f"Không tải được kho kiến thức: {exc}\nChạy `python -m bot kb validate` để xem chi tiết.")
-    except (AreaError, LeadSetupError) as exc:  # areas.yaml, leads.yaml
-        sys.exit(f"Không tải được cấu hình nhận yêu cầu gọi lại: {exc}")
-    except DatabaseUrlError as exc:
-        sys.exit(f"DATABASE_URL: {exc}")
-
-
-def _migrated(runner: asyncio.Runner, app: App) -> str:
-    """Apply the migrations on start; the revision the database is at. Exits with a message if it is away."""
-    try:
-        return runner.run(app.start())
-    except (OSError, SQLAlchemyError) as exc:
-        runner.run(app.close())
-        sys.exit(f"Không mở được cơ sở dữ liệu {app.database.describe()}: {type(exc).__name__}: {exc}")
-
-
 def cmd_chat(settings: Settings, _: argparse.Namespace) -> int:
     """The console conversation, kept in the database: it continues where it stopped after a restart."""
-    app = _app(settings)
+    app = app_or_exit(settings)
     with asyncio.Runner() as runner:
-        _migrated(runner, app)
+        started(runner, app)
         service = app.service(CONSOLE)
 
         def handle(inbound: Inbound) -> Outcome:
@@ -245,7 +208,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         return cmd_chat(settings, args)
     token = settings.telegram_bot_token.get_secret_value()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = _app(settings)
+    app = app_or_exit(settings)
     # The knowledge base and the matcher's index live as long as the process: moved out of the collector's
     # reach, a full collection no longer walks them (it took 60-90 ms here, in the middle of a reply).
     gc.collect()
@@ -271,14 +234,14 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
-    app = _app(settings)
+    app = app_or_exit(settings)
     outcome = app.handle(Inbound("cli", InboundKind.TEXT, text=" ".join(args.question)), Session("cli"), args.date)
     print("\n\n".join(render(reply) for reply in outcome.replies))
     return 0
 
 
 def cmd_match(settings: Settings, _: argparse.Namespace) -> int:
-    app = _app(settings)
+    app = app_or_exit(settings)
     for line in sys.stdin:
         question = line.rstrip("\n")
         decision = app.matcher.match(question)
@@ -296,7 +259,7 @@ def cmd_match(settings: Settings, _: argparse.Namespace) -> int:
 
 
 def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
-    app = _app(settings)
+    app = app_or_exit(settings)
     with Path(args.file).open(encoding="utf-8") as handle:
         examples = [Example.from_json(json.loads(line)) for line in handle if line.strip()]
     report = evaluate(examples, app.matcher.match)
@@ -311,28 +274,6 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
         print()
     print(format_table(report))
     return 0
-
-
-def cmd_kb_validate(settings: Settings, args: argparse.Namespace) -> int:
-    if unreadable := _file_issues(settings):
-        for issue in unreadable:
-            print(issue)
-        today = args.date or today_in(settings.timezone)
-        print(f"Không tải được kho kiến thức: {len(unreadable)} lỗi (ngày {today:%d/%m/%Y}).")
-        return 1
-    app = _app(settings)
-    today = args.date or app.today()
-    topics = Path(args.topics) if args.topics else DEFAULT_TOPICS
-    files = sorted(topics.glob("topics*.tsv")) if topics.is_dir() else [topics] if topics.exists() else []
-    required = [i for path in files for i in required_topic_ids(path.read_text(encoding="utf-8"))]
-    issues = validate(app.kb, today, required, settings.max_answer_chars)
-    issues += _area_issues(app.areas)
-    for issue in issues:
-        print(issue)
-    errors = sum(issue.level == "error" for issue in issues)
-    warnings = len(issues) - errors
-    print(f"{len(app.kb.entries)} mục, {errors} lỗi, {warnings} cảnh báo (ngày {today:%d/%m/%Y}).")
-    return 1 if errors else 0
 
 
 def calc_voluntary(kb: KnowledgeBase, on: date, args: argparse.Namespace) -> tuple[object, str]:
@@ -419,9 +360,9 @@ def calc_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def cmd_db_upgrade(settings: Settings, _: argparse.Namespace) -> int:
-    app = _app(settings)
+    app = app_or_exit(settings)
     with asyncio.Runner() as runner:
-        revision = _migrated(runner, app)
+        revision = started(runner, app)
         runner.run(app.close())
     print(f"{app.database.describe()}: revision {revision} (mới nhất).")
     return 0
@@ -638,26 +579,6 @@ def cmd_leads_erase(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _file_issues(settings: Settings) -> list[Issue]:
-    """What keeps a knowledge file from loading (a misspelt key, a wrong type …), with its file and line, from
-    every file at once: for `kb validate`."""
-    issues: list[Issue] = []
-    for load in (load_knowledge, load_areas, load_leads):
-        try:
-            load(settings.knowledge_dir)
-        except KnowledgeFileError as exc:
-            issues += file_issues(exc)
-    return issues
-
-
-def _area_issues(areas: tuple[Area, ...]) -> list[Issue]:
-    """Codes, prefixes and names of areas.yaml that staff should fix, for `kb validate`."""
-    issues = [Issue("error", f"areas.yaml {where}", problem) for where, problem in area_issues(areas)]
-    if not areas:
-        issues.append(Issue("error", "areas.yaml", "chưa có xã/phường nào"))
-    return issues
-
-
 def leads_parsers(commands: argparse._SubParsersAction) -> None:
     agents = commands.add_parser("agents", help="đại lý thu nhận yêu cầu gọi lại của xã/phường mình")
     agent_commands = agents.add_subparsers(dest="agents_command", required=True, metavar="LỆNH")
@@ -731,20 +652,10 @@ def parser() -> argparse.ArgumentParser:
     ev.add_argument("--json", action="store_true", help="in số liệu dạng JSON")
     ev.add_argument("--misses", action="store_true", help="liệt kê các câu trả lời sai")
     ev.set_defaults(func=cmd_eval)
-    kb = commands.add_parser("kb", help="công cụ cho kho kiến thức")
-    kb_commands = kb.add_subparsers(dest="kb_command", required=True, metavar="LỆNH")
-    check = kb_commands.add_parser("validate", help="kiểm tra các file kiến thức")
-    check.add_argument(
-        "--topics",
-        metavar="FILE",
-        help=f"một topics.tsv, hoặc thư mục chứa topics*.tsv, liệt kê các mã bắt buộc (mặc định {DEFAULT_TOPICS})",
-    )
-    check.add_argument(
-        "--date", type=_iso_date, metavar="NGÀY", help="kiểm tra như vào ngày này, YYYY-MM-DD (mặc định hôm nay)"
-    )
-    check.set_defaults(func=cmd_kb_validate)
+    kb_parsers(commands)
     calc_parser(commands)
     leads_parsers(commands)
+    inbox_parsers(commands)
     db = commands.add_parser("db", help="công cụ cơ sở dữ liệu")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="LỆNH")
     db_commands.add_parser(

@@ -25,11 +25,12 @@ from bot.core.matcher import Matcher, MatcherConfig
 from bot.core.types import Clock, Inbound, Outcome, Session
 from bot.shell.calendar import ContactDeadline, contact_deadline, office_hours, vietnam_holidays
 from bot.shell.desk import Desk
+from bot.shell.live_knowledge import Builder, Knowledge, LiveKnowledge
+from bot.shell.publishing import seed
 from bot.shell.replies import ReplyLedger, ReplyRouting
 from bot.shell.service import Service
-from bot.storage import knowledge_files
 from bot.storage.db import Database
-from bot.storage.knowledge_files import load_areas, load_knowledge, load_leads
+from bot.storage.knowledge_files import Bundle, areas_of, bundle_digest, leads_of, parse_bundle, read_folder
 from bot.storage.migrations import migrate
 from bot.workers.background import background
 from bot.workers.outbox import OutboxPolicy
@@ -65,10 +66,23 @@ def today_in(timezone: str, clock: Clock = system_clock) -> date:
 @dataclass
 class App:
     settings: Settings
-    kb: KnowledgeBase
-    matcher: Matcher
+    knowledge: LiveKnowledge  # the knowledge folder until `start` loads the live revision from the database
     database: Database  # nothing connects until a service handles a message or `start` runs
     clock: Clock = system_clock
+
+    @property
+    def kb(self) -> KnowledgeBase:
+        """The knowledge base answering now (read it once per use: a new revision may replace it)."""
+        return self.knowledge.current().kb
+
+    @property
+    def matcher(self) -> Matcher:
+        return self.knowledge.current().matcher
+
+    def on(self, database: Database, settings: Settings | None = None) -> App:
+        """This app on another database: the same knowledge to start from, then that database's revisions."""
+        knowledge = LiveKnowledge(self.knowledge.current(), database, self.knowledge.build)
+        return replace(self, settings=settings or self.settings, knowledge=knowledge, database=database)
 
     def today(self) -> date:
         return today_in(self.settings.timezone, self.clock)
@@ -79,8 +93,15 @@ class App:
 
     def handle(self, inbound: Inbound, session: Session, today: date | None = None) -> Outcome:
         """One message decided without the database (`ask`): the session is the caller's to keep."""
+        knowledge = self.knowledge.current()
         return decide(
-            inbound, session, self.kb, today or self.today(), self.matcher, now=self.clock(), flow_idle=self.flow_idle
+            inbound,
+            session,
+            knowledge.kb,
+            today or self.today(),
+            knowledge.matcher,
+            now=self.clock(),
+            flow_idle=self.flow_idle,
         )
 
     def service(self, channel: str, replies: ReplyRouting | None = None) -> Service:
@@ -89,8 +110,7 @@ class App:
         stored in the outbox in the message's transaction."""
         return Service(
             self.database,
-            self.kb,
-            self.matcher,
+            self.knowledge,
             self.today,
             channel,
             now=self.clock,
@@ -107,11 +127,14 @@ class App:
         return ReplyRouting(telegram_chat_id, split_reply, owner, ledger.lease, ledger), ledger
 
     async def start(self) -> str:
-        """Apply the database migrations; the revision the database is at.
+        """Apply the database migrations, publish the knowledge folder as revision 1 if the database has none
+        yet, and answer from the live revision; the migration the database is at.
 
         The connections used are closed afterwards, so the service may run on another event loop than this.
         """
         revision = await migrate(self.database)
+        await seed(self.database, read_folder(self.settings.knowledge_dir), self.clock())
+        await self.knowledge.follow()
         await self.database.dispose()
         return revision
 
@@ -120,12 +143,12 @@ class App:
 
     # -- enrolment leads: deadlines, the agents' desk, the background workers ----------------------------
 
-    @cached_property
+    @property
     def areas(self) -> tuple[Area, ...]:
-        """knowledge/areas.yaml, as lead capture read it (AreaError if it is missing or malformed)."""
-        if self.kb.leads is not None:
-            return self.kb.leads.areas
-        return knowledge_files.load_areas(self.settings.knowledge_dir)
+        """areas.yaml of the live revision, as lead capture reads it."""
+        leads = self.kb.leads
+        assert leads is not None, "build() gives every knowledge base its lead setup"
+        return leads.areas
 
     def lead_context(self) -> LeadContext:
         """Area names, the office's time zone and OFFICE_CHAT_ID: what lead messages and routing need."""
@@ -172,16 +195,17 @@ class App:
         )
 
 
-def lead_setup(settings: Settings) -> LeadSetup:
-    """What lead capture needs from knowledge/leads.yaml, knowledge/areas.yaml and the settings."""
-    directory = settings.knowledge_dir
+def lead_setup(settings: Settings, bundle: Bundle | None = None) -> LeadSetup:
+    """What lead capture needs from leads.yaml, areas.yaml (of `bundle`, by default of the knowledge folder)
+    and the settings."""
+    bundle = read_folder(settings.knowledge_dir) if bundle is None else bundle
     rule = InterestRule(parse_weights(settings.lead_interest_weights), settings.lead_interest_threshold)
-    leads = load_leads(directory)
+    leads = leads_of(bundle)
     consent = replace(leads.consent, office=settings.office_name) if settings.office_name else leads.consent
     hours = office_hours(settings.office_opens, settings.office_closes, settings.timezone)
     return LeadSetup(
         consent=consent,
-        areas=load_areas(directory),
+        areas=areas_of(bundle),
         retention_days=settings.lead_retention_days,
         interaction_retention_days=settings.interaction_retention_days,
         rule=rule,
@@ -196,6 +220,20 @@ def with_leads(kb: KnowledgeBase, setup: LeadSetup) -> KnowledgeBase:
     return replace(kb, leads=setup, messages=messages)
 
 
+def knowledge_builder(settings: Settings) -> Builder:
+    """Files -> their knowledge base (with the lead setup) and matcher index, under these settings; raises
+    KnowledgeError, AreaError or LeadSetupError for files that cannot be loaded."""
+
+    def build_knowledge(bundle: Bundle) -> Knowledge:
+        kb = with_leads(parse_bundle(bundle), lead_setup(settings, bundle))
+        return Knowledge(kb, Matcher(kb, matcher_config(settings)), digest=bundle_digest(bundle))
+
+    return build_knowledge
+
+
 def build(settings: Settings) -> App:
-    kb = with_leads(load_knowledge(settings.knowledge_dir), lead_setup(settings))
-    return App(settings, kb, Matcher(kb, matcher_config(settings)), Database(settings.database_url))
+    """The app, answering from the knowledge folder until `start` loads the live revision."""
+    database = Database(settings.database_url)
+    builder = knowledge_builder(settings)
+    first = builder(read_folder(settings.knowledge_dir))
+    return App(settings, LiveKnowledge(first, database, builder), database)

@@ -41,6 +41,15 @@ class Settings(BaseSettings):
     match_clear_min_words: int = Field(_MATCH.clear_min_words, ge=0)
 
     max_answer_chars: int = Field(900, ge=200)
+    # Published knowledge revisions (issue 15): how often a running bot checks for a new one (PostgreSQL also
+    # tells it at once by NOTIFY; this is the fallback, and SQLite's only way).
+    knowledge_poll_seconds: float = Field(3.0, gt=0)
+    # The regression check before publishing: labelled questions (the development set, when the file exists),
+    # how many of the latest distinct real questions are replayed too, and how many labelled questions may get
+    # worse before `kb publish` refuses (unless --force with a note).
+    knowledge_check_questions: Path | None = PROJECT_ROOT.parent / "shared" / "eval" / "dev.jsonl"
+    knowledge_check_real_questions: int = Field(500, ge=0)
+    knowledge_check_allowed_worse: int = Field(0, ge=0)
     # A guided flow (calculator) left this long without an answer is dropped; the next message starts afresh.
     flow_idle_minutes: int = Field(30, ge=1)
 

@@ -8,7 +8,6 @@ gets its own App (cached properties and all) on its own database.
 from __future__ import annotations
 
 import functools
-from dataclasses import replace
 
 from bot.app import App, build
 from bot.config import Settings
@@ -25,4 +24,4 @@ def app_on(store: Store, **settings: object) -> App:
     """build(Settings(database_url=store.url, knowledge_dir=knowledge/, **settings)), on `store.open()`."""
     built = _built(tuple(sorted(settings.items())))
     configured = built.settings.model_copy(update={"database_url": store.url})
-    return replace(built, settings=configured, database=store.open())
+    return built.on(store.open(), configured)

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import App, build, matcher_config
+from bot.app import build
 from bot.config import Settings
 from bot.core.knowledge import KnowledgeBase
-from bot.core.matcher import Matcher
 from bot.core.types import Inbound, InboundKind
 from bot.storage.migrations import head_revision
 from tests.databases import Store
@@ -20,7 +19,7 @@ async def test_migrations_and_messages_may_run_on_different_event_loops(
     empty_store: Store, real_kb: KnowledgeBase
 ) -> None:
     settings = Settings(_env_file=None)
-    app = App(settings, real_kb, Matcher(real_kb, matcher_config(settings)), empty_store.open())
+    app = build(settings).on(empty_store.open())
     # migrated on an event loop of its own (another thread's), e.g. before the Telegram application starts its loop
     assert await asyncio.to_thread(asyncio.run, app.start()) == head_revision()
     try:

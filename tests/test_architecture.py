@@ -33,7 +33,7 @@ IMPURE_STDLIB = frozenset(
 PURE_LIBRARIES = frozenset({"rapidfuzz", "phonenumbers", "pydantic", "pydantic_core"})
 CORE_MAY_IMPORT = (frozenset(sys.stdlib_module_names) - IMPURE_STDLIB) | {"__future__"} | PURE_LIBRARIES
 
-COMPOSITION_ROOT = ("bot.app", "bot.__main__")
+COMPOSITION_ROOT = ("bot.app", "bot.__main__", "bot.cli")
 EDGES = ("bot.channels", "bot.web", "bot.workers")
 MUST_NOT_IMPORT = {
     "bot.storage": ("bot.shell", *EDGES, "bot.config", *COMPOSITION_ROOT),

@@ -20,6 +20,7 @@ from bot.core.knowledge import KnowledgeBase
 from bot.core.leads.consent import ConsentText
 from bot.core.matcher import Matcher
 from bot.core.types import Button, Inbound, InboundKind, LogInteraction, Outcome
+from bot.shell.live_knowledge import Knowledge
 from bot.shell.service import Service
 from bot.storage import interactions
 from bot.storage.knowledge_files import load_leads
@@ -137,7 +138,9 @@ async def test_a_bot_that_takes_no_leads_still_deletes_the_chats_questions(
 ) -> None:
     async with store.open() as database:
         await migrate(database)
-        service = Service(database, real_kb, real_matcher, lambda: TODAY, "telegram", now=lambda: NOW)  # no leads
+        service = Service(
+            database, Knowledge(real_kb, real_matcher), lambda: TODAY, "telegram", now=lambda: NOW
+        )  # no leads
         for update_id, (chat, words) in enumerate([(CITIZEN, STORY), (NEIGHBOUR, "mất thẻ bhyt")], start=1):
             await service.handle(Inbound(chat, InboundKind.TEXT, text=words), update_id)
         await service.handle(Inbound(CITIZEN, InboundKind.ERASE), 3)

@@ -25,7 +25,6 @@ from bot.core.leads.interest import SignalKind
 from bot.core.leads.my_data import my_data_reply
 from bot.core.leads.records import CITIZEN, Interest, NewLead
 from bot.core.leads.routing import LeadContext
-from bot.core.matcher import Matcher
 from bot.core.types import (
     Clock,
     CreateLead,
@@ -38,6 +37,7 @@ from bot.core.types import (
     Reply,
     ShowMyData,
 )
+from bot.shell.live_knowledge import KnowledgeSource
 from bot.shell.replies import ReplyRouting, forget_replies, queue_replies, sent_marks
 from bot.shell.transactions import DEFAULT_RETRY, Retry
 from bot.storage import install_keys, interactions, leads, sessions, signals, updates
@@ -52,8 +52,7 @@ class Service:
     def __init__(
         self,
         database: Database,
-        kb: KnowledgeBase,
-        matcher: Matcher,
+        knowledge: KnowledgeSource,
         today: Callable[[], date],
         channel: str,
         *,
@@ -68,8 +67,7 @@ class Service:
         self.now = now  # the time: when rows are written, and to drop guided flows left idle longer than flow_idle
         self.flow_idle = flow_idle
         self.database = database
-        self.kb = kb
-        self.matcher = matcher
+        self.knowledge = knowledge  # each message is answered from the revision live when it starts
         self.today = today
         self.channel = channel
         self.retry = retry
@@ -97,14 +95,21 @@ class Service:
                 log.info("update already handled (channel %s, update %s)", self.channel, update_id)
                 return None
             session = await sessions.lock(connection, inbound.chat, self.now())
+            knowledge = self.knowledge.current()  # one revision for the whole message, even if another goes live
             outcome = decide(
-                inbound, session, self.kb, self.today(), self.matcher, now=self.now(), flow_idle=self.flow_idle
+                inbound,
+                session,
+                knowledge.kb,
+                self.today(),
+                knowledge.matcher,
+                now=self.now(),
+                flow_idle=self.flow_idle,
             )
             if outcome.session is not None:
                 await sessions.save(connection, outcome.session, self.now())
             added: list[Reply] = []
             for effect in outcome.effects:
-                added.extend(await self._apply(connection, effect, inbound.chat))
+                added.extend(await self._apply(connection, effect, inbound.chat, knowledge.kb))
             # The replies effects add (a lead's confirmation) speak to the citizen as the engine's do ("bác").
             outcome = addressed(replace(outcome, replies=(*outcome.replies, *added))) if added else outcome
             if self.replies is not None and update_id is not None:  # in this transaction: see bot/shell/replies.py
@@ -112,20 +117,22 @@ class Service:
                 return await queue_replies(connection, outcome, inbound.chat, key, self.replies, self.now())
             return outcome
 
-    async def _apply(self, connection: AsyncConnection, effect: Effect, chat: str) -> tuple[Reply, ...]:
+    async def _apply(
+        self, connection: AsyncConnection, effect: Effect, chat: str, kb: KnowledgeBase
+    ) -> tuple[Reply, ...]:
         """Carry out one effect in the message's transaction; replies it adds (a lead's confirmation)."""
         if isinstance(effect, LogInteraction):
             await interactions.log(connection, self.channel, effect, self.now(), self._chat_digest(chat))
         elif isinstance(effect, RecordInterest):
             await signals.record(connection, chat, SignalKind(effect.kind), effect.topic, self.now())
         elif isinstance(effect, CreateLead):
-            return (await self._create_lead(connection, effect, chat),)
+            return (await self._create_lead(connection, effect, chat, kb),)
         elif isinstance(effect, ShowMyData):
             stored = await leads.of_session(connection, chat) if self.leads else []
             context = self.leads
             area_name = context.area_name if context else str
             timezone = context.timezone if context else UTC
-            return (my_data_reply(self.kb, stored, area_name, timezone),)
+            return (my_data_reply(kb, stored, area_name, timezone),)
         elif isinstance(effect, EraseMyData):
             questions = await interactions.forget_chat(connection, self._chat_digest(chat))
             withdrawn = await leads.withdraw(connection, chat, self.leads, self.now()) if self.leads else []
@@ -146,9 +153,11 @@ class Service:
         assert self._interactions_key is not None, "loaded by _handle_once before the message's transaction"
         return interactions.chat_digest(self._interactions_key, chat)
 
-    async def _create_lead(self, connection: AsyncConnection, effect: CreateLead, chat: str) -> Reply:
+    async def _create_lead(
+        self, connection: AsyncConnection, effect: CreateLead, chat: str, kb: KnowledgeBase
+    ) -> Reply:
         """Store the lead with its proof of consent, route it and queue the agent's notification (outbox)."""
-        setup = self.kb.leads
+        setup = kb.leads
         if self.leads is None or setup is None:
             raise TypeError("a lead was taken but this service has no lead routing")
         now = self.now()
@@ -177,7 +186,7 @@ class Service:
             f"agent {created.agent.id}" if created.agent else "office queue",
         )
         return confirmation(
-            self.kb,
+            kb,
             agent_name=created.agent.name if created.agent else None,
             area_name=self.leads.area_name(effect.area_code),
             phone_e164=effect.phone_e164,

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.types import Alternative, LogInteraction
@@ -104,3 +104,20 @@ async def recent(connection: AsyncConnection, limit: int = 100) -> list[Interact
         )
         for row in rows
     ]
+
+
+QUESTION_DECISIONS = ("answer", "suggest", "uncovered", "fallback")  # free text the matcher decided
+
+
+async def recent_questions(connection: AsyncConnection, limit: int) -> list[str]:
+    """The last `limit` distinct questions citizens typed (as logged: normalised, long numbers masked), newest
+    first: what the regression check replays before a knowledge revision is published."""
+    latest = func.max(interactions.c.id).label("latest")
+    rows = await connection.execute(
+        select(interactions.c.normalised, latest)
+        .where(interactions.c.decision.in_(QUESTION_DECISIONS), interactions.c.normalised != "")
+        .group_by(interactions.c.normalised)
+        .order_by(latest.desc())
+        .limit(limit)
+    )
+    return [row.normalised for row in rows]

@@ -197,3 +197,50 @@ outbox = Table(
 _OUTBOX_PENDING = outbox.c.sent_at.is_(None) & outbox.c.failed_at.is_(None)
 for _name, _first in (("ix_outbox_due", outbox.c.next_attempt_at), ("ix_outbox_chat_pending", outbox.c.chat_id)):
     Index(_name, _first, outbox.c.id, sqlite_where=_OUTBOX_PENDING, postgresql_where=_OUTBOX_PENDING)
+
+# Knowledge as published revisions (bot.storage.knowledge_revisions). A revision is the whole knowledge folder
+# (faq/*.yaml, policy.yaml, lexicon.yaml, bot.yaml, areas.yaml, leads.yaml, checks.jsonl): its files point at
+# blobs by the SHA-256 of their text, so a revision that changes one file stores one new text. The live
+# revision is the highest number; a rollback publishes an old revision's files again under a new number.
+knowledge_blobs = Table(
+    "knowledge_blobs",
+    metadata,
+    Column("digest", String(64), primary_key=True),  # SHA-256 of the UTF-8 text, in hex
+    Column("content", Text, nullable=False),
+)
+
+knowledge_revisions = Table(
+    "knowledge_revisions",
+    metadata,
+    Column("number", Integer, primary_key=True, autoincrement=False),
+    Column("published_at", UTCDateTime(), nullable=False),
+    Column("published_by", String(200), nullable=False),  # who made it live (the approver, in the console)
+    Column("drafted_by", String(200), nullable=True),  # who wrote the change, when someone else approved it
+    Column("note", Text, nullable=False, default=""),
+    Column("digest", String(64), nullable=False),  # SHA-256 over the files' paths and digests: equal content
+    Column("restored_from", Integer, nullable=True),  # a rollback: the revision whose files it publishes again
+    Column("forced", Boolean, nullable=False, default=False),  # published although the check refused it
+    Column("check_summary", Text, nullable=True),  # JSON: the regression check's counts at publishing
+)
+
+knowledge_revision_files = Table(
+    "knowledge_revision_files",
+    metadata,
+    Column("revision", Integer, ForeignKey("knowledge_revisions.number"), primary_key=True),
+    Column("path", String(255), primary_key=True),  # relative, with "/": "faq/tu-nguyen.yaml"
+    Column("blob", String(64), ForeignKey("knowledge_blobs.digest"), nullable=False),
+)
+
+# What staff did with the unanswered questions (bot.storage.inbox, issue 15): one row per question signature
+# (its content words, sorted: bot.core.inbox.signature) kept only as its SHA-256, never the text, so a mark
+# holds no personal data and needs no retention. "ignored" hides the signature; "done" hides it as asked
+# before `marked_at` (asked again afterwards, it shows again).
+inbox_marks = Table(
+    "inbox_marks",
+    metadata,
+    Column("signature_digest", String(64), primary_key=True),  # SHA-256 of the signature, in hex
+    Column("status", String(16), nullable=False),  # "done" | "ignored"
+    Column("marked_by", String(200), nullable=False),
+    Column("marked_at", UTCDateTime(), nullable=False),
+    Column("cluster_key", String(16), nullable=False),  # the cluster it was marked with (bot.core.inbox.Cluster.key)
+)

@@ -25,6 +25,7 @@ from bot.core.leads.messages import lead_buttons
 from bot.core.leads.records import CITIZEN, LeadAction, LeadRecord, LeadStatus
 from bot.core.matcher import Matcher
 from bot.shell.desk import NOT_AN_AGENT, NOT_YOURS, Desk
+from bot.shell.live_knowledge import Knowledge
 from bot.shell.service import Service
 from bot.storage import agents, leads, outbox
 from bot.storage.db import Database
@@ -89,7 +90,7 @@ async def bot_with_workers(
 ) -> AsyncIterator[None]:
     """One bot process: its own database connections, the Application with the desk, the workers."""
     async with office.store.open() as database:
-        service = Service(database, kb, matcher, lambda: TODAY, CHANNEL, now=system_clock)
+        service = Service(database, Knowledge(kb, matcher), lambda: TODAY, CHANNEL, now=system_clock)
         desk = Desk(database, CONTEXT, AREAS, now=office.clock)
         application = build_application(api.token, api.base_url, service.handle, policy=FAST, desk=desk)
         async with (

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from bot.channels.telegram import CHANNEL, RetryPolicy, build_application, running
 from bot.core.knowledge import KnowledgeBase
 from bot.core.matcher import Matcher
+from bot.shell.live_knowledge import Knowledge
 from bot.shell.service import Service
 from bot.storage.migrations import migrate
 from tests.databases import Store
@@ -26,7 +27,7 @@ async def test_the_basis_button_under_an_answer_lists_its_legal_basis_and_dulieu
     database = store.open()
     await migrate(database)
     try:
-        service = Service(database, real_kb, real_matcher, lambda: TODAY, CHANNEL, now=lambda: NOW)
+        service = Service(database, Knowledge(real_kb, real_matcher), lambda: TODAY, CHANNEL, now=lambda: NOW)
         application = build_application(
             fake_api.token, fake_api.base_url, service.handle, policy=RetryPolicy(backoff=0.01)
         )

@@ -24,6 +24,7 @@ from bot.channels.telegram.render import split_reply
 from bot.core.knowledge import KnowledgeBase
 from bot.core.matcher import Matcher
 from bot.core.types import Inbound, InboundKind
+from bot.shell.live_knowledge import Knowledge
 from bot.shell.replies import ReplyLedger, ReplyRouting
 from bot.shell.service import Service
 from bot.storage.db import Database
@@ -62,7 +63,7 @@ async def durable_bot(
     owner = uuid.uuid4().hex
     ledger = ReplyLedger(database, owner, lease, retry_in=HANDED_OVER_RETRY, now=system_clock)
     routing = ReplyRouting(telegram_chat_id, split_reply, owner, lease, ledger)  # marks ride on its transactions
-    service = Service(database, kb, matcher, lambda: TODAY, CHANNEL, now=system_clock, replies=routing)
+    service = Service(database, Knowledge(kb, matcher), lambda: TODAY, CHANNEL, now=system_clock, replies=routing)
     application = build_application(api.token, api.base_url, service.handle, policy=FAST, replies=ledger)
     stop = asyncio.Event()
     try:
@@ -151,7 +152,9 @@ async def test_replies_stored_by_a_process_that_died_are_sent_after_the_restart_
     await migrate(database)
     try:  # a process commits two messages, then dies (SIGKILL) before sending their replies
         dead = ReplyRouting(telegram_chat_id, split_reply, "killed-process", lease)
-        service = Service(database, real_kb, real_matcher, lambda: TODAY, CHANNEL, now=system_clock, replies=dead)
+        service = Service(
+            database, Knowledge(real_kb, real_matcher), lambda: TODAY, CHANNEL, now=system_clock, replies=dead
+        )
         await service.handle(Inbound(chat_key(CHAT_A), InboundKind.START), 1)
         await service.handle(Inbound(chat_key(CHAT_A), InboundKind.TEXT, text=GOLD), 2)
     finally:

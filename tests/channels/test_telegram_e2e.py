@@ -41,6 +41,7 @@ from bot.core.engine import answer_reply, menu_buttons
 from bot.core.knowledge import KnowledgeBase
 from bot.core.matcher import Matcher
 from bot.core.types import Button, Inbound, Outcome, Reply
+from bot.shell.live_knowledge import Knowledge
 from bot.shell.service import Service
 from bot.shell.transactions import StorageUnavailable
 from bot.storage import sessions
@@ -64,7 +65,7 @@ async def service_on(store: Store, kb: KnowledgeBase, matcher: Matcher) -> Async
     database = store.open()
     await migrate(database)
     try:
-        yield Service(database, kb, matcher, lambda: TODAY, CHANNEL, now=system_clock).handle
+        yield Service(database, Knowledge(kb, matcher), lambda: TODAY, CHANNEL, now=system_clock).handle
     finally:
         await database.dispose()
 

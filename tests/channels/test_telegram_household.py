@@ -13,6 +13,7 @@ from bot.core.calc.household import household_contribution
 from bot.core.knowledge import KnowledgeBase
 from bot.core.matcher import Matcher
 from bot.core.render import money
+from bot.shell.live_knowledge import Knowledge
 from bot.shell.service import Service
 from bot.storage import sessions
 from bot.storage.migrations import migrate
@@ -31,7 +32,9 @@ async def bot_process(api: FakeTelegram, store: Store, kb: KnowledgeBase, matche
     database = store.open()
     await migrate(database)
     try:
-        service = Service(database, kb, matcher, lambda: TODAY, CHANNEL, now=lambda: NOW, flow_idle=timedelta(hours=1))
+        service = Service(
+            database, Knowledge(kb, matcher), lambda: TODAY, CHANNEL, now=lambda: NOW, flow_idle=timedelta(hours=1)
+        )
         application = build_application(api.token, api.base_url, service.handle, policy=FAST)
         async with running(application, poll_timeout=1):
             yield service.handle

@@ -21,6 +21,7 @@ from bot.core.knowledge import KnowledgeBase
 from bot.core.leads.notifications import Notification
 from bot.core.matcher import Matcher
 from bot.core.types import Button, PensionChart, Reply
+from bot.shell.live_knowledge import Knowledge
 from bot.shell.replies import ReplyLedger, ReplyRouting
 from bot.shell.service import Service
 from bot.storage.migrations import migrate
@@ -81,7 +82,7 @@ async def durable_bot(api: FakeTelegram, store: Store, kb: KnowledgeBase, matche
     owner, lease = uuid.uuid4().hex, timedelta(seconds=120)
     ledger = ReplyLedger(database, owner, lease, retry_in=HANDED_OVER_RETRY, now=system_clock)
     routing = ReplyRouting(telegram_chat_id, split_reply, owner, lease, ledger)
-    service = Service(database, kb, matcher, lambda: TODAY, CHANNEL, now=system_clock, replies=routing)
+    service = Service(database, Knowledge(kb, matcher), lambda: TODAY, CHANNEL, now=system_clock, replies=routing)
     application = build_application(api.token, api.base_url, service.handle, policy=FAST, replies=ledger)
     stop = asyncio.Event()
     try:

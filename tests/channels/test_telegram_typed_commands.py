@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from bot.channels.telegram import CHANNEL, RetryPolicy, build_application, chat_key, running
 from bot.core.knowledge import KnowledgeBase
 from bot.core.matcher import Matcher
+from bot.shell.live_knowledge import Knowledge
 from bot.shell.service import Service
 from bot.storage import sessions
 from bot.storage.migrations import migrate
@@ -27,7 +28,12 @@ async def test_typing_huy_without_diacritics_mid_calculator_cancels_it(
     await migrate(database)
     try:
         service = Service(
-            database, real_kb, real_matcher, lambda: TODAY, CHANNEL, now=lambda: NOW, flow_idle=timedelta(minutes=30)
+            database,
+            Knowledge(real_kb, real_matcher),
+            lambda: TODAY,
+            CHANNEL,
+            now=lambda: NOW,
+            flow_idle=timedelta(minutes=30),
         )
         application = build_application(
             fake_api.token, fake_api.base_url, service.handle, policy=RetryPolicy(backoff=0.01)

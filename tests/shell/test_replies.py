@@ -11,6 +11,7 @@ from bot.channels.telegram.render import split_reply
 from bot.core.knowledge import KnowledgeBase
 from bot.core.matcher import Matcher
 from bot.core.types import Inbound, InboundKind
+from bot.shell.live_knowledge import Knowledge
 from bot.shell.replies import Handled, ReplyLedger, ReplyRouting
 from bot.shell.service import Service
 from bot.storage import outbox
@@ -26,7 +27,7 @@ OWNER = "this-process"
 
 def service(database: Database, kb: KnowledgeBase, matcher: Matcher, owner: str = OWNER) -> Service:
     routing = ReplyRouting(telegram_chat_id, split_reply, owner, timedelta(minutes=2))
-    return Service(database, kb, matcher, lambda: TODAY, "telegram", now=lambda: NOW, replies=routing)
+    return Service(database, Knowledge(kb, matcher), lambda: TODAY, "telegram", now=lambda: NOW, replies=routing)
 
 
 async def stored(database: Database) -> list[outbox.OutboxRow]:

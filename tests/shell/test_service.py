@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from bot.core.knowledge import KnowledgeBase
 from bot.core.matcher import Matcher
 from bot.core.types import Inbound, InboundKind, Session
+from bot.shell.live_knowledge import Knowledge
 from bot.shell.service import Service as ServiceShell
 from bot.shell.transactions import Retry, StorageUnavailable
 from bot.storage import interactions, sessions
@@ -66,7 +67,7 @@ def text(chat: str = CHAT, message: str = QUESTION) -> Inbound:
 def make_service(
     database: Database, kb: KnowledgeBase, matcher: Matcher, *, channel: str = "telegram", **options: object
 ) -> ServiceShell:
-    return ServiceShell(database, kb, matcher, lambda: TODAY, channel, now=lambda: NOW, **options)  # type: ignore[arg-type]
+    return ServiceShell(database, Knowledge(kb, matcher), lambda: TODAY, channel, now=lambda: NOW, **options)  # type: ignore[arg-type]
 
 
 async def stored_session(store: Store, chat: str = CHAT) -> Session | None:

@@ -11,7 +11,7 @@ from bot.core.areas import AreaError
 from bot.core.file_schema import KnowledgeFileError, LocatedDict, LocatedList
 from bot.core.knowledge import KnowledgeError
 from bot.core.leads.setup import LeadSetupError
-from bot.storage.knowledge_files import load_areas, load_knowledge, load_leads, read_yaml
+from bot.storage.knowledge_files import load_areas, load_knowledge, load_leads, parse_yaml
 from tests.factories import KNOWLEDGE_DIR
 
 
@@ -162,10 +162,8 @@ def test_broken_yaml_names_the_file_and_line(knowledge: Path) -> None:
     assert only_fault(caught.value).startswith(f"bot.yaml:{line}: YAML sai cú pháp")
 
 
-def test_yaml_is_read_with_the_line_of_every_key_and_item(tmp_path: Path) -> None:
-    path = tmp_path / "x.yaml"
-    path.write_text("a: 1\nlist:\n  - b\n  - {c: 2}\n", encoding="utf-8")
-    document = read_yaml(path, "x.yaml")
+def test_yaml_is_read_with_the_line_of_every_key_and_item() -> None:
+    document = parse_yaml("a: 1\nlist:\n  - b\n  - {c: 2}\n", "x.yaml")
     assert isinstance(document, LocatedDict) and isinstance(document["list"], LocatedList)
     assert document == {"a": 1, "list": ["b", {"c": 2}]}
     assert document.key_lines == {"a": 1, "list": 2}
@@ -173,7 +171,5 @@ def test_yaml_is_read_with_the_line_of_every_key_and_item(tmp_path: Path) -> Non
     assert document["list"][1].key_lines == {"c": 4}
 
 
-def test_yaml_merge_keys_still_work(tmp_path: Path) -> None:
-    path = tmp_path / "x.yaml"
-    path.write_text("base: &base {a: 1}\nother:\n  <<: *base\n  b: 2\n", encoding="utf-8")
-    assert read_yaml(path, "x.yaml")["other"] == {"a": 1, "b": 2}
+def test_yaml_merge_keys_still_work() -> None:
+    assert parse_yaml("base: &base {a: 1}\nother:\n  <<: *base\n  b: 2\n", "x.yaml")["other"] == {"a": 1, "b": 2}

@@ -60,5 +60,5 @@ async def test_migration_0006_goes_down_and_up_again(store: Store) -> None:
             without = await connection.run_sync(_lead_columns)
             await connection.run_sync(_to("head", down=False))
             again = await connection.run_sync(_lead_columns)
-    assert head_revision() == "0006"
+    assert head_revision() >= "0006"  # later revisions come after it
     assert not NEW_COLUMNS & without and again >= NEW_COLUMNS

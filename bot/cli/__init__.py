@@ -1,0 +1,1 @@
+"""Command groups of `python -m bot`, one module each."""

@@ -1,0 +1,102 @@
+"""The knowledge a running bot answers from, swapped whole when a new revision is published.
+
+    live = LiveKnowledge(Knowledge(kb, matcher), database, build)
+    await live.follow()          # load the live revision if it is not the one answering (a few ms if not)
+    knowledge = live.current()   # a message takes this once and is answered from it alone
+
+A `Knowledge` is frozen: its knowledge base and its matcher index belong to one revision. A new one is built on
+a worker thread (the event loop goes on answering from the old one meanwhile) and replaces the old in one
+assignment, so a message is answered from one revision or the other, never from a mix. Publishing is
+bot.shell.publishing; what tells an instance to follow is bot.workers.knowledge_reload.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Protocol
+
+from bot.core.file_schema import KnowledgeFileError
+from bot.core.knowledge import KnowledgeBase
+from bot.core.matcher import Matcher
+from bot.storage import knowledge_revisions
+from bot.storage.db import Database
+from bot.storage.knowledge_files import Bundle, bundle_digest
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """One revision's knowledge base and matcher index; `revision` None: read from the knowledge folder."""
+
+    kb: KnowledgeBase
+    matcher: Matcher
+    revision: int | None = None
+    digest: str = ""  # bot.storage.knowledge_files.bundle_digest of the files it was built from
+
+    def current(self) -> Knowledge:
+        """A fixed knowledge is its own source (tests, `ask`, `eval`): see KnowledgeSource."""
+        return self
+
+
+class KnowledgeSource(Protocol):
+    def current(self) -> Knowledge: ...
+
+
+Builder = Callable[[Bundle], Knowledge]  # the files -> their knowledge base and index (the composition root's)
+
+
+class LiveKnowledge:
+    """The knowledge of the live revision in the database, followed as revisions are published."""
+
+    def __init__(self, first: Knowledge, database: Database, build: Builder) -> None:
+        self._current = first
+        self.database = database
+        self.build = build
+        self._turn = asyncio.Lock()  # one build at a time
+        self._broken: int | None = None  # a revision that failed to build: not tried again
+
+    def current(self) -> Knowledge:
+        return self._current
+
+    async def follow(self) -> bool:
+        """Make the live revision the one answering, if it is not yet; whether it changed. A revision that
+        cannot be built (published by a newer version of the bot?) is logged once and the current kept."""
+        async with self.database.transaction() as connection:
+            number = await knowledge_revisions.live_number(connection)
+        if number is None or number in (self._current.revision, self._broken):
+            return False
+        async with self._turn:
+            if number == self._current.revision:
+                return False
+            async with self.database.transaction() as connection:
+                bundle = await knowledge_revisions.files_of(connection, number)
+            return await self._swap(bundle, number)
+
+    async def _swap(self, bundle: Bundle, number: int) -> bool:
+        digest = bundle_digest(bundle)
+        if digest == self._current.digest:  # the same files under a new number (a rollback, the seed)
+            self._current = replace(self._current, revision=number)
+            log.info("knowledge revision %d is live (same files as before)", number)
+            return True
+        started = time.perf_counter()
+        try:
+            built = await asyncio.to_thread(self.build, bundle)
+        except (KnowledgeFileError, ValueError) as exc:
+            self._broken = number
+            log.error(
+                "knowledge revision %d cannot be loaded, still answering from %s: %s",
+                number,
+                self._current.revision,
+                exc,
+            )
+            return False
+        self._current = replace(built, revision=number, digest=digest)
+        log.info(
+            "knowledge revision %d is live (index built in %.0f ms)", number, (time.perf_counter() - started) * 1000
+        )
+        return True
