@@ -185,8 +185,9 @@ def cmd_chat(settings: Settings, _: argparse.Namespace) -> int:
 
         def handle(inbound: Inbound) -> Outcome:
             try:
+                runner.run(app.knowledge.follow())  # a revision published meanwhile answers this message
                 outcome = runner.run(service.handle(inbound))
-            except StorageUnavailable:
+            except (StorageUnavailable, OSError, SQLAlchemyError):
                 return Outcome((Reply(BUSY),))
             assert outcome is not None  # only a repeated update id gets None, and the console sends none
             return outcome

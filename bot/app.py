@@ -182,7 +182,8 @@ class App:
         )
 
     def background(self, send: Sender) -> AbstractAsyncContextManager[None]:
-        """The outbox, lead-deadline and retention workers, running while the returned context is entered."""
+        """The outbox, lead-deadline, retention and knowledge-reload workers, running while the returned context
+        is entered."""
         policy = OutboxPolicy(
             poll_seconds=self.settings.outbox_poll_seconds,
             reply_max_age=timedelta(hours=self.settings.reply_retry_hours),
@@ -191,7 +192,14 @@ class App:
             self.settings.lead_retention_days, self.flow_idle, self.settings.interaction_retention_days
         )
         return background(
-            self.database, send, self.lead_context(), clock=self.clock, policy=policy, retention=retention
+            self.database,
+            send,
+            self.lead_context(),
+            clock=self.clock,
+            policy=policy,
+            retention=retention,
+            follow_knowledge=self.knowledge.follow,
+            knowledge_poll_seconds=self.settings.knowledge_poll_seconds,
         )
 
 

@@ -11,8 +11,10 @@ so publishing a change to one answer stores one new text. On PostgreSQL publishi
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,6 +23,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.storage.db import POSTGRESQL, Database
 from bot.storage.knowledge_files import Bundle, bundle_digest, text_digest
 from bot.storage.tables import knowledge_blobs, knowledge_revision_files, knowledge_revisions
 
@@ -154,3 +157,25 @@ async def publish(connection: AsyncConnection, bundle: Bundle, new: NewRevision,
             text("SELECT pg_notify(:channel, :number)"), {"channel": CHANNEL, "number": str(number)}
         )
     return number
+
+
+@asynccontextmanager
+async def notifications(database: Database, on_publish: Callable[[], None]) -> AsyncIterator[bool]:
+    """On PostgreSQL, `on_publish()` is called whenever a revision is published (LISTEN on CHANNEL, on a
+    connection of its own held while the block runs); whether notifications are on (SQLite: never)."""
+    if database.dialect != POSTGRESQL:
+        yield False
+        return
+    async with database.engine.connect() as connection:
+        raw = await connection.get_raw_connection()
+        listener = raw.driver_connection  # the asyncpg connection
+
+        def notified(*_: object) -> None:
+            on_publish()
+
+        await listener.add_listener(CHANNEL, notified)
+        try:
+            yield True
+        finally:
+            with contextlib.suppress(Exception):  # the connection may be gone already
+                await listener.remove_listener(CHANNEL, notified)

@@ -1,6 +1,6 @@
 """The background workers of a running bot: outbox delivery, the lead deadlines, the pruning of processed
-updates, the retention sweep and the sweep of abandoned call-back requests (bot.workers.retention), started
-and stopped together.
+updates, the retention sweep, the sweep of abandoned call-back requests (bot.workers.retention) and the
+following of published knowledge revisions (bot.workers.knowledge_reload), started and stopped together.
 
     async with background(database, send, context, clock=clock):  # they run while the block does
         await serve(...)
@@ -23,6 +23,7 @@ from bot.core.leads.notifications import Sender
 from bot.core.leads.routing import LeadContext
 from bot.core.types import Clock
 from bot.storage.db import Database
+from bot.workers.knowledge_reload import run_knowledge_reload
 from bot.workers.lead_deadlines import CHECK_EVERY_SECONDS, run_deadlines
 from bot.workers.outbox import OutboxPolicy, run_outbox
 from bot.workers.pruning import run_pruning
@@ -59,6 +60,8 @@ async def background(
     grace: float = GRACE_SECONDS,
     retention: Retention | None = None,
     abandoned_flows_every_seconds: float = ABANDONED_FLOWS_EVERY_SECONDS,
+    follow_knowledge: Callable[[], Awaitable[bool]] | None = None,
+    knowledge_poll_seconds: float = 3.0,
 ) -> AsyncIterator[None]:
     stop = asyncio.Event()
     policy = policy or OutboxPolicy()
@@ -87,6 +90,13 @@ async def background(
             name="abandoned-flows",
         )
         workers.append(abandoned)
+    if follow_knowledge is not None:
+        follow, every = follow_knowledge, knowledge_poll_seconds
+        reload = asyncio.create_task(
+            supervised("knowledge-reload", lambda: run_knowledge_reload(database, follow, stop, every), stop),
+            name="knowledge-reload",
+        )
+        workers.append(reload)
     log.info("background workers started: %s", ", ".join(task.get_name() for task in workers))
     try:
         yield
