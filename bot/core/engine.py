@@ -161,6 +161,10 @@ def suggest_reply(decision: Decision, kb: KnowledgeBase) -> Reply:
     return Reply(kb.message("suggest"), tuple(buttons))
 
 
+OUT_OF_SCOPE_REASON = "out of scope"  # the matcher's reason for a fallback outside the field
+OUT_OF_SCOPE_LOG = "out-of-scope"  # the interaction log's decision for it
+
+
 def _log(
     decision: str, normalised: str = "", matched: str | None = None, top: tuple[Scored, ...] = ()
 ) -> LogInteraction:
@@ -378,7 +382,9 @@ def _on_text(
     too_long = len(text) > MAX_TEXT_CHARS
     alone = matcher.match(text[:MAX_TEXT_CHARS])
     decision = _in_context(alone, text[:MAX_TEXT_CHARS], session, kb, matcher)
-    effect = replace(_log(decision.kind, decision.normalised, decision.entry_id, decision.ranked), topic=decision.topic)
+    # Out of scope (gold prices, loans) is logged apart from "not understood": staff's inbox is for the latter.
+    logged = OUT_OF_SCOPE_LOG if decision.reason.startswith(OUT_OF_SCOPE_REASON) else decision.kind
+    effect = replace(_log(logged, decision.normalised, decision.entry_id, decision.ranked), topic=decision.topic)
     if decision.kind == "answer" and decision.entry_id:
         entry = kb.entries[decision.entry_id]
         chosen = entry

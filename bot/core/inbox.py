@@ -3,7 +3,7 @@
 The source is the interaction log (bot.storage.interactions), read as `Logged` rows. A question is unanswered
 when it was "uncovered" (in the field, no entry answers it), a "fallback" (not understood), or a "suggest" (did
 you mean …) none of whose choices the chat pressed ("action" with that entry) within PRESS_WINDOW and before
-its next question.
+its next question. Out-of-scope questions (gold prices, loans) are logged as "out-of-scope" and left out.
 
 Clustering. A question's signature is its content words (stopwords dropped), sorted and de-duplicated. Equal
 signatures are one group; groups are taken most frequent first and each joins the most similar leader so

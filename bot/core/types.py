@@ -170,7 +170,7 @@ class LogInteraction:
     """Effect: record what the bot decided for one question (no personal data)."""
 
     normalised: str
-    decision: str  # answer | suggest | uncovered | fallback | action | menu | unsupported
+    decision: str  # answer | suggest | uncovered | fallback | out-of-scope | action | menu | unsupported
     matched_id: str | None
     top: tuple[Alternative, ...] = ()
     topic: str = ""  # with "uncovered": the subject the knowledge base does not cover, when known

@@ -106,7 +106,7 @@ async def recent(connection: AsyncConnection, limit: int = 100) -> list[Interact
     ]
 
 
-QUESTION_DECISIONS = ("answer", "suggest", "uncovered", "fallback")  # free text the matcher decided
+QUESTION_DECISIONS = ("answer", "suggest", "uncovered", "fallback", "out-of-scope")  # free text the matcher decided
 
 
 async def recent_questions(connection: AsyncConnection, limit: int) -> list[str]:

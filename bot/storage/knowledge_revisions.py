@@ -169,6 +169,7 @@ async def notifications(database: Database, on_publish: Callable[[], None]) -> A
     async with database.engine.connect() as connection:
         raw = await connection.get_raw_connection()
         listener = raw.driver_connection  # the asyncpg connection
+        assert listener is not None, "a connection just opened has its driver's connection"
 
         def notified(*_: object) -> None:
             on_publish()

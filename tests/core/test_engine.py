@@ -311,8 +311,14 @@ def test_an_out_of_scope_question_falls_back_with_the_hotline_and_menu(chat: Con
     reply = only_reply(outcome)
     assert HOTLINE in reply.text
     assert is_menu(reply, chat.kb)
-    assert log_of(outcome).decision == "fallback"
+    assert log_of(outcome).decision == "out-of-scope"  # logged apart: not for the staff's unanswered inbox
     assert log_of(outcome).matched_id is None
+
+
+def test_a_question_not_understood_is_logged_as_a_fallback(chat: Conversation) -> None:
+    outcome = chat.say("xyzzy qwerty")
+    assert HOTLINE in only_reply(outcome).text
+    assert log_of(outcome).decision == "fallback"
 
 
 def test_a_question_in_the_field_that_no_entry_answers_is_told_so_with_the_hotline(chat: Conversation) -> None:
