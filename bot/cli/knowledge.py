@@ -38,7 +38,15 @@ from bot.shell.publishing import (
     publish_checked,
 )
 from bot.storage import knowledge_revisions
-from bot.storage.knowledge_files import FAQ_DIR, TOP_FILES, Bundle, read_folder, write_folder
+from bot.storage.knowledge_files import (
+    CHECKS_FILE,
+    FAQ_DIR,
+    TOP_FILES,
+    Bundle,
+    checks_of,
+    read_folder,
+    write_folder,
+)
 from bot.storage.knowledge_revisions import Revision, RevisionNotFound
 
 DEFAULT_TOPICS = PROJECT_ROOT.parent / "shared" / "knowledge"  # every topics*.tsv in it
@@ -69,8 +77,12 @@ def _checks(settings: Settings, today: date, topics: Path = DEFAULT_TOPICS) -> C
     labelled = []
     path = settings.knowledge_check_questions
     if path is not None and path.is_file():
-        lines = path.read_text(encoding="utf-8").splitlines()
-        labelled = labelled_questions([json.loads(line) for line in lines if line.strip()], "dev")
+        try:  # the format of checks.jsonl: a line that is not a question is named, not a traceback
+            rows = checks_of({CHECKS_FILE: path.read_text(encoding="utf-8")})
+        except KnowledgeFileError as exc:
+            fault = exc.faults[0]
+            sys.exit(f"KNOWLEDGE_CHECK_QUESTIONS: {path}:{fault.line}: {fault.message}")
+        labelled = labelled_questions(rows, "dev")
     return Checks(
         today,
         _required_topics(topics),

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-ITEM_KEYS = ("id", "code", "from")  # what names an item of a list of mappings, in the order tried
+ITEM_KEYS = ("id", "code", "from", "q")  # what names an item of a list of mappings (a checks.jsonl question: q)
 MISSING = object()
+EMPTY_VALUE = "(trống)"  # a key written with no value
 SHOWN_CHARS = 160
 
 
@@ -63,17 +64,29 @@ def shown(value: Any) -> str:
 
 
 def diff_documents(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change]:
-    """Every change from `old` to `new`, file by file in name order."""
+    """Every change from `old` to `new`, file by file in name order. A new or removed file is compared with an
+    empty one, so its FAQ entries, figures and areas are listed one by one."""
     changes: list[Change] = []
     for file in sorted(set(old) | set(new)):
         before, after = old.get(file, MISSING), new.get(file, MISSING)
-        if before is MISSING:
-            changes.append(Change(file, (), None, "(tệp mới)"))
-        elif after is MISSING:
-            changes.append(Change(file, (), "(tệp đã xóa)", None))
-        else:
-            changes.extend(Change(file, path, a, b) for path, a, b in _walk(before, after, ()))
+        found = [
+            Change(file, path, a, b)
+            for path, a, b in _walk(
+                _empty_like(after) if before is MISSING else before,
+                _empty_like(before) if after is MISSING else after,
+                (),
+            )
+        ]
+        if not found and before is MISSING:  # an empty file: still a change
+            found = [Change(file, (), None, "(tệp mới)")]
+        elif not found and after is MISSING:
+            found = [Change(file, (), "(tệp đã xóa)", None)]
+        changes.extend(found)
     return changes
+
+
+def _empty_like(value: Any) -> Any:
+    return {} if isinstance(value, Mapping) else [] if isinstance(value, list) else ""
 
 
 def _walk(old: Any, new: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], Any, Any]]:
@@ -82,16 +95,24 @@ def _walk(old: Any, new: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[str
     if isinstance(old, Mapping) and isinstance(new, Mapping):
         for key in [*old, *(k for k in new if k not in old)]:
             before, after = old.get(key), new.get(key)
-            if key not in new:
+            if key not in new and not isinstance(before, list):
                 yield (*path, str(key)), before, None
-            elif key not in old:
+            elif key not in old and not isinstance(after, list):
                 yield (*path, str(key)), None, after
-            else:
-                yield from _walk(before, after, (*path, str(key)))
+            else:  # a list on one side only: its items one by one (a new file's entries)
+                yield from _walk(_present(before, after), _present(after, before), (*path, str(key)))
     elif isinstance(old, list) and isinstance(new, list):
         yield from _walk_list(old, new, path)
     else:
-        yield path, old, new
+        yield path, _present(old, new), _present(new, old)
+
+
+def _present(value: Any, other: Any) -> Any:
+    """A value as the walk compares it: an absent list as an empty one, an empty YAML value (null) as
+    EMPTY_VALUE, so that changing it reads as a change, not as an addition."""
+    if value is None:
+        return [] if isinstance(other, list) else EMPTY_VALUE
+    return value
 
 
 def _item_key(items: Sequence[Any]) -> str | None:

@@ -19,7 +19,7 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.core.areas import area_issues
-from bot.core.evaluation import Example
+from bot.core.evaluation import OUT_OF_SCOPE, Example
 from bot.core.file_schema import KnowledgeFileError
 from bot.core.knowledge_diff import Change, diff_documents
 from bot.core.regression import Question, RegressionReport, compare
@@ -28,6 +28,7 @@ from bot.shell.live_knowledge import Builder, Knowledge
 from bot.storage import interactions, knowledge_revisions
 from bot.storage.db import Database
 from bot.storage.knowledge_files import (
+    CHECKS_FILE,
     Bundle,
     areas_of,
     bundle_digest,
@@ -99,6 +100,13 @@ def bundle_issues(bundle: Bundle, build: Builder, checks: Checks) -> tuple[list[
     issues += [Issue("error", f"areas.yaml {where}", problem) for where, problem in area_issues(areas)]
     if not areas:
         issues.append(Issue("error", "areas.yaml", "chưa có xã/phường nào"))
+    known = {*knowledge.kb.entries, OUT_OF_SCOPE}
+    for question in labelled_questions(checks_of(bundle), CHECKS_FILE):
+        issues += [
+            Issue("error", CHECKS_FILE, f"câu “{question.text}”: không có mục “{expected}” trong kho kiến thức")
+            for expected in question.expect
+            if expected not in known
+        ]
     return issues, knowledge
 
 

@@ -79,9 +79,13 @@ def test_a_changed_answer_is_named_by_its_entry_id_and_field() -> None:
     old = {"faq/tn.yaml": faq(entry("tn.a"), entry("tn.b"))}
     new = {"faq/tn.yaml": faq(entry("tn.a"), entry("tn.b", short="Câu trả lời mới."))}
     [change] = diff_documents(old, new)
-    assert change == Change("faq/tn.yaml", ("entries", "tn.b", "short"), "Câu trả lời ngắn của tn.b.", "Câu trả lời mới.")
+    assert change == Change(
+        "faq/tn.yaml", ("entries", "tn.b", "short"), "Câu trả lời ngắn của tn.b.", "Câu trả lời mới."
+    )
     assert change.kind == "changed"
-    assert change.describe() == "faq/tn.yaml › entries › tn.b › short: “Câu trả lời ngắn của tn.b.” → “Câu trả lời mới.”"
+    assert (
+        change.describe() == "faq/tn.yaml › entries › tn.b › short: “Câu trả lời ngắn của tn.b.” → “Câu trả lời mới.”"
+    )
 
 
 def test_an_entry_moved_and_changed_is_still_matched_by_its_id() -> None:
@@ -134,8 +138,12 @@ def test_a_new_dated_value_of_a_figure_is_reported_under_its_date() -> None:
 def test_a_corrected_figure_names_its_date_and_field() -> None:
     corrected = {**LCS_2026, "value": 2540000}
     changes = diff_documents({"policy.yaml": policy(LCS_2024, LCS_2026)}, {"policy.yaml": policy(LCS_2024, corrected)})
-    assert changes == [Change("policy.yaml", ("params", "luong_co_so", "values", "2026-07-01", "value"), 2530000, 2540000)]
-    assert changes[0].describe() == "policy.yaml › params › luong_co_so › values › 2026-07-01 › value: 2530000 → 2540000"
+    assert changes == [
+        Change("policy.yaml", ("params", "luong_co_so", "values", "2026-07-01", "value"), 2530000, 2540000)
+    ]
+    assert (
+        changes[0].describe() == "policy.yaml › params › luong_co_so › values › 2026-07-01 › value: 2530000 → 2540000"
+    )
 
 
 def test_dated_values_read_from_yaml_are_named_by_their_iso_date() -> None:
@@ -149,7 +157,11 @@ def test_dated_values_read_from_yaml_are_named_by_their_iso_date() -> None:
 
 
 def test_areas_are_matched_by_their_code() -> None:
-    old = {"areas.yaml": {"areas": [{"code": "qn-ha-tu", "name": "Phường Hà Tu"}, {"code": "qn-cao-xanh", "name": "Phường Cao Xanh"}]}}
+    old = {
+        "areas.yaml": {
+            "areas": [{"code": "qn-ha-tu", "name": "Phường Hà Tu"}, {"code": "qn-cao-xanh", "name": "Phường Cao Xanh"}]
+        }
+    }
     new = {
         "areas.yaml": {
             "areas": [
@@ -167,27 +179,45 @@ def test_areas_are_matched_by_their_code() -> None:
 
 
 def test_an_area_removed_is_named_by_its_code() -> None:
-    old = {"areas.yaml": {"areas": [{"code": "qn-ha-tu", "name": "Phường Hà Tu"}, {"code": "qn-cao-xanh", "name": "Phường Cao Xanh"}]}}
+    old = {
+        "areas.yaml": {
+            "areas": [{"code": "qn-ha-tu", "name": "Phường Hà Tu"}, {"code": "qn-cao-xanh", "name": "Phường Cao Xanh"}]
+        }
+    }
     new = {"areas.yaml": {"areas": [{"code": "qn-cao-xanh", "name": "Phường Cao Xanh"}]}}
     assert diff_documents(old, new) == [
         Change("areas.yaml", ("areas", "qn-ha-tu"), {"code": "qn-ha-tu", "name": "Phường Hà Tu"}, None)
     ]
 
 
-def test_a_new_file_and_a_removed_file_are_one_change_each() -> None:
+def test_a_new_file_and_a_removed_file_list_their_entries_one_by_one() -> None:
     old = {"faq/tn.yaml": faq(entry("tn.a")), "faq/cu.yaml": faq(entry("cu.a"))}
-    new = {"faq/tn.yaml": faq(entry("tn.a")), "faq/moi.yaml": faq(entry("moi.a"))}
+    new = {"faq/tn.yaml": faq(entry("tn.a")), "faq/moi.yaml": faq(entry("moi.a"), entry("moi.b"))}
     changes = diff_documents(old, new)
-    assert [(change.file, change.path, change.kind) for change in changes] == [
-        ("faq/cu.yaml", (), "removed"),
-        ("faq/moi.yaml", (), "added"),
+    entries = [(c.file, c.path, c.kind) for c in changes if c.path[:1] == ("entries",)]
+    assert entries == [
+        ("faq/cu.yaml", ("entries", "cu.a"), "removed"),
+        ("faq/moi.yaml", ("entries", "moi.a"), "added"),
+        ("faq/moi.yaml", ("entries", "moi.b"), "added"),
     ]
-    assert [change.describe() for change in changes] == ["faq/cu.yaml: − “(tệp đã xóa)”", "faq/moi.yaml: + “(tệp mới)”"]
+    assert summary(changes)["entries"] == ["cu.a", "moi.a", "moi.b"]
+
+
+def test_a_value_written_empty_and_then_filled_in_is_a_change_not_an_addition() -> None:
+    old = {"faq/tn.yaml": faq(entry("tn.a", details=None))}
+    new = {"faq/tn.yaml": faq(entry("tn.a", details="Chi tiết."))}
+    [change] = diff_documents(old, new)
+    assert (change.path, change.kind) == (("entries", "tn.a", "details"), "changed")
+    assert change.describe().endswith("“(trống)” → “Chi tiết.”")
 
 
 def test_changes_come_file_by_file_in_name_order() -> None:
     old = {"policy.yaml": policy(LCS_2024), "faq/tn.yaml": faq(entry("tn.a")), "areas.yaml": {"province": "A"}}
-    new = {"policy.yaml": policy(LCS_2026), "faq/tn.yaml": faq(entry("tn.a", short="Mới.")), "areas.yaml": {"province": "B"}}
+    new = {
+        "policy.yaml": policy(LCS_2026),
+        "faq/tn.yaml": faq(entry("tn.a", short="Mới.")),
+        "areas.yaml": {"province": "B"},
+    }
     assert [change.file for change in diff_documents(old, new)] == [
         "areas.yaml",
         "faq/tn.yaml",
@@ -198,7 +228,9 @@ def test_changes_come_file_by_file_in_name_order() -> None:
 
 def test_a_long_text_is_shown_shortened_with_an_ellipsis() -> None:
     long_answer = "Bạn đóng " + "rất " * 100 + "nhiều."
-    [change] = diff_documents({"faq/tn.yaml": faq(entry("tn.a"))}, {"faq/tn.yaml": faq(entry("tn.a", short=long_answer))})
+    [change] = diff_documents(
+        {"faq/tn.yaml": faq(entry("tn.a"))}, {"faq/tn.yaml": faq(entry("tn.a", short=long_answer))}
+    )
     shown_new = change.describe().split(" → ")[1]
     assert len(shown_new) == SHOWN_CHARS and shown_new.endswith("…")
     assert change.new == long_answer  # only what is shown is shortened
@@ -227,5 +259,7 @@ def test_the_summary_names_the_entries_the_figures_and_the_other_parts_changed_o
 
 
 def test_the_summary_lists_a_new_or_removed_file_among_the_other_parts() -> None:
-    changes = diff_documents({"faq/tn.yaml": faq(entry("tn.a"))}, {"faq/tn.yaml": faq(entry("tn.a")), "checks.jsonl": []})
+    changes = diff_documents(
+        {"faq/tn.yaml": faq(entry("tn.a"))}, {"faq/tn.yaml": faq(entry("tn.a")), "checks.jsonl": []}
+    )
     assert summary(changes) == {"entries": [], "figures": [], "other": ["checks.jsonl"]}
