@@ -1,9 +1,11 @@
-"""Command line: python -m bot run | chat | ask | match | eval | kb | calc | db | agents | areas | leads | inbox."""
+"""Command line: python -m bot run | chat | ask | match | eval | kb | calc | db | agents | areas | leads | inbox
+| staff (command groups in bot/cli/)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import csv
 import gc
 import json
@@ -11,8 +13,9 @@ import logging
 import re
 import sys
 import tempfile
+import threading
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
@@ -22,14 +25,15 @@ from openpyxl import Workbook
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.app import CONSOLE, system_clock, today_in
+from bot.app import CONSOLE, App, system_clock, today_in
 from bot.channels.console import chart_saver, chat_loop, render
 from bot.channels.telegram import CHANNEL as TELEGRAM
 from bot.channels.telegram import build_application, serve
 from bot.channels.telegram.outbox_sender import telegram_sender
-from bot.cli.common import app_or_exit, day, started
+from bot.cli.common import app_or_exit, day, in_transaction, started
 from bot.cli.inbox import inbox_parsers
 from bot.cli.knowledge import kb_parsers
+from bot.cli.staff import staff_parsers
 from bot.config import Settings
 from bot.core.areas import Area, AreaError, MatchKind, match_area
 from bot.core.calc import CalcError
@@ -54,11 +58,11 @@ from bot.shell.transactions import StorageUnavailable
 from bot.storage import agents as agent_store
 from bot.storage import leads as lead_store
 from bot.storage.agents import Agent, AgentExists
-from bot.storage.db import Database, DatabaseUrlError
+from bot.storage.db import Database
 from bot.storage.knowledge_files import load_areas, load_knowledge
 from bot.storage.leads import LeadNotFound
-from bot.storage.migrations import migrate
 
+log = logging.getLogger(__name__)
 BUSY = "(Hệ thống đang bận, bạn thử lại sau giây lát nhé.)"
 T = TypeVar("T")
 
@@ -176,12 +180,51 @@ def _utf8_streams() -> None:
             stream.reconfigure(encoding="utf-8")
 
 
+def _console_in_a_thread(app: App) -> Callable[[], None]:
+    """Beside the terminal chat: the web server (the office console) on an event loop of its own in a thread,
+    on its own connections to the same database; its address printed. Returns what stops it."""
+    if not app.settings.web_port:
+        return lambda: None
+    web = app.on(Database(app.settings.database_url))
+    started_event, state = threading.Event(), dict[str, Any]()
+
+    async def serve_console() -> None:
+        stop = asyncio.Event()
+        state["stop"] = (asyncio.get_running_loop(), stop)
+        try:
+            async with web.web_server() as address:
+                state["address"] = address
+                started_event.set()
+                if address:
+                    await stop.wait()
+        finally:
+            started_event.set()
+            await web.close()
+
+    thread = threading.Thread(target=asyncio.run, args=(serve_console(),), name="web-console", daemon=True)
+    thread.start()
+    started_event.wait(30)
+    if state.get("address"):
+        print(f"Bảng điều khiển cho cán bộ: {state['address']}")
+        print("  (tạo tài khoản: python -m bot staff add TÊN --role admin)")
+
+    def stop() -> None:
+        if "stop" in state:
+            loop, event = state["stop"]
+            with contextlib.suppress(RuntimeError):  # the loop already ended
+                loop.call_soon_threadsafe(event.set)
+        thread.join(10)
+
+    return stop
+
+
 def cmd_chat(settings: Settings, _: argparse.Namespace) -> int:
     """The console conversation, kept in the database: it continues where it stopped after a restart."""
     app = app_or_exit(settings)
     with asyncio.Runner() as runner:
         started(runner, app)
         service = app.service(CONSOLE)
+        stop_web = _console_in_a_thread(app)
 
         def handle(inbound: Inbound) -> Outcome:
             try:
@@ -199,6 +242,7 @@ def cmd_chat(settings: Settings, _: argparse.Namespace) -> int:
             )
             chat_loop(handle, sys.stdin, sys.stdout, chat=CONSOLE, save_chart=pictures)
         finally:
+            stop_web()
             runner.run(app.close())
     return 0
 
@@ -226,7 +270,10 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
             token, settings.telegram_api_base_url, handle, desk=app.desk(TELEGRAM), replies=ledger
         )
         try:
-            await serve(application, alongside=app.background(telegram_sender(application.bot)))
+            async with app.web_server() as console:
+                if console:
+                    log.info("office console at %s", console)
+                await serve(application, alongside=app.background(telegram_sender(application.bot)))
         finally:
             await app.close()
 
@@ -394,30 +441,10 @@ def _lead_context(settings: Settings, areas: tuple[Area, ...]) -> LeadContext:
     return LeadContext(names, ZoneInfo(settings.timezone), settings.office_chat_id)
 
 
-def _in_transaction(settings: Settings, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
-    """Apply the migrations (a fresh database works), then run `work` in one transaction."""
-
-    async def run() -> T:
-        try:
-            database = Database(settings.database_url)
-        except DatabaseUrlError as exc:
-            sys.exit(f"DATABASE_URL: {exc}")
-        try:
-            await migrate(database)
-            async with database.transaction() as connection:
-                return await work(connection)
-        except (OSError, SQLAlchemyError) as exc:
-            sys.exit(f"Không mở được cơ sở dữ liệu {database.describe()}: {type(exc).__name__}: {exc}")
-        finally:
-            await database.dispose()
-
-    return asyncio.run(run())
-
-
 def cmd_agents_add(settings: Settings, args: argparse.Namespace) -> int:
     area = _area_argument(_areas(settings), args.area)
     try:
-        agent = _in_transaction(
+        agent = in_transaction(
             settings, lambda c: agent_store.add(c, args.chat_id, args.name.strip(), area.code, system_clock())
         )
     except AgentExists as exc:
@@ -428,7 +455,7 @@ def cmd_agents_add(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_agents_list(settings: Settings, args: argparse.Namespace) -> int:
     names = {area.code: area.name for area in _areas(settings)}
-    loads = _in_transaction(settings, lambda c: agent_store.loads(c, include_removed=args.all))
+    loads = in_transaction(settings, lambda c: agent_store.loads(c, include_removed=args.all))
     if not loads:
         print("Chưa có đại lý nào. Thêm: python -m bot agents add --chat-id N --name TÊN --area XÃ")
         return 0
@@ -448,7 +475,7 @@ def cmd_agents_remove(settings: Settings, args: argparse.Namespace) -> int:
         moved = await lead_store.release_agent(connection, agent.id, context, system_clock()) if agent else []
         return agent, moved
 
-    agent, moved = _in_transaction(settings, remove)
+    agent, moved = in_transaction(settings, remove)
     if agent is None:
         sys.exit(f"Không có đại lý nào dùng chat {args.chat_id}. Xem: python -m bot agents list")
     print(f"Đã gỡ đại lý {agent.name} (chat {agent.chat_id}).")
@@ -459,7 +486,7 @@ def cmd_agents_remove(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_areas_list(settings: Settings, _: argparse.Namespace) -> int:
     areas = _areas(settings)
-    agent_counts = Counter(load.agent.area_code for load in _in_transaction(settings, lambda c: agent_store.loads(c)))
+    agent_counts = Counter(load.agent.area_code for load in in_transaction(settings, lambda c: agent_store.loads(c)))
     for area in areas:
         aliases = f"  (còn gọi: {', '.join(area.aliases)})" if area.aliases else ""
         print(f"{area.code:<20} {area.name:<28} đại lý: {agent_counts.get(area.code, 0)}{aliases}")
@@ -504,7 +531,7 @@ def cmd_leads_export(settings: Settings, args: argparse.Namespace) -> int:
     since = datetime.combine(args.since, time.min, tzinfo=timezone)
     # --until is the last day included: leads created before the next midnight, office time
     until = datetime.combine(args.until + timedelta(days=1), time.min, tzinfo=timezone) if args.until else None
-    found = _in_transaction(settings, lambda c: lead_store.export(c, since, area.code if area else None, until))
+    found = in_transaction(settings, lambda c: lead_store.export(c, since, area.code if area else None, until))
     names = {a.code: a.name for a in areas}
     rows = [export_row(r.lead, names.get(r.lead.area_code, r.lead.area_code), r.agent_name, timezone) for r in found]
     output = Path(args.output) if args.output else None
@@ -527,7 +554,7 @@ def _duration_text(value: timedelta | None) -> str:
 
 def cmd_leads_stats(settings: Settings, _: argparse.Namespace) -> int:
     names = {area.code: area.name for area in _areas(settings)}
-    stats = _in_transaction(settings, lead_store.stats)
+    stats = in_transaction(settings, lead_store.stats)
     by_area: dict[str, dict[LeadStatus, int]] = {}
     for (code, status), count in sorted(stats.by_area_status.items()):
         by_area.setdefault(code, {})[status] = count
@@ -543,7 +570,7 @@ def cmd_leads_stats(settings: Settings, _: argparse.Namespace) -> int:
 def cmd_leads_purge(settings: Settings, args: argparse.Namespace) -> int:
     days = args.older_than_days if args.older_than_days is not None else settings.lead_retention_days
     now = system_clock()
-    report = _in_transaction(settings, lambda c: lead_store.purge(c, now - timedelta(days=days), now))
+    report = in_transaction(settings, lambda c: lead_store.purge(c, now - timedelta(days=days), now))
     print(f"Đã xóa dữ liệu cá nhân của {report.leads} yêu cầu và {report.signals} tín hiệu cũ hơn {days} ngày.")
     return 0
 
@@ -569,7 +596,7 @@ def cmd_leads_erase(settings: Settings, args: argparse.Namespace) -> int:
         return await lead_store.erase(connection, sorted(set(chosen)), CLI, context, system_clock())
 
     try:
-        erased = _in_transaction(settings, erase)
+        erased = in_transaction(settings, erase)
     except LeadNotFound as exc:
         sys.exit(f"Lỗi: {exc}; không xóa gì. Xem: python -m bot leads export --since YYYY-MM-DD")
     if not erased:
@@ -657,6 +684,7 @@ def parser() -> argparse.ArgumentParser:
     calc_parser(commands)
     leads_parsers(commands)
     inbox_parsers(commands)
+    staff_parsers(commands)
     db = commands.add_parser("db", help="công cụ cơ sở dữ liệu")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="LỆNH")
     db_commands.add_parser(

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
+from pathlib import Path
 from zoneinfo import ZoneInfo
+
+from starlette.types import ASGIApp
 
 from bot.channels.telegram.application import telegram_chat_id
 from bot.channels.telegram.render import split_reply
-from bot.config import Settings
+from bot.config import PROJECT_ROOT, Settings
 from bot.core.areas import Area
 from bot.core.engine import decide
-from bot.core.knowledge import KnowledgeBase
+from bot.core.knowledge import KnowledgeBase, required_topic_ids
 from bot.core.leads.capture import OTHER_AREA
 from bot.core.leads.interest import InterestRule, parse_weights
 from bot.core.leads.notifications import Sender
@@ -26,17 +31,33 @@ from bot.core.types import Clock, Inbound, Outcome, Session
 from bot.shell.calendar import ContactDeadline, contact_deadline, office_hours, vietnam_holidays
 from bot.shell.desk import Desk
 from bot.shell.live_knowledge import Builder, Knowledge, LiveKnowledge
-from bot.shell.publishing import seed
+from bot.shell.publishing import Checks, labelled_questions, seed
 from bot.shell.replies import ReplyLedger, ReplyRouting
 from bot.shell.service import Service
+from bot.shell.staff_auth import StaffAuth
 from bot.storage.db import Database
-from bot.storage.knowledge_files import Bundle, areas_of, bundle_digest, leads_of, parse_bundle, read_folder
+from bot.storage.knowledge_files import (
+    CHECKS_FILE,
+    Bundle,
+    areas_of,
+    bundle_digest,
+    checks_of,
+    leads_of,
+    parse_bundle,
+    read_folder,
+)
 from bot.storage.migrations import migrate
+from bot.web.app import web_app
+from bot.web.context import WebContext
+from bot.web.server import serving
 from bot.workers.background import background
 from bot.workers.outbox import OutboxPolicy
 from bot.workers.retention import Retention
 
+log = logging.getLogger(__name__)
+
 CONSOLE = "console"  # the console's channel name, and its one chat's session key
+DEFAULT_TOPICS = PROJECT_ROOT.parent / "shared" / "knowledge"  # every topics*.tsv in it: the ids required
 
 
 def matcher_config(settings: Settings) -> MatcherConfig:
@@ -141,6 +162,37 @@ class App:
     async def close(self) -> None:
         await self.database.dispose()
 
+    # -- the office console -----------------------------------------------------------------------------
+
+    def web(self) -> ASGIApp:
+        """The web server's application: the office console under /admin and /healthz."""
+        context = WebContext(
+            self.database,
+            self.knowledge,
+            StaffAuth(self.database, self.clock),
+            self.clock,
+            ZoneInfo(self.settings.timezone),
+            checks=lambda today: publishing_checks(self.settings, today),
+            leads=self.lead_context,
+            office_name=self.settings.office_name,
+        )
+        return web_app(context)
+
+    @asynccontextmanager
+    async def web_server(self) -> AsyncIterator[str | None]:
+        """The web server on WEB_HOST:WEB_PORT while entered; its console's address, or None when WEB_PORT is 0
+        or the port is taken (logged: the bot answers citizens without its console)."""
+        host, port = self.settings.web_host, self.settings.web_port
+        async with AsyncExitStack() as stack:
+            address = None
+            if port:
+                try:
+                    await stack.enter_async_context(serving(self.web(), host, port))
+                    address = f"http://{host}:{port}/admin"
+                except OSError as exc:
+                    log.error("the office console is not served: %s", exc)
+            yield address
+
     # -- enrolment leads: deadlines, the agents' desk, the background workers ----------------------------
 
     @property
@@ -226,6 +278,30 @@ def with_leads(kb: KnowledgeBase, setup: LeadSetup) -> KnowledgeBase:
     """The knowledge base that takes leads: the consent's buttons say what leads.yaml's text tells to press."""
     messages = {**kb.messages, "lead_agree": setup.consent.agree, "lead_decline": setup.consent.decline}
     return replace(kb, leads=setup, messages=messages)
+
+
+def required_topics(topics: Path) -> list[str]:
+    """The topic ids every revision must answer: those of a topics.tsv, or of every topics*.tsv in a folder."""
+    files = sorted(topics.glob("topics*.tsv")) if topics.is_dir() else [topics] if topics.exists() else []
+    return [i for path in files for i in required_topic_ids(path.read_text(encoding="utf-8"))]
+
+
+def publishing_checks(settings: Settings, today: date, topics: Path = DEFAULT_TOPICS) -> Checks:
+    """What a revision is checked against before it is published on `today` (KnowledgeFileError naming the
+    line of the development set that is not a question)."""
+    labelled = []
+    path = settings.knowledge_check_questions
+    if path is not None and path.is_file():
+        rows = checks_of({CHECKS_FILE: path.read_text(encoding="utf-8")})
+        labelled = labelled_questions(rows, "dev")
+    return Checks(
+        today,
+        required_topics(topics),
+        settings.max_answer_chars,
+        labelled,
+        settings.knowledge_check_real_questions,
+        settings.knowledge_check_allowed_worse,
+    )
 
 
 def knowledge_builder(settings: Settings) -> Builder:

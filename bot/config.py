@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     match_clear_min_words: int = Field(_MATCH.clear_min_words, ge=0)
 
     max_answer_chars: int = Field(900, ge=200)
+    # The web server in the bot process: the office console under /admin, and /healthz. WEB_PORT=0: no web server.
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(8080, ge=0, le=65535)
     # Published knowledge revisions (issue 15): how often a running bot checks for a new one (PostgreSQL also
     # tells it at once by NOTIFY; this is the fallback, and SQLite's only way).
     knowledge_poll_seconds: float = Field(3.0, gt=0)

@@ -22,7 +22,8 @@ import pytest
 from bot.__main__ import main
 from tests.factories import PROJECT_ROOT
 
-LEAKING = ("TELEGRAM_", "KNOWLEDGE_", "MATCH_", "LEAD_")  # this machine's settings must not leak in
+LEAKING = ("TELEGRAM_", "KNOWLEDGE_", "MATCH_", "LEAD_", "WEB_")  # this machine's settings must not leak in
+NO_WEB = {"WEB_PORT": "0"}  # commands run without the web server unless a test asks for it
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,8 @@ class BotCli:
             if name.upper().startswith(LEAKING):
                 monkeypatch.delenv(name)
         monkeypatch.chdir(workdir)
+        for name, value in NO_WEB.items():
+            monkeypatch.setenv(name, value)
 
     def __call__(self, *args: str, stdin: str = "", extra_env: dict[str, str] | None = None) -> Finished:
         """From a sync test. main runs its own event loop (asyncio.run), so never call this inside one."""
@@ -76,7 +79,7 @@ def exit_status(exit_: SystemExit) -> int:
 
 def run_bot_process(*args: str, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """The real `python -m bot ARGS...` with the venv's Python: the entry point and its UTF-8 streams."""
-    env = {k: v for k, v in os.environ.items() if not k.upper().startswith(LEAKING)}
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith(LEAKING)} | NO_WEB
     env.update(extra_env or {})
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],

@@ -103,6 +103,7 @@ async def test_every_bot_answers_from_a_published_revision_within_seconds_and_lo
             "KNOWLEDGE_CHECK_QUESTIONS": str(tmp_path / "no-dev-set.jsonl"),
             "PTB_TIMEDELTA": "true",
             "LOG_LEVEL": "INFO",
+            "WEB_PORT": "0",
         }
         bots = [await start_bot(env) for _ in range(PROCESSES)]
         sent: list[int] = []  # chat ids, one question each

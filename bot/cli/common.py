@@ -6,16 +6,22 @@ import argparse
 import asyncio
 import re
 import sys
+from collections.abc import Callable, Coroutine
 from datetime import date, datetime
+from typing import Any, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.app import App, build
 from bot.config import Settings
 from bot.core.areas import AreaError
 from bot.core.knowledge import KnowledgeError
 from bot.core.leads.setup import LeadSetupError
-from bot.storage.db import DatabaseUrlError
+from bot.storage.db import Database, DatabaseUrlError
+from bot.storage.migrations import migrate
+
+T = TypeVar("T")
 
 
 def app_or_exit(settings: Settings) -> App:
@@ -54,3 +60,23 @@ def day(text: str) -> date:
         except ValueError:
             pass
     raise argparse.ArgumentTypeError(f"ngày phải có dạng dd/mm/yyyy (ví dụ 01/12/2026), không phải {typed!r}")
+
+
+def in_transaction(settings: Settings, work: Callable[[AsyncConnection], Coroutine[Any, Any, T]]) -> T:
+    """Apply the migrations (a fresh database works), then run `work` in one transaction."""
+
+    async def run() -> T:
+        try:
+            database = Database(settings.database_url)
+        except DatabaseUrlError as exc:
+            sys.exit(f"DATABASE_URL: {exc}")
+        try:
+            await migrate(database)
+            async with database.transaction() as connection:
+                return await work(connection)
+        except (OSError, SQLAlchemyError) as exc:
+            sys.exit(f"Không mở được cơ sở dữ liệu {database.describe()}: {type(exc).__name__}: {exc}")
+        finally:
+            await database.dispose()
+
+    return asyncio.run(run())

@@ -20,11 +20,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.app import App, knowledge_builder, system_clock, today_in
+from bot.app import DEFAULT_TOPICS, App, knowledge_builder, publishing_checks, system_clock, today_in
 from bot.cli.common import app_or_exit, started
-from bot.config import PROJECT_ROOT, Settings
+from bot.config import Settings
 from bot.core.file_schema import KnowledgeFileError
-from bot.core.knowledge import required_topic_ids
 from bot.core.knowledge_diff import summary
 from bot.core.regression import CHANGE_LABELS, RegressionReport
 from bot.core.validate import Issue
@@ -34,22 +33,18 @@ from bot.shell.publishing import (
     Request,
     bundle_issues,
     diff,
-    labelled_questions,
     publish_checked,
 )
 from bot.storage import knowledge_revisions
 from bot.storage.knowledge_files import (
-    CHECKS_FILE,
     FAQ_DIR,
     TOP_FILES,
     Bundle,
-    checks_of,
     read_folder,
     write_folder,
 )
 from bot.storage.knowledge_revisions import Revision, RevisionNotFound
 
-DEFAULT_TOPICS = PROJECT_ROOT.parent / "shared" / "knowledge"  # every topics*.tsv in it
 SHOWN_DIFFERENCES = 20
 T = TypeVar("T")
 
@@ -61,11 +56,6 @@ def _iso_date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"ngày phải có dạng YYYY-MM-DD, không phải {text!r}") from None
 
 
-def _required_topics(topics: Path) -> list[str]:
-    files = sorted(topics.glob("topics*.tsv")) if topics.is_dir() else [topics] if topics.exists() else []
-    return [i for path in files for i in required_topic_ids(path.read_text(encoding="utf-8"))]
-
-
 def _read(directory: Path) -> tuple[Bundle | None, list[Issue]]:
     try:
         return read_folder(directory), []
@@ -74,23 +64,11 @@ def _read(directory: Path) -> tuple[Bundle | None, list[Issue]]:
 
 
 def _checks(settings: Settings, today: date, topics: Path = DEFAULT_TOPICS) -> Checks:
-    labelled = []
-    path = settings.knowledge_check_questions
-    if path is not None and path.is_file():
-        try:  # the format of checks.jsonl: a line that is not a question is named, not a traceback
-            rows = checks_of({CHECKS_FILE: path.read_text(encoding="utf-8")})
-        except KnowledgeFileError as exc:
-            fault = exc.faults[0]
-            sys.exit(f"KNOWLEDGE_CHECK_QUESTIONS: {path}:{fault.line}: {fault.message}")
-        labelled = labelled_questions(rows, "dev")
-    return Checks(
-        today,
-        _required_topics(topics),
-        settings.max_answer_chars,
-        labelled,
-        settings.knowledge_check_real_questions,
-        settings.knowledge_check_allowed_worse,
-    )
+    try:
+        return publishing_checks(settings, today, topics)
+    except KnowledgeFileError as exc:  # a line of the development set that is not a question: named
+        fault = exc.faults[0]
+        sys.exit(f"KNOWLEDGE_CHECK_QUESTIONS: {settings.knowledge_check_questions}:{fault.line}: {fault.message}")
 
 
 def _print_issues(issues: Sequence[Issue]) -> int:

@@ -244,3 +244,49 @@ inbox_marks = Table(
     Column("marked_at", UTCDateTime(), nullable=False),
     Column("cluster_key", String(16), nullable=False),  # the cluster it was marked with (bot.core.inbox.Cluster.key)
 )
+
+# The office console (issue 16): staff accounts, their server-side sessions, failed logins (for throttling)
+# and the audit log of every write made from the console or the staff commands (bot.storage.staff).
+staff = Table(
+    "staff",
+    metadata,
+    _id_column(),
+    Column("username", String(64), nullable=False, unique=True),  # lower case
+    Column("display_name", String(200), nullable=False),
+    Column("role", String(16), nullable=False),  # editor | approver | admin
+    Column("password_hash", String(255), nullable=False),  # argon2id (bot.shell.staff_auth)
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("password_changed_at", UTCDateTime(), nullable=False),
+)
+
+staff_sessions = Table(
+    "staff_sessions",
+    metadata,
+    Column("id_digest", String(64), primary_key=True),  # SHA-256 of the cookie's random id: never the id itself
+    Column("staff_id", BigInteger, ForeignKey("staff.id"), nullable=False, index=True),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("last_seen_at", UTCDateTime(), nullable=False, index=True),
+)
+
+login_failures = Table(
+    "login_failures",
+    metadata,
+    _id_column(),
+    Column("username", String(64), nullable=False, index=True),  # as typed, lower case (may name no account)
+    Column("address", String(64), nullable=False, index=True),  # the client's IP address
+    Column("at", UTCDateTime(), nullable=False, index=True),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    _id_column(),
+    Column("at", UTCDateTime(), nullable=False, index=True),
+    Column("actor", String(64), nullable=False),  # a staff username, "cli" or "system"
+    Column("action", String(64), nullable=False),  # "staff.add", "knowledge.publish", "lead.status", …
+    Column("target", String(200), nullable=False, default=""),
+    Column("before", Text, nullable=True),  # JSON
+    Column("after", Text, nullable=True),  # JSON
+)

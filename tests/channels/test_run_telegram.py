@@ -22,6 +22,7 @@ async def test_run_with_a_token_answers_on_telegram_and_stops_cleanly_on_sigterm
             "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
             "PTB_TIMEDELTA": "true",
             "LOG_LEVEL": "DEBUG",
+            "WEB_PORT": "0",
         }
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", "run", cwd=PROJECT_ROOT, env=env, stderr=asyncio.subprocess.PIPE

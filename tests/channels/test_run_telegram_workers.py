@@ -50,6 +50,7 @@ async def test_run_delivers_the_outbox_to_the_agent_whose_button_works_and_stops
             "OUTBOX_POLL_SECONDS": "0.05",
             "PTB_TIMEDELTA": "true",
             "LOG_LEVEL": "DEBUG",
+            "WEB_PORT": "0",
         }
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", "run", cwd=PROJECT_ROOT, env=env, stderr=asyncio.subprocess.PIPE

@@ -1,0 +1,1 @@
+"""The office console's screens, one module each; each exposes `routes`."""

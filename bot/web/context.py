@@ -1,0 +1,32 @@
+"""What the web pages need from the rest of the bot, handed over by the composition root (bot.app)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+
+from bot.core.leads.routing import LeadContext
+from bot.core.types import Clock
+from bot.shell.live_knowledge import LiveKnowledge
+from bot.shell.publishing import Checks
+from bot.shell.staff_auth import StaffAuth
+from bot.storage.db import Database
+
+
+@dataclass(frozen=True)
+class WebContext:
+    database: Database
+    knowledge: LiveKnowledge  # the live revision: previews, publishing, the inbox's stopwords
+    auth: StaffAuth
+    clock: Clock
+    timezone: tzinfo
+    checks: Callable[[date], Checks]  # what a revision is checked against before it goes live, on a day
+    leads: Callable[[], LeadContext]  # area names, the office's time zone and chat
+    office_name: str = ""
+
+    def today(self) -> date:
+        return self.clock().astimezone(self.timezone).date()
+
+    def local(self, moment: datetime) -> datetime:
+        return moment.astimezone(self.timezone)
