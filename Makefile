@@ -26,6 +26,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/bench_matcher.py
+	$(PY) bench/bench_reload.py
 
 bench-e2e: $(STAMP)
 	$(PY) bench/bench_e2e.py

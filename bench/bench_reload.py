@@ -5,7 +5,9 @@ its own task, as python-telegram-bot does); a revision is published and the runn
 (bot.shell.live_knowledge: the index is built on a worker thread, then swapped whole). The new revision's
 index is the real knowledge base inflated to 5,000 entries (bench_matcher.inflated_kbs), so the build is as
 long as at a province's size. Prints the latency (scheduled send to reply decided, including the database
-transaction) before, during and after the rebuild; it never asserts.
+transaction) before, during and after the rebuild; it never asserts. Before the swap the new index matches the
+latest real questions (bot.shell.live_knowledge._warmed); the traffic here repeats the development questions,
+so that warm-up covers them all: an office's citizens also type words no one typed before.
 
     .venv/bin/python bench/bench_reload.py [--rate 30] [--seconds 5]
 """
