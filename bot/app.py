@@ -34,7 +34,7 @@ from bot.shell.live_knowledge import Builder, Knowledge, LiveKnowledge
 from bot.shell.publishing import Checks, labelled_questions, seed
 from bot.shell.replies import ReplyLedger, ReplyRouting
 from bot.shell.service import Service
-from bot.shell.staff_auth import StaffAuth
+from bot.shell.staff_auth import LoginPolicy, StaffAuth
 from bot.storage.db import Database
 from bot.storage.knowledge_files import (
     CHECKS_FILE,
@@ -164,12 +164,13 @@ class App:
 
     # -- the office console -----------------------------------------------------------------------------
 
-    def web(self) -> ASGIApp:
-        """The web server's application: the office console under /admin and /healthz."""
+    def web(self, policy: LoginPolicy | None = None) -> ASGIApp:
+        """The web server's application: the office console under /admin and /healthz (logins throttled and
+        sessions ended by `policy`, LoginPolicy() by default)."""
         context = WebContext(
             self.database,
             self.knowledge,
-            StaffAuth(self.database, self.clock),
+            StaffAuth(self.database, self.clock, policy),
             self.clock,
             ZoneInfo(self.settings.timezone),
             checks=lambda today: publishing_checks(self.settings, today),

@@ -290,3 +290,22 @@ audit_log = Table(
     Column("before", Text, nullable=True),  # JSON
     Column("after", Text, nullable=True),  # JSON
 )
+
+# Knowledge drafts of the office console (issue 16, bot.storage.knowledge_drafts): an editor's changes to the
+# live revision, kept as the changed files only, until an approver publishes them, returns them with a comment,
+# or the editor discards them.
+knowledge_drafts = Table(
+    "knowledge_drafts",
+    metadata,
+    _id_column(),
+    Column("base_revision", Integer, nullable=True),  # the live revision it was edited from
+    Column("files", Text, nullable=False),  # JSON {path: text}: only the files the draft changes
+    Column("status", String(16), nullable=False, index=True),  # open | submitted | returned | published | discarded
+    Column("created_by", String(64), nullable=False, index=True),  # a staff username
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("submitted_at", UTCDateTime(), nullable=True),
+    Column("reviewed_by", String(64), nullable=True),
+    Column("review_comment", Text, nullable=False, default=""),
+    Column("published_revision", Integer, nullable=True),
+)

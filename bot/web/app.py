@@ -11,6 +11,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.web import login
 from bot.web.admin import home
+from bot.web.admin import inbox as inbox_screen
+from bot.web.admin import knowledge as knowledge_screen
+from bot.web.admin import leads as leads_screen
+from bot.web.admin import staff as staff_screen
 from bot.web.context import WebContext
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -46,6 +50,10 @@ def console_routes() -> list[BaseRoute]:
     return [
         *login.routes,
         *home.routes,
+        *inbox_screen.routes,
+        *leads_screen.routes,
+        *knowledge_screen.routes,
+        *staff_screen.routes,
         Mount("/admin/static", StaticFiles(directory=STATIC), name="static"),
     ]
 
