@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -54,6 +53,7 @@ from bot.core.leads.routing import LeadContext
 from bot.core.policy import PolicyError
 from bot.core.types import Inbound, InboundKind, Outcome, Reply, Session
 from bot.shell.charts import save_png
+from bot.shell.lead_exports import xlsx_bytes
 from bot.shell.transactions import StorageUnavailable
 from bot.storage import agents as agent_store
 from bot.storage import leads as lead_store
@@ -504,20 +504,6 @@ def _write_csv(path: Path | None, rows: list[tuple[Cell, ...]]) -> None:
         csv.writer(handle).writerows(cells)
 
 
-def _write_xlsx(path: Path, rows: list[tuple[Cell, ...]]) -> None:
-    """Text is written as text cells: openpyxl would store a string starting with "=" as a formula."""
-    workbook = Workbook()
-    sheet = workbook.worksheets[0]  # the one sheet a new workbook has (its active sheet)
-    sheet.title = "Yêu cầu tư vấn"
-    for values in [LEAD_HEADERS, *rows]:
-        sheet.append(list(values))
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"
-    sheet.freeze_panes = "A2"
-    workbook.save(path)
-
-
 EXPORT_DEFAULT_DAYS = 7  # `leads export` without --since: the leads of the last week
 
 
@@ -537,7 +523,7 @@ def cmd_leads_export(settings: Settings, args: argparse.Namespace) -> int:
     output = Path(args.output) if args.output else None
     if args.format == "xlsx":
         output = output or Path(f"leads-{args.since:%Y%m%d}.xlsx")
-        _write_xlsx(output, rows)
+        output.write_bytes(xlsx_bytes(rows))
     else:
         _write_csv(output, rows)
     if output is not None:

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 
-from openpyxl import Workbook
 from phonenumbers import NumberParseException
 from starlette.datastructures import FormData, QueryParams
 from starlette.requests import Request
@@ -45,6 +44,7 @@ from bot.core.leads.records import (
     TransitionError,
 )
 from bot.core.phone import Phone
+from bot.shell.lead_exports import xlsx_bytes
 from bot.storage import agents as agent_store
 from bot.storage import leads as lead_store
 from bot.storage import staff as staff_store
@@ -211,23 +211,6 @@ async def export_csv(request: Request) -> Response:
         media_type="text/csv; charset=utf-8",
         headers={"content-disposition": f'attachment; filename="{name}"', "cache-control": "no-store"},
     )
-
-
-def xlsx_bytes(rows: Sequence[Sequence[str | int]]) -> bytes:
-    """The rows under HEADERS in a workbook: text is written as text cells (openpyxl would otherwise store a
-    string starting with "=" as a formula), as `python -m bot leads export` writes them."""
-    workbook = Workbook()
-    sheet = workbook.worksheets[0]
-    sheet.title = "Yêu cầu tư vấn"
-    for values in [HEADERS, *rows]:
-        sheet.append(list(values))
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"
-    sheet.freeze_panes = "A2"
-    output = io.BytesIO()
-    workbook.save(output)
-    return output.getvalue()
 
 
 @staff_only("approver")
