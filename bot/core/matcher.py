@@ -20,18 +20,21 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
+import operator
 import re
+import weakref
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from typing import TypeVar
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from bot.core.cues import contradicted, covers
 from bot.core.knowledge import Entry, KnowledgeBase, LexiconData
-from bot.core.text import is_syllable, normalise
+from bot.core.text import Lexicon, is_syllable, normalise, normalise_phrasing
 
 NUMBER = "#"
 QUESTION_BREAK = re.compile(r"[?？\n]+")
@@ -91,24 +94,33 @@ class Signals:
     words: int = 0  # content words in the question
 
 
-@dataclass
-class _Phrasings:
-    """One entry's phrasings: their words sorted (for rapidfuzz), and feature -> [(number, weight)]."""
+@dataclass(frozen=True)
+class _Entry:
+    """What an entry brings to the index whatever the other entries are (all but the idf weights): made once
+    for its texts, lexicon and stopwords, and reused by the index of the next knowledge revision (_latest_entries)."""
 
-    sorted_texts: list[str] = field(default_factory=list)
-    postings: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
+    words: list[tuple[str, ...]]  # its title, questions and keywords normalised, for the cues (cues.covers)
+    term_weights: dict[str, float]  # feature -> 1 + log(how often it occurs in the title, questions and keywords)
+    # Its "phrasings", the title and the questions that have content words, numbered in that order: their words
+    # sorted (for rapidfuzz), their distinct features, and feature -> the numbers of the phrasings that have it.
+    # A phrasing's vector weighs a feature idf / norm, the norm of its features' idf (_Index.phrasing_norms).
+    sorted_texts: list[str]
+    phrasing_features: list[tuple[str, ...]]
+    phrasings_with: dict[str, tuple[int, ...]]
 
 
 @dataclass
 class _Index:
     entries: list[Entry] = field(default_factory=list)
+    prepared: list[_Entry] = field(default_factory=list)
     entry_vectors: list[Vector] = field(default_factory=list)
-    phrasings_of: list[_Phrasings] = field(default_factory=list)
-    postings: dict[str, list[tuple[int, float]]] = field(default_factory=dict)  # entry-level
+    phrasing_norms: list[list[float]] = field(default_factory=list)  # entry -> the norm of each phrasing's vector
+    # entry-level: feature -> the entries that have it, in order, and its weight in each
+    postings: dict[str, tuple[list[int], list[float]]] = field(default_factory=dict)
     idf: dict[str, float] = field(default_factory=dict)
     document_frequency: dict[str, int] = field(default_factory=dict)
     vocabulary: list[str] = field(default_factory=list)
-    words_of: dict[str, list[list[str]]] = field(default_factory=dict)  # entry id -> its phrasings' words
+    words_of: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)  # entry id -> its phrasings' words
 
 
 def features(words: Sequence[str]) -> list[str]:
@@ -116,9 +128,71 @@ def features(words: Sequence[str]) -> list[str]:
     return [*words, *(f"{a} {b}" for a, b in itertools.pairwise(words))]
 
 
+def _norm(weights: list[float]) -> float:
+    return math.sqrt(sum(map(operator.mul, weights, weights)))
+
+
 def _unit(vector: Vector) -> Vector:
-    norm = math.sqrt(sum(w * w for w in vector.values()))
+    norm = _norm(list(vector.values()))
     return {k: w / norm for k, w in vector.items()} if norm else {}
+
+
+def _content_words(words: Sequence[str], stopwords: frozenset[str]) -> list[str]:
+    return [NUMBER if w.isdigit() else w for w in words if w not in stopwords]
+
+
+# What an entry was prepared from: its title, questions and keywords, the lexicon and the stopwords.
+_EntryKey = tuple[str, tuple[str, ...], tuple[str, ...], Lexicon, frozenset[str]]
+
+# The entries of the index built last, by what they were prepared from. A new knowledge revision usually changes
+# a few entries: its index reuses the others (and a changed lexicon or stopword list reuses none). Replaced
+# whole by each build, never changed, so it holds one knowledge base's entries, those the matcher built last
+# shares, and a build in one thread may read it while a matcher is built or matches in another.
+_latest_entries: dict[_EntryKey, _Entry] = {}
+
+
+def _prepare(key: _EntryKey, normalised: dict[str, tuple[str, ...]]) -> _Entry:
+    """An entry's part of the index; `normalised`: the phrasings normalised so far in this build, by text."""
+    title, questions, keywords, lexicon, stopwords = key
+    words = []
+    for phrasing in (title, *questions, *keywords):
+        if phrasing not in normalised:
+            normalised[phrasing] = normalise_phrasing(phrasing, lexicon)
+        words.append(normalised[phrasing])
+    texts = [_content_words(w, stopwords) for w in words]
+    features_of = [features(text) for text in texts]
+    counts = Counter(itertools.chain.from_iterable(features_of))
+    weight_of = {c: 1 + math.log(c) for c in set(counts.values())}  # a few counts, each often
+    sorted_texts: list[str] = []
+    phrasing_features: list[tuple[str, ...]] = []
+    phrasings_with: dict[str, tuple[int, ...]] = {}
+    for text, text_features in zip(texts[: 1 + len(questions)], features_of, strict=False):
+        if text:
+            distinct = tuple(set(text_features))
+            alone = (len(sorted_texts),)  # most features are in one phrasing: they share this tuple
+            for f in distinct:
+                known = phrasings_with.get(f)
+                phrasings_with[f] = alone if known is None else known + alone
+            sorted_texts.append(" ".join(sorted(text)))
+            phrasing_features.append(distinct)
+    return _Entry(words, {f: weight_of[c] for f, c in counts.items()}, sorted_texts, phrasing_features, phrasings_with)
+
+
+Result = TypeVar("Result")
+
+
+def _weakly(method: Callable[[str], Result]) -> Callable[[str], Result]:
+    """`method`, holding its object weakly: a cache of it kept on the object then makes no reference cycle, and
+    a matcher that is replaced is freed at once by reference counting. The cyclic collector would not free it:
+    the live index is swapped with the collector's objects frozen (bot.shell.live_knowledge)."""
+    bound = weakref.WeakMethod(method)
+
+    def call(argument: str) -> Result:
+        alive = bound()
+        assert alive is not None  # its object is the caller
+        return alive(argument)
+
+    return call
 
 
 class Matcher:
@@ -129,22 +203,23 @@ class Matcher:
         self.lexicon: LexiconData = kb.lexicon
         self._index = self._build(kb.entries.values())
         self._vocabulary = set(self._index.vocabulary)
-        self._correct = lru_cache(maxsize=50_000)(self._nearest_word)
+        self._correct = lru_cache(maxsize=50_000)(_weakly(self._nearest_word))
         # A message is matched where it is read (a flow's input, a follow-up, a new question): once.
-        self._decisions = lru_cache(maxsize=DECISIONS_CACHED)(self._match)
+        self._decisions = lru_cache(maxsize=DECISIONS_CACHED)(_weakly(self._match))
         self._kinds = {e.id: e.kind for e in self._index.entries}
         self._situations = {e.id: e.situation for e in self._index.entries if e.situation}
         self._explicit = self.lexicon.cues.explicit
         # A word is "selective" for the candidate stage when it occurs in at most this many entries.
         self._selective_limit = max(64, len(self._index.entries) // 10)
+        self._common = {f for f, df in self._index.document_frequency.items() if df > self._selective_limit}
         self._out_of_scope_by_first_word: dict[str, list[tuple[str, ...]]] = {}
         for phrase in self.lexicon.out_of_scope:
             self._out_of_scope_by_first_word.setdefault(phrase[0], []).append(phrase)
 
     # -- text ---------------------------------------------------------------------------------
 
-    def content_words(self, words: list[str]) -> list[str]:
-        return [NUMBER if w.isdigit() else w for w in words if w not in self.lexicon.stopwords]
+    def content_words(self, words: Sequence[str]) -> list[str]:
+        return _content_words(words, self.lexicon.stopwords)
 
     def _nearest_word(self, word: str) -> str:
         """A typo is corrected to the nearest indexed word; a real syllable the index does not know
@@ -173,37 +248,37 @@ class Matcher:
     # -- index --------------------------------------------------------------------------------
 
     def _build(self, entries: Iterable[Entry]) -> _Index:
+        global _latest_entries
         index = _Index()
-        texts_per_entry: list[list[list[str]]] = []
         document_frequency: Counter[str] = Counter()
+        latest = _latest_entries  # this build's entries replace them at the end
+        prepared_now: dict[_EntryKey, _Entry] = {}
+        normalised: dict[str, tuple[str, ...]] = {}  # the phrasings several entries share are normalised once
         for entry in entries:
-            normalised = [normalise(t, self.lexicon.lexicon) for t in (entry.title, *entry.questions, *entry.keywords)]
+            key = (entry.title, entry.questions, entry.keywords, self.lexicon.lexicon, self.lexicon.stopwords)
+            prepared = latest.get(key) or prepared_now.get(key) or _prepare(key, normalised)
+            prepared_now[key] = prepared
             index.entries.append(entry)
-            index.words_of[entry.id] = normalised  # whole phrasings, for the cues (bot.core.cues.covers)
-            texts = [self.content_words(words) for words in normalised]
-            phrasings, keywords = texts[: 1 + len(entry.questions)], texts[1 + len(entry.questions) :]
-            texts_per_entry.append(phrasings + keywords)
-            document_frequency.update({f for words in phrasings + keywords for f in features(words)})
+            index.prepared.append(prepared)
+            index.words_of[entry.id] = prepared.words
+            document_frequency.update(prepared.term_weights.keys())
         n = len(index.entries)
-        index.idf = {f: math.log(1 + n / df) for f, df in document_frequency.items()}
+        index.idf = idf = {f: math.log(1 + n / df) for f, df in document_frequency.items()}
         index.document_frequency = dict(document_frequency)
-        for i, texts in enumerate(texts_per_entry):
-            counts = Counter(f for words in texts for f in features(words))
-            vector = _unit({f: (1 + math.log(c)) * index.idf[f] for f, c in counts.items()})
+        idf_of = idf.__getitem__
+        entries_with: defaultdict[str, list[int]] = defaultdict(list)
+        weights_in: defaultdict[str, list[float]] = defaultdict(list)
+        for i, prepared in enumerate(index.prepared):
+            tf = prepared.term_weights
+            vector = _unit(dict(zip(tf, map(operator.mul, tf.values(), map(idf_of, tf)), strict=True)))  # tf × idf
             index.entry_vectors.append(vector)
             for f, w in vector.items():
-                index.postings.setdefault(f, []).append((i, w))
-            question_count = 1 + len(index.entries[i].questions)
-            entry_phrasings = _Phrasings()
-            for words in texts[:question_count]:
-                if not words:
-                    continue
-                number = len(entry_phrasings.sorted_texts)
-                entry_phrasings.sorted_texts.append(" ".join(sorted(words)))
-                for f, w in _unit({f: index.idf[f] for f in set(features(words))}).items():
-                    entry_phrasings.postings.setdefault(f, []).append((number, w))
-            index.phrasings_of.append(entry_phrasings)
+                entries_with[f].append(i)
+                weights_in[f].append(w)
+            index.phrasing_norms.append([_norm(list(map(idf_of, fs))) for fs in prepared.phrasing_features])
+        index.postings = {f: (ids, weights_in[f]) for f, ids in entries_with.items()}
         index.vocabulary = sorted({f for f in document_frequency if " " not in f})
+        _latest_entries = prepared_now
         return index
 
     # -- scoring ------------------------------------------------------------------------------
@@ -221,18 +296,24 @@ class Matcher:
         would make each question walk the whole index. Then the exact cosine on the shortlist.
         """
         postings = self._index.postings
-        common = [f for f in query if len(postings.get(f, ())) > self._selective_limit]
-        selective = [f for f in query if f not in common] or common
-        accumulated: dict[int, float] = defaultdict(float)
+        common = [f for f in query if f in self._common]
+        selective = [f for f in query if f not in self._common] or common
+        accumulated: dict[int, float] = {}
+        so_far, zeros = accumulated.get, itertools.repeat(0.0)
         for f in selective:
-            wq = query[f]
-            for i, wd in postings.get(f, ()):
-                accumulated[i] += wq * wd
+            ids, weights = postings[f]
+            # accumulated[i] += query[f] * weight for each entry i with f (once in its postings), at C speed
+            products = map(operator.mul, itertools.repeat(query[f]), weights)
+            accumulated.update(zip(ids, map(operator.add, map(so_far, ids, zeros), products), strict=True))
         if selective is common or not common:  # every word was accumulated: the cosines are exact
             return heapq.nlargest(self.config.candidates, accumulated.items(), key=lambda item: item[1])
         shortlist = heapq.nlargest(2 * self.config.candidates, accumulated, key=accumulated.__getitem__)
         vectors = self._index.entry_vectors
-        exact = [(i, accumulated[i] + sum(query[f] * vectors[i].get(f, 0.0) for f in common)) for i in shortlist]
+        weights = [query[f] for f in common]
+        # the common words' part of each cosine: sum(query[f] * vector.get(f, 0.0) for f in common)
+        exact = [
+            (i, accumulated[i] + sum(map(operator.mul, weights, map(vectors[i].get, common, zeros)))) for i in shortlist
+        ]
         return heapq.nlargest(self.config.candidates, exact, key=lambda item: item[1])
 
     def rank(self, normalised: list[str]) -> tuple[list[Scored], list[str]]:
@@ -245,15 +326,19 @@ class Matcher:
         cfg = self.config
         query_text = " ".join(sorted(words))
         scored = []
+        idf = self._index.idf
         for i, entry_cosine in top:
-            phrasings = self._index.phrasings_of[i]
-            dots = [0.0] * len(phrasings.sorted_texts)
+            prepared, norms = self._index.prepared[i], self._index.phrasing_norms[i]
+            dots = [0.0] * len(norms)  # the cosine to each phrasing
             for f, wq in query.items():
-                for number, wp in phrasings.postings.get(f, ()):
-                    dots[number] += wq * wp
+                numbers = prepared.phrasings_with.get(f)
+                if numbers:
+                    weight = idf[f]
+                    for number in numbers:
+                        dots[number] += wq * (weight / norms[number])  # the phrasing weighs f idf / its norm
             best_phrasing = max(dots, default=0.0)
             # fuzz.ratio on pre-sorted words is rapidfuzz's token_sort_ratio without re-sorting each call
-            best = process.extractOne(query_text, phrasings.sorted_texts, scorer=fuzz.ratio, processor=None)
+            best = process.extractOne(query_text, prepared.sorted_texts, scorer=fuzz.ratio, processor=None)
             best_fuzzy = best[1] / 100 if best else 0.0
             score = (
                 cfg.weight_phrasing * best_phrasing + cfg.weight_entry * entry_cosine + cfg.weight_fuzzy * best_fuzzy

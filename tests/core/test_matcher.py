@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
+import weakref
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core.knowledge import KnowledgeBase
+from bot.core.knowledge import Entry, KnowledgeBase
 from bot.core.matcher import NUMBER, Decision, Matcher, MatcherConfig, Scored, Signals, apply_rule
-from bot.core.text import fold
+from bot.core.text import fold, normalise
 from tests.factories import PHONE_KEYBOARD, build_kb, entry, faq_file
 
 LEXICON = {
@@ -535,3 +537,75 @@ def test_a_dropped_letter_is_preferred_when_correcting_a_typo() -> None:
 def test_a_real_syllable_the_index_does_not_know_is_not_corrected() -> None:
     matcher = Matcher(small_kb(), PINNED)
     assert matcher.query_words(["vang"]) == ["vang"]  # "vàng" (gold) must not become an indexed word
+
+
+# -- a new knowledge revision -------------------------------------------------------------------
+
+
+def revised(kb: KnowledgeBase, entry_id: str, question: str) -> KnowledgeBase:
+    """The next revision: `kb` with one more question for one entry."""
+    changed = dataclasses.replace(kb.entries[entry_id], questions=(*kb.entries[entry_id].questions, question))
+    return dataclasses.replace(kb, entries={**kb.entries, entry_id: changed})
+
+
+QUESTIONS = [
+    "đóng bhxh tự nguyện bao nhiêu tiền",
+    "làm lại thẻ bảo hiểm y tế bị mất",
+    "bé mới sinh có thẻ bhyt ko",
+    "bao nhiêu tuổi được nghỉ hưu",
+    "vay tiền ngân hàng",
+]
+
+
+def test_a_rebuild_reuses_the_normalised_words_of_the_entries_a_revision_leaves_alone() -> None:
+    first = Matcher(small_kb(), PINNED)
+    second = Matcher(revised(small_kb(), "huu.tuoi", "mấy tuổi thì về hưu"), PINNED)  # the files parsed again
+    assert second._index.words_of["tn.muc-dong"] is first._index.words_of["tn.muc-dong"]
+    assert second._index.words_of["huu.tuoi"][-2:] == [("may", "tuoi", "thi", "ve", "huu"), ("tuoi", "nghi", "huu")]
+
+
+def test_a_rebuild_decides_as_a_matcher_built_afresh() -> None:
+    kb = revised(small_kb(), "huu.tuoi", "mấy tuổi thì về hưu")
+    Matcher(small_kb(), PINNED)
+    rebuilt = Matcher(kb, PINNED)
+    Matcher(_large_kb(30), PINNED)  # another knowledge base in between: nothing of small_kb() is kept
+    afresh = Matcher(kb, PINNED)
+    assert [rebuilt.match(q) for q in [*QUESTIONS, "mấy tuổi về hưu"]] == [
+        afresh.match(q) for q in [*QUESTIONS, "mấy tuổi về hưu"]
+    ]
+
+
+def test_a_rebuild_with_a_changed_lexicon_does_not_reuse_stale_words() -> None:
+    Matcher(small_kb(), PINNED)
+    lexicon = {**LEXICON, "abbreviations": {k: v for k, v in LEXICON["abbreviations"].items() if k != "bảo hiểm y tế"}}
+    kb = small_kb(lexicon)
+    words = Matcher(kb, PINNED)._index.words_of["bhyt.mat-the"]
+    assert ("lam", "lai", "the", "bao", "hiem", "y", "te", "bi", "mat") in words  # no longer "bhyt"
+    assert words == [tuple(normalise(t, kb.lexicon.lexicon)) for t in phrasings_of(kb.entries["bhyt.mat-the"])]
+
+
+def test_a_rebuild_with_changed_stopwords_indexes_the_words_anew() -> None:
+    before = Matcher(small_kb(), PINNED)
+    after = Matcher(small_kb({**LEXICON, "stopwords": [*LEXICON["stopwords"], "thẻ"]}), PINNED)
+    assert "the" in before._index.vocabulary
+    assert "the" not in after._index.vocabulary
+
+
+def test_a_replaced_matcher_is_freed_without_the_cyclic_collector() -> None:
+    """The live index is swapped with the collector's objects frozen (bot.shell.live_knowledge): a matcher in a
+    reference cycle would never be freed."""
+    matcher = Matcher(small_kb(), PINNED)
+    matcher.match("đóng bhxh tự nguyện bao nhiêu? còn thẻ bhyt cho trẻ em")
+    alive = weakref.ref(matcher)
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        del matcher
+        assert alive() is None
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def phrasings_of(entry: Entry) -> list[str]:
+    return [entry.title, *entry.questions, *entry.keywords]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import pytest
@@ -9,7 +10,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from bot.core.knowledge import KnowledgeBase
-from bot.core.text import Lexicon, fold, is_syllable, normalise, repair_telex, tokens
+from bot.core.text import MAX_PASSES, Lexicon, fold, is_syllable, normalise, normalise_phrasing, repair_telex, tokens
 from tests.factories import PHONE_KEYBOARD
 
 # -- folding ---------------------------------------------------------------------------------
@@ -234,3 +235,88 @@ def test_anything_typed_on_a_vietnamese_phone_keyboard_becomes_ascii_lowercase_a
 def test_normalise_is_idempotent_on_its_own_output_without_lexicon(text: str) -> None:
     once = normalise(text)
     assert normalise(" ".join(once)) == once
+
+
+# -- the faster paths give what the plain pipeline gives ---------------------------------------
+
+
+def tokens_folding_the_whole_text(text: str) -> list[str]:
+    """Steps 1-5 as first written: the whole text folded at once, each token repaired as it comes."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = re.sub(r"[^\w]+", " ", text).replace("_", " ")
+    text = re.sub(r"(?<=\d)(?=[^\W\d_])|(?<=[^\W\d_])(?=\d)", " ", text)
+    text = re.sub(r"(?<=\d) ?k\b", " nghin", re.sub(r"([a-z])\1{2,}", r"\1", fold(text)))
+    return [repair_telex(token) for token in text.split()]
+
+
+@given(st.text())
+def test_folding_word_by_word_gives_the_tokens_of_folding_the_whole_text(text: str) -> None:
+    assert tokens(text) == tokens_folding_the_whole_text(text)
+
+
+@given(st.text(alphabet=PHONE_KEYBOARD + "  500kK3tr"))
+def test_folding_typed_text_word_by_word_gives_the_tokens_of_folding_the_whole_text(text: str) -> None:
+    assert tokens(text) == tokens_folding_the_whole_text(text)
+
+
+def expanded_trying_every_length(lexicon: Lexicon, words: list[str]) -> list[str]:
+    """Lexicon.expand as first written: every phrase length up to the longest is looked up, at every word."""
+    for _ in range(MAX_PASSES):
+        out: list[str] = []
+        i = 0
+        while i < len(words):
+            for size in range(min(lexicon.longest_from.get(words[i], 0), len(words) - i), 0, -1):
+                target = lexicon.replacements.get(tuple(words[i : i + size]))
+                if target is not None:
+                    out.extend(target)
+                    i += size
+                    break
+            else:
+                out.append(words[i])
+                i += 1
+        if out == words:
+            break
+        words = out
+    return words
+
+
+CHAINED = Lexicon.from_pairs(
+    [("a", "b"), ("a b", "c"), ("b c", ""), ("c", "a b"), ("d e f", "d"), ("x", "x"), ("y x", "z z")]
+)
+
+
+@given(st.lists(st.sampled_from(["a", "b", "c", "d", "e", "f", "x", "y", "z"]), max_size=12))
+def test_expanding_only_where_a_phrase_starts_gives_what_trying_every_length_gives(words: list[str]) -> None:
+    assert CHAINED.expand(list(words)) == expanded_trying_every_length(CHAINED, list(words))
+
+
+def test_the_real_lexicon_expands_every_phrasing_as_trying_every_length_does(real_kb: KnowledgeBase) -> None:
+    lexicon = real_kb.lexicon.lexicon
+    for entry in real_kb.entries.values():
+        for text in (entry.title, *entry.questions, *entry.keywords):
+            assert lexicon.expand(tokens(text)) == expanded_trying_every_length(lexicon, tokens(text))
+
+
+@given(st.text(alphabet=PHONE_KEYBOARD))
+def test_a_phrasing_is_normalised_as_a_message_is(text: str) -> None:
+    lexicon = Lexicon.from_pairs([("bh", "bảo hiểm"), ("bh xh", "bhxh"), ("ko", "không"), ("cho em hỏi", "")])
+    assert list(normalise_phrasing(text, lexicon)) == normalise(text, lexicon)
+
+
+# -- one lexicon for the same pairs ----------------------------------------------------------------
+
+
+def test_the_same_pairs_give_the_same_lexicon_and_other_pairs_another() -> None:
+    pairs = [("bh", "bảo hiểm"), ("ko", "không")]
+    same = Lexicon.from_pairs(list(pairs))
+    assert Lexicon.from_pairs(pairs) is same
+    other = Lexicon.from_pairs([("bh", "bệnh"), ("ko", "không")])
+    assert other != same
+    assert normalise_phrasing("bh ko", other) == ("benh", "khong")
+    assert normalise_phrasing("bh ko", same) == ("bao", "hiem", "khong")
+
+
+def test_equal_lexicons_hash_alike() -> None:
+    made = Lexicon({("ko",): ("khong",)}, {"ko": 1})
+    assert made == Lexicon.from_pairs([("ko", "không")])
+    assert hash(made) == hash(Lexicon.from_pairs([("ko", "không")]))
