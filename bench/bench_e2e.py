@@ -360,7 +360,7 @@ class BotProcess:
         self.log = log
         self.fake = fake
         self.profiled = profiled
-        self.webhooks_deleted = len(fake.calls_of("deleteWebhook"))  # before this process started
+        self.webhooks_deleted = len(fake.calls_of("getWebhookInfo"))  # before this process started
 
     @classmethod
     async def start(
@@ -404,9 +404,9 @@ class BotProcess:
         return self.process.returncode is not None
 
     async def polling(self) -> None:
-        """Return once the bot has deleted the webhook (its last step before long polling)."""
+        """Return once the bot has checked for a webhook (its last step before long polling)."""
         deleted = self.webhooks_deleted + 1
-        waiting = asyncio.ensure_future(self.fake.wait_for_calls("deleteWebhook", deleted, timeout=START_TIMEOUT))
+        waiting = asyncio.ensure_future(self.fake.wait_for_calls("getWebhookInfo", deleted, timeout=START_TIMEOUT))
         exited = asyncio.ensure_future(self.process.wait())
         done, _ = await asyncio.wait({waiting, exited}, return_when=asyncio.FIRST_COMPLETED)
         for task in (waiting, exited):

@@ -29,10 +29,13 @@ from bot.channels.console import chart_saver, chat_loop, render
 from bot.channels.telegram import CHANNEL as TELEGRAM
 from bot.channels.telegram import build_application, serve
 from bot.channels.telegram.outbox_sender import telegram_sender
+from bot.channels.telegram.polling import WebhookInUse
+from bot.channels.telegram.webhook import WebServerDown, serve_webhook
 from bot.cli.common import app_or_exit, day, in_transaction, started
 from bot.cli.inbox import inbox_parsers
 from bot.cli.knowledge import kb_parsers
 from bot.cli.staff import staff_parsers
+from bot.cli.webhook import webhook_parsers
 from bot.config import Settings
 from bot.core.areas import Area, AreaError, MatchKind, match_area
 from bot.core.calc import CalcError
@@ -248,10 +251,16 @@ def cmd_chat(settings: Settings, _: argparse.Namespace) -> int:
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
-    """Telegram long polling when a token is set; otherwise the console chat."""
+    """Telegram when a token is set (by webhook with TELEGRAM_WEBHOOK_URL, else long polling); otherwise the
+    console chat."""
     if settings.telegram_bot_token is None:
         return cmd_chat(settings, args)
     token = settings.telegram_bot_token.get_secret_value()
+    if settings.telegram_webhook_url and not settings.web_port:
+        sys.exit(
+            "TELEGRAM_WEBHOOK_URL đã đặt nên bot nhận tin Telegram qua webhook, nhưng WEB_PORT=0 tắt máy chủ web: "
+            "đặt WEB_PORT (ví dụ 8080), hoặc bỏ TELEGRAM_WEBHOOK_URL để chạy long polling."
+        )
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = app_or_exit(settings)
     # The knowledge base and the matcher's index live as long as the process: moved out of the collector's
@@ -269,11 +278,22 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         application = build_application(
             token, settings.telegram_api_base_url, handle, desk=app.desk(TELEGRAM), replies=ledger
         )
+        workers = app.background(telegram_sender(application.bot))
         try:
-            async with app.web_server() as console:
-                if console:
-                    log.info("office console at %s", console)
-                await serve(application, alongside=app.background(telegram_sender(application.bot)))
+            if settings.telegram_webhook_url:  # updates at POST /webhooks/telegram, on the web server
+                await serve_webhook(application, lambda handler: app.web_server(handler), alongside=workers)
+            else:
+                async with app.web_server() as console:
+                    if console:
+                        log.info("office console at %s", console)
+                    await serve(application, alongside=workers)
+        except WebhookInUse as exc:
+            raise SystemExit(str(exc)) from None
+        except WebServerDown:
+            raise SystemExit(
+                f"Không mở được máy chủ web ở {settings.web_host}:{settings.web_port} (cổng đang bận?): không nhận "
+                "được tin Telegram qua webhook. Đổi WEB_PORT hoặc dừng chương trình đang dùng cổng đó."
+            ) from None
         finally:
             await app.close()
 
@@ -671,6 +691,7 @@ def parser() -> argparse.ArgumentParser:
     leads_parsers(commands)
     inbox_parsers(commands)
     staff_parsers(commands)
+    webhook_parsers(commands)
     db = commands.add_parser("db", help="công cụ cơ sở dữ liệu")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="LỆNH")
     db_commands.add_parser(

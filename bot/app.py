@@ -50,6 +50,7 @@ from bot.storage.migrations import migrate
 from bot.web.app import web_app
 from bot.web.context import WebContext
 from bot.web.server import serving
+from bot.web.webhooks import TelegramWebhookHandler
 from bot.workers.background import background
 from bot.workers.outbox import OutboxPolicy
 from bot.workers.retention import Retention
@@ -164,9 +165,11 @@ class App:
 
     # -- the office console -----------------------------------------------------------------------------
 
-    def web(self, policy: LoginPolicy | None = None) -> ASGIApp:
+    def web(self, policy: LoginPolicy | None = None, telegram_webhook: TelegramWebhookHandler | None = None) -> ASGIApp:
         """The web server's application: the office console under /admin and /healthz (logins throttled and
-        sessions ended by `policy`, LoginPolicy() by default)."""
+        sessions ended by `policy`, LoginPolicy() by default), /metrics, and POST /webhooks/telegram when
+        `telegram_webhook` is given (bot/channels/telegram/webhook.py; checked against TELEGRAM_WEBHOOK_SECRET)."""
+        secret = self.settings.telegram_webhook_secret
         context = WebContext(
             self.database,
             self.knowledge,
@@ -176,11 +179,14 @@ class App:
             checks=lambda today: publishing_checks(self.settings, today),
             leads=self.lead_context,
             office_name=self.settings.office_name,
+            telegram_webhook=telegram_webhook,
+            telegram_webhook_secret=secret.get_secret_value() if secret else "",
+            web_chat=self.service("web"),
         )
         return web_app(context)
 
     @asynccontextmanager
-    async def web_server(self) -> AsyncIterator[str | None]:
+    async def web_server(self, telegram_webhook: TelegramWebhookHandler | None = None) -> AsyncIterator[str | None]:
         """The web server on WEB_HOST:WEB_PORT while entered; its console's address, or None when WEB_PORT is 0
         or the port is taken (logged: the bot answers citizens without its console)."""
         host, port = self.settings.web_host, self.settings.web_port
@@ -188,7 +194,7 @@ class App:
             address = None
             if port:
                 try:
-                    await stack.enter_async_context(serving(self.web(), host, port))
+                    await stack.enter_async_context(serving(self.web(telegram_webhook=telegram_webhook), host, port))
                     address = f"http://{host}:{port}/admin"
                 except OSError as exc:
                     log.error("the office console is not served: %s", exc)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import time
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.core.leads.consent import DEFAULT_INTERACTION_RETENTION_DAYS
@@ -15,14 +17,26 @@ from bot.core.matcher import MatcherConfig
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 _MATCH = MatcherConfig()
+WEBHOOK_PATH = "/webhooks/telegram"
+WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # hide_input_in_errors: a setting refused is named, its value (a token, a secret) is never printed
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", hide_input_in_errors=True
+    )
 
     telegram_bot_token: SecretStr | None = None
     # The Bot API's address up to the token: a self-hosted Bot API server or a test server can stand in.
     telegram_api_base_url: str = "https://api.telegram.org/bot"
+    # Telegram by webhook (issue 17): with TELEGRAM_WEBHOOK_URL set (the public https address ending in
+    # /webhooks/telegram), `run` takes updates at POST /webhooks/telegram instead of long polling (WEB_PORT must
+    # not be 0); Telegram sends TELEGRAM_WEBHOOK_SECRET with each one. `python -m bot webhook set` registers both,
+    # once per deployment; TELEGRAM_WEBHOOK_MAX_CONNECTIONS (1-100, Telegram's default 40) goes with it.
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_webhook_max_connections: int | None = Field(None, ge=1, le=100)
     # sqlite+aiosqlite:///data/bot.db is relative to the working directory (its folder is created on start);
     # several processes share one postgresql+asyncpg://user:password@host:5432/name.
     database_url: str = "sqlite+aiosqlite:///data/bot.db"
@@ -84,6 +98,32 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = Field(2.0, gt=0)
     # A citizen's reply that Telegram keeps refusing (5xx, 429, network down) is retried this long, then given up.
     reply_retry_hours: float = Field(24.0, gt=0)
+
+    @field_validator("telegram_webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme != "https" or not parts.hostname or not parts.path.endswith(WEBHOOK_PATH):
+            example = f"https://bot.example.vn{WEBHOOK_PATH}"
+            raise ValueError(f"phải là địa chỉ https công khai kết thúc bằng {WEBHOOK_PATH}, ví dụ {example}")
+        return value
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if not WEBHOOK_SECRET.fullmatch(value.get_secret_value()):
+            raise ValueError("gồm 1-256 ký tự A-Z, a-z, 0-9, _ và - (quy định của Telegram)")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.telegram_webhook_url and self.telegram_webhook_secret is None:
+            raise ValueError("TELEGRAM_WEBHOOK_URL cần kèm TELEGRAM_WEBHOOK_SECRET (1-256 ký tự A-Z, a-z, 0-9, _, -)")
+        return self
 
     @field_validator("staff_chat_ids", mode="before")
     @classmethod

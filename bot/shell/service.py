@@ -10,6 +10,7 @@ stays away, `handle` raises StorageUnavailable and the channel asks the citizen 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -38,6 +39,7 @@ from bot.core.types import (
     ShowMyData,
 )
 from bot.shell.live_knowledge import KnowledgeSource
+from bot.shell.metrics import METRICS, Metrics
 from bot.shell.replies import ReplyRouting, forget_replies, queue_replies, sent_marks
 from bot.shell.transactions import DEFAULT_RETRY, Retry
 from bot.storage import install_keys, interactions, leads, sessions, signals, updates
@@ -61,7 +63,9 @@ class Service:
         flow_idle: timedelta = DEFAULT_FLOW_IDLE,
         leads: LeadContext | None = None,
         replies: ReplyRouting | None = None,
+        metrics: Metrics = METRICS,
     ) -> None:
+        self.metrics = metrics
         self.leads = leads  # where call-back requests go; None: CreateLead effects are refused
         self.replies = replies  # None: replies are returned only; else also stored (bot.shell.replies)
         self.now = now  # the time: when rows are written, and to drop guided flows left idle longer than flow_idle
@@ -78,9 +82,12 @@ class Service:
 
         `update_id` None (the console) skips the duplicate check.
         """
-        return await self.retry.run(
+        started = time.perf_counter()
+        outcome = await self.retry.run(
             lambda: self._handle_once(inbound, update_id), f"channel {self.channel}, update {update_id}"
         )
+        self.metrics.handled(self.channel, outcome, time.perf_counter() - started)  # committed: GET /metrics
+        return outcome
 
     async def _handle_once(self, inbound: Inbound, update_id: int | None) -> Outcome | None:
         if self._interactions_key is None:  # once per process, in a transaction of its own (committed before use)

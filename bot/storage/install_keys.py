@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.storage.tables import install_keys
 
 INTERACTIONS = "interactions-chat-digest"  # links a logged question to its chat without the chat id
+WEB_CHAT = "web-chat-update-ids"  # turns a web chat message's (session, client id) into the service's update id
 KEY_BYTES = 32
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, case, delete, exists, insert, literal, null, or_, select, update
+from sqlalchemy import bindparam, case, delete, exists, func, insert, literal, null, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -104,6 +104,11 @@ async def enqueue(
 
 def _pending(table: Any = outbox) -> Any:
     return table.c.sent_at.is_(None) & table.c.failed_at.is_(None)
+
+
+async def pending_count(connection: AsyncConnection) -> int:
+    """How many rows are neither sent nor failed (GET /metrics: bot_outbox_pending)."""
+    return int(await connection.scalar(select(func.count()).select_from(outbox).where(_pending())) or 0)
 
 
 def _due(now: datetime) -> Any:

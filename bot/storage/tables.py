@@ -309,3 +309,26 @@ knowledge_drafts = Table(
     Column("review_comment", Text, nullable=False, default=""),
     Column("published_revision", Integer, nullable=True),
 )
+
+# The web chat of the office's website (issue 17, bot.storage.web_chat): the replies given to each message a
+# browser sent (so a retried request gets the same answer, and a reloaded page the conversation), and the
+# messages waiting for a browser's event stream (an agent's answer, a reminder). Both kept for a day.
+web_chat_replies = Table(
+    "web_chat_replies",
+    metadata,
+    Column("session", String(80), primary_key=True),  # the chat's session key, "web:<session id>"
+    Column("client_msg_id", String(64), primary_key=True),  # the browser's id of the message
+    Column("said", Text, nullable=False, default=""),  # the text the citizen typed ("" for a button press)
+    Column("replies", Text, nullable=False),  # JSON: the replies as the web chat shows them
+    Column("created_at", UTCDateTime(), nullable=False, index=True),
+)
+
+web_chat_outbox = Table(
+    "web_chat_outbox",
+    metadata,
+    _id_column(),
+    Column("session", String(80), nullable=False, index=True),  # the chat's session key, "web:<session id>"
+    Column("reply", Text, nullable=False),  # JSON: one reply as the web chat shows it
+    Column("created_at", UTCDateTime(), nullable=False, index=True),
+    Column("delivered_at", UTCDateTime(), nullable=True),  # first streamed to a browser
+)

@@ -9,7 +9,8 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.web import login
+from bot.web import chat as web_chat
+from bot.web import login, metrics, webhooks
 from bot.web.admin import home
 from bot.web.admin import inbox as inbox_screen
 from bot.web.admin import knowledge as knowledge_screen
@@ -54,11 +55,12 @@ def console_routes() -> list[BaseRoute]:
         *leads_screen.routes,
         *knowledge_screen.routes,
         *staff_screen.routes,
+        *web_chat.routes,
         Mount("/admin/static", StaticFiles(directory=STATIC), name="static"),
     ]
 
 
 def web_app(context: WebContext) -> ASGIApp:
-    app = Starlette(routes=console_routes())
+    app = Starlette(routes=[*console_routes(), *metrics.routes, *webhooks.routes(context.telegram_webhook is not None)])
     app.state.context = context
     return SecurityHeaders(app)

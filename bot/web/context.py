@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
+from typing import Any
 
 from bot.core.leads.routing import LeadContext
 from bot.core.types import Clock
 from bot.shell.live_knowledge import LiveKnowledge
 from bot.shell.publishing import Checks
+from bot.shell.service import Service
 from bot.shell.staff_auth import StaffAuth
 from bot.storage.db import Database
 
@@ -24,6 +26,11 @@ class WebContext:
     checks: Callable[[date], Checks]  # what a revision is checked against before it goes live, on a day
     leads: Callable[[], LeadContext]  # area names, the office's time zone and chat
     office_name: str = ""
+    # Telegram by webhook: what POST /webhooks/telegram hands each update to, and the secret Telegram must send
+    # (bot/web/webhooks.py); None: the route is not mounted.
+    telegram_webhook: Callable[[dict[str, Any]], Awaitable[None]] | None = None
+    telegram_webhook_secret: str = ""
+    web_chat: Service | None = None  # the web chat's service (channel "web"); None: /chat says it is closed
 
     def today(self) -> date:
         return self.clock().astimezone(self.timezone).date()

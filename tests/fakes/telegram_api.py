@@ -12,7 +12,8 @@ uploaded (sendPhoto: the photo's bytes are recorded with the message, its captio
 getUpdates long-polls like Telegram: it answers as soon as an update is queued, or after `timeout` seconds
 with []. An update stays queued until a later getUpdates confirms it with a higher offset, so a restarted
 bot gets back what it fetched but did not confirm; enqueueing an update a second time delivers it again (a
-duplicate). sendMessage checks what Telegram checks (HTML that parses, the length limit, callback data
+duplicate). setWebhook records its parameters (`webhook`) and getWebhookInfo reports them; deleteWebhook forgets them.
+sendMessage checks what Telegram checks (HTML that parses, the length limit, callback data
 within 64 bytes) and records what the citizen would see. Faults are injected per method, optionally for
 one chat: 429 with retry_after, 500, or a connection dropped without an answer; for a number of calls
 (`fail`) or for a while (`fail_for`: Telegram down for 30 s, or some chats told to wait 90 s).
@@ -184,6 +185,8 @@ class FakeTelegram:
         self._server: asyncio.Server | None = None
         self._connections: set[asyncio.Task[None]] = set()
         self._next_message_id = 1000
+        self.webhook: dict[str, Any] | None = None  # what setWebhook was given (url, secret_token, ...), if set
+        self.webhook_error: tuple[int, str] | None = None  # getWebhookInfo's last_error_date and _message
 
     @property
     def base_url(self) -> str:
@@ -483,9 +486,26 @@ class FakeTelegram:
         return True
 
     def _api_getwebhookinfo(self, _: dict[str, Any]) -> dict[str, Any]:
-        return {"url": "", "has_custom_certificate": False, "pending_update_count": self.queued}
+        info: dict[str, Any] = {"url": "", "has_custom_certificate": False, "pending_update_count": self.queued}
+        if self.webhook is not None:
+            info["url"] = self.webhook["url"]
+            info |= {k: v for k, v in self.webhook.items() if k in ("max_connections", "allowed_updates")}
+        if self.webhook_error is not None:
+            info["last_error_date"], info["last_error_message"] = self.webhook_error
+        return info
+
+    def _api_setwebhook(self, params: dict[str, Any]) -> bool:
+        """Telegram's checks: an https address, a secret of 1-256 characters A-Z a-z 0-9 _ -."""
+        url, secret = str(params.get("url", "")), params.get("secret_token")
+        if url and not url.startswith("https://"):
+            raise BadRequest("Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            raise BadRequest("Bad Request: secret token contains unallowed characters")
+        self.webhook = dict(params) if url else None
+        return True
 
     def _api_deletewebhook(self, params: dict[str, Any]) -> bool:
+        self.webhook = None
         if params.get("drop_pending_updates"):
             self._unconfirmed, self._pending = [], deque()
         return True

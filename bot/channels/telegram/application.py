@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import unicodedata
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import replace
 from functools import partial
 from typing import Any
@@ -102,6 +103,22 @@ def _contact_kind(message: Message) -> InboundKind:
     return InboundKind.CONTACT if own else InboundKind.OTHER_CONTACT
 
 
+# Set by a webhook request around its update (bot/channels/telegram/webhook.py): when storage is away the
+# update is left to Telegram, which delivers it again later (the request answers 503), instead of being answered
+# with BUSY_TEXT as a polled one is (it is confirmed with its batch).
+RETRY_LATER: ContextVar[list[Exception] | None] = ContextVar("telegram_retry_later", default=None)
+
+
+def retried_later(update_id: int, exc: Exception) -> bool:
+    """True when the update came by webhook: Telegram is to deliver it again, nothing is sent now."""
+    waiting = RETRY_LATER.get()
+    if waiting is None:
+        return False
+    log.warning("update %s: storage unavailable (%s), left for Telegram to resend", update_id, type(exc).__name__)
+    waiting.append(exc)
+    return True
+
+
 def _decisions(outcome: Outcome) -> str:
     """What the engine decided, for the log: "answer:bhyt.the-mat", "fallback", ... (never the question)."""
     logged = [e for e in outcome.effects if isinstance(e, LogInteraction)]
@@ -145,6 +162,8 @@ class TelegramChannel:
             try:
                 outcome = await self.handle(inbound, update.update_id)
             except self.unavailable as exc:
+                if retried_later(update.update_id, exc):
+                    return
                 log.warning("update %s: storage unavailable (%s), asked to retry", update.update_id, type(exc).__name__)
                 self.queue(context, chat_id, [Outgoing(escape(BUSY_TEXT))], update.update_id)
                 return
@@ -196,6 +215,8 @@ class TelegramChannel:
                 else:
                     answer = await self.desk.command(chat_id, request.command, request.argument, update_id)
             except self.unavailable as exc:
+                if retried_later(update_id, exc):
+                    return
                 log.warning("update %s: storage unavailable (%s), asked to retry", update_id, type(exc).__name__)
                 self.queue(context, chat_id, [Outgoing(escape(BUSY_TEXT))], update_id)
                 return

@@ -18,7 +18,11 @@ from typing import Any, TypeVar
 
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 
+from bot.shell.metrics import METRICS
+
 log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"  # the label of its failures in GET /metrics (application.CHANNEL, which imports this module)
 
 T = TypeVar("T")
 
@@ -55,22 +59,26 @@ async def deliver(
             wait = seconds(exc.retry_after)
             if floods >= policy.flood_attempts or wait > max_wait:
                 log.warning("update %s: %s rate-limited (retry after %.0fs), given up", update_id, what, wait)
+                METRICS.send_failed(CHANNEL)
                 return None
             log.info("update %s: %s rate-limited, retrying in %.1fs", update_id, what, wait)
             await asyncio.sleep(wait)
         except BadRequest as exc:  # a subclass of NetworkError, but retrying cannot help
             log.warning("update %s: %s rejected: %s", update_id, what, exc.message)
+            METRICS.send_failed(CHANNEL)
             return None
         except NetworkError as exc:  # includes TimedOut and 5xx answers
             failures += 1
             if failures >= policy.attempts:
                 log.warning("update %s: %s failed %d times (%s), given up", update_id, what, failures, _kind(exc))
+                METRICS.send_failed(CHANNEL)
                 return None
             delay = policy.backoff * 2 ** (failures - 1)
             log.info("update %s: %s failed (%s), retrying in %.2fs", update_id, what, _kind(exc), delay)
             await asyncio.sleep(delay)
         except TelegramError as exc:  # Forbidden (the citizen blocked the bot), ChatMigrated, ...
             log.warning("update %s: %s refused: %s", update_id, what, _kind(exc))
+            METRICS.send_failed(CHANNEL)
             return None
 
 

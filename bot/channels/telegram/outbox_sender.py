@@ -10,11 +10,12 @@ from __future__ import annotations
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot.channels.telegram.delivery import seconds
+from bot.channels.telegram.delivery import CHANNEL, seconds
 from bot.channels.telegram.photos import send_part
 from bot.channels.telegram.render import render
 from bot.core.leads.notifications import RetryLater, Sender, Undeliverable
 from bot.core.types import Button, PensionChart, Reply
+from bot.shell.metrics import METRICS
 
 
 def telegram_sender(bot: Bot) -> Sender:
@@ -34,10 +35,12 @@ def telegram_sender(bot: Bot) -> Sender:
         except RetryAfter as exc:
             raise RetryLater(seconds(exc.retry_after), "telegram 429") from None
         except (BadRequest, Forbidden) as exc:  # BadRequest is a NetworkError: caught first
+            METRICS.send_failed(CHANNEL)
             raise Undeliverable(f"{type(exc).__name__}: {exc.message}") from None
         except NetworkError as exc:  # TimedOut, connection faults, 5xx
             raise RetryLater(None, f"telegram {type(exc).__name__}") from None
         except TelegramError as exc:  # ChatMigrated, InvalidToken, ...
+            METRICS.send_failed(CHANNEL)
             raise Undeliverable(type(exc).__name__) from None
 
     return send

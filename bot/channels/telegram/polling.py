@@ -32,7 +32,7 @@ DEFAULT_BATCH = 6  # updates fetched at once; see the module's docstring. In ben
 # 4, 6 and 8 answer as many messages per second; p99 from fetch to reply was 21, 30 and 45 ms.
 FIRST_PAUSE = 0.5  # seconds before polling again after a failed getUpdates, doubled up to MAX_PAUSE
 MAX_PAUSE = 30.0
-START_ATTEMPTS = 3  # tries for deleteWebhook before polling starts
+START_ATTEMPTS = 3  # tries for getWebhookInfo before polling starts
 
 
 class Poller:
@@ -103,19 +103,35 @@ class Poller:
             await asyncio.wait_for(self._stopping.wait(), seconds)
 
 
-async def _delete_webhook(application: Application) -> None:
-    """Long polling and a webhook exclude each other; pending updates are kept."""
+class WebhookInUse(RuntimeError):
+    """The bot's token has a webhook set: long polling would fail, and deleting it would cut off the instances
+    that take updates by webhook. The message says what to do, in Vietnamese, for the office's staff."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(
+            f"Bot đang dùng webhook ({url}): không chạy long polling được. Chạy `python -m bot webhook delete` "
+            "nếu muốn chuyển về polling, hoặc đặt TELEGRAM_WEBHOOK_URL và TELEGRAM_WEBHOOK_SECRET để nhận tin "
+            "qua webhook."
+        )
+        self.url = url
+
+
+async def _check_no_webhook(application: Application) -> None:
+    """Long polling and a webhook exclude each other: WebhookInUse when one is set (it is left as it is; an
+    operator deletes it with `python -m bot webhook delete`). getWebhookInfo is retried a few times."""
     for attempt in range(1, START_ATTEMPTS + 1):
         try:
-            await application.bot.delete_webhook(drop_pending_updates=False)
-            return
+            info = await application.bot.get_webhook_info()
+            break
         except InvalidToken:
             raise
         except TelegramError as error:
             if attempt == START_ATTEMPTS:
                 raise
-            log.warning("deleteWebhook failed (%s), trying again", type(error).__name__)
+            log.warning("getWebhookInfo failed (%s), trying again", type(error).__name__)
             await asyncio.sleep(FIRST_PAUSE * 2 ** (attempt - 1))
+    if info.url:
+        raise WebhookInUse(info.url)
 
 
 @asynccontextmanager
@@ -131,7 +147,7 @@ async def running(
     async with application:
         if application.post_init is not None:
             await application.post_init(application)
-        await _delete_webhook(application)
+        await _check_no_webhook(application)
         await application.start()
         poller = Poller(application, poll_timeout, batch)
         polling = asyncio.create_task(poller.run(), name="telegram-polling")

@@ -22,10 +22,11 @@ from typing import Generic, Protocol, TypeVar
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot.channels.telegram.delivery import ChatLocks, ChatSenders, RetryPolicy, Spawn, seconds
+from bot.channels.telegram.delivery import CHANNEL, ChatLocks, ChatSenders, RetryPolicy, Spawn, seconds
 from bot.channels.telegram.photos import send_part
 from bot.channels.telegram.render import render
 from bot.core.types import Reply
+from bot.shell.metrics import METRICS
 
 
 class StoredReply(Protocol):
@@ -114,6 +115,7 @@ class StoredReplies(Generic[Row]):
                 continue
             except (BadRequest, Forbidden) as exc:  # BadRequest is a NetworkError: caught first
                 log.warning("update %s: sendMessage refused: %s", update_id, type(exc).__name__)
+                METRICS.send_failed(CHANNEL)
                 await self.ledger.refused(row, f"{type(exc).__name__}: {exc.message}")
                 return
             except NetworkError as exc:  # TimedOut, connection faults, 5xx
@@ -125,6 +127,7 @@ class StoredReplies(Generic[Row]):
                 continue
             except TelegramError as exc:  # ChatMigrated, InvalidToken, ...
                 log.warning("update %s: sendMessage refused: %s", update_id, type(exc).__name__)
+                METRICS.send_failed(CHANNEL)
                 await self.ledger.refused(row, type(exc).__name__)
                 return
             parts.pop(0)
