@@ -22,7 +22,13 @@ RUN mkdir -p /app/data && chown bot:bot /app/data
 VOLUME ["/app/data"]
 USER bot
 
-ENV KNOWLEDGE_DIR=/app/knowledge
+ENV KNOWLEDGE_DIR=/app/knowledge \
+    WEB_HOST=0.0.0.0 \
+    WEB_PORT=8080
+# The web server: the office console (/admin), /healthz, /metrics, the web chat and the webhooks.
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=5s --retries=3 \
+    CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=4)"
 # `run` applies the migrations itself before it starts polling; `db upgrade` first keeps a failed
 # migration visible as its own step in the container's log.
 CMD ["sh", "-c", "python -m bot db upgrade && exec python -m bot run"]
