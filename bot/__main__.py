@@ -11,11 +11,12 @@ import gc
 import json
 import logging
 import re
+import signal
 import sys
 import tempfile
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
@@ -23,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
+from telegram.ext import Application
 
 from bot.app import CONSOLE, App, system_clock, today_in
 from bot.channels.console import chart_saver, chat_loop, render
@@ -31,11 +33,14 @@ from bot.channels.telegram import build_application, serve
 from bot.channels.telegram.outbox_sender import telegram_sender
 from bot.channels.telegram.polling import WebhookInUse
 from bot.channels.telegram.webhook import WebServerDown, serve_webhook
+from bot.channels.zalo_bot import ZaloBotChannel, ZaloBotClient
+from bot.channels.zalo_bot import poll as zalo_poll
 from bot.cli.common import app_or_exit, day, in_transaction, started
 from bot.cli.inbox import inbox_parsers
 from bot.cli.knowledge import kb_parsers
 from bot.cli.staff import staff_parsers
 from bot.cli.webhook import webhook_parsers
+from bot.cli.zalo_oa import zalo_oa_parsers
 from bot.config import Settings
 from bot.core.areas import Area, AreaError, MatchKind, match_area
 from bot.core.calc import CalcError
@@ -51,10 +56,11 @@ from bot.core.evaluation import Example, evaluate, format_table
 from bot.core.knowledge import KnowledgeBase, KnowledgeError
 from bot.core.leads.export import HEADERS as LEAD_HEADERS
 from bot.core.leads.export import Cell, csv_cells, export_row
+from bot.core.leads.notifications import RetryLater
 from bot.core.leads.records import CLI, STATUS_LABELS, LeadStatus
 from bot.core.leads.routing import LeadContext
 from bot.core.policy import PolicyError
-from bot.core.types import Inbound, InboundKind, Outcome, Reply, Session
+from bot.core.types import Button, Inbound, InboundKind, Outcome, Reply, Session
 from bot.shell.charts import save_png
 from bot.shell.lead_exports import xlsx_bytes
 from bot.shell.transactions import StorageUnavailable
@@ -250,11 +256,75 @@ def cmd_chat(settings: Settings, _: argparse.Namespace) -> int:
     return 0
 
 
+@contextlib.asynccontextmanager
+async def zalo_bot_running(app: App) -> AsyncIterator[ZaloBotChannel | None]:
+    """The Zalo Bot channel while entered, when ZALO_BOT_TOKEN is set (else None): with ZALO_BOT_WEBHOOK_SECRET,
+    the handler to mount at POST /webhooks/zalo-bot; without it, long polling with getUpdates meanwhile."""
+    settings = app.settings
+    if settings.zalo_bot_token is None:
+        yield None
+        return
+    client = ZaloBotClient(settings.zalo_bot_token.get_secret_value(), settings.zalo_bot_api_base_url)
+    channel = app.zalo_bot(client)
+    stop = asyncio.Event()
+    polling = None if settings.zalo_bot_webhook_secret else asyncio.create_task(zalo_poll(channel, stop))
+    try:
+        yield channel
+    finally:
+        stop.set()
+        if polling is not None:
+            await polling
+        await client.close()
+
+
+async def _telegram_absent(chat_id: int, text: str, buttons: tuple[Button, ...], **_: object) -> None:
+    """Agents are told of leads on Telegram: without a Telegram bot their notifications wait in the outbox."""
+    raise RetryLater(3600, "no Telegram bot to notify agents (TELEGRAM_BOT_TOKEN)")
+
+
+def run_zalo_bot_only(settings: Settings) -> int:
+    """Zalo Bot without Telegram: the web server (POST /webhooks/zalo-bot with ZALO_BOT_WEBHOOK_SECRET, the
+    console) and long polling otherwise, with the background workers, until SIGINT/SIGTERM."""
+    if settings.zalo_bot_webhook_secret and not settings.web_port:
+        sys.exit("ZALO_BOT_WEBHOOK_SECRET đã đặt nên bot nhận tin Zalo qua webhook, nhưng WEB_PORT=0 tắt máy chủ web.")
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = app_or_exit(settings)
+
+    async def serve_zalo_bot() -> None:
+        try:
+            await app.start()
+        except (OSError, SQLAlchemyError) as exc:
+            raise SystemExit(f"Không mở được cơ sở dữ liệu {app.database.describe()}: {type(exc).__name__}") from exc
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(signum, stop.set)
+        try:
+            async with (
+                zalo_bot_running(app) as zalo,
+                app.web_server(zalo_bot_webhook=zalo if settings.zalo_bot_webhook_secret else None) as console,
+                app.background(_telegram_absent),
+            ):
+                if console:
+                    log.info("office console at %s", console)
+                elif settings.zalo_bot_webhook_secret:
+                    raise SystemExit(f"Không mở được máy chủ web ở {settings.web_host}:{settings.web_port}.")
+                await stop.wait()
+        finally:
+            await app.close()
+
+    asyncio.run(serve_zalo_bot())
+    return 0
+
+
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
-    """Telegram when a token is set (by webhook with TELEGRAM_WEBHOOK_URL, else long polling); otherwise the
-    console chat."""
-    if settings.telegram_bot_token is None:
+    """Telegram when a token is set (by webhook with TELEGRAM_WEBHOOK_URL, else long polling) and Zalo Bot beside
+    it when ZALO_BOT_TOKEN is set (either may run alone); otherwise the console chat."""
+    if settings.telegram_bot_token is None and settings.zalo_bot_token is None:
         return cmd_chat(settings, args)
+    if settings.telegram_bot_token is None:
+        return run_zalo_bot_only(settings)
     token = settings.telegram_bot_token.get_secret_value()
     if settings.telegram_webhook_url and not settings.web_port:
         sys.exit(
@@ -280,13 +350,9 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         )
         workers = app.background(telegram_sender(application.bot))
         try:
-            if settings.telegram_webhook_url:  # updates at POST /webhooks/telegram, on the web server
-                await serve_webhook(application, lambda handler: app.web_server(handler), alongside=workers)
-            else:
-                async with app.web_server() as console:
-                    if console:
-                        log.info("office console at %s", console)
-                    await serve(application, alongside=workers)
+            async with zalo_bot_running(app) as zalo_channel:
+                zalo = zalo_channel if settings.zalo_bot_webhook_secret else None  # POST /webhooks/zalo-bot
+                await serve_telegram_with(application, workers, zalo)
         except WebhookInUse as exc:
             raise SystemExit(str(exc)) from None
         except WebServerDown:
@@ -296,6 +362,17 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
             ) from None
         finally:
             await app.close()
+
+    async def serve_telegram_with(
+        application: Application, workers: contextlib.AbstractAsyncContextManager[None], zalo: ZaloBotChannel | None
+    ) -> None:
+        if settings.telegram_webhook_url:  # updates at POST /webhooks/telegram, on the web server
+            await serve_webhook(application, lambda handler: app.web_server(handler, zalo), alongside=workers)
+        else:
+            async with app.web_server(zalo_bot_webhook=zalo) as console:
+                if console:
+                    log.info("office console at %s", console)
+                await serve(application, alongside=workers)
 
     asyncio.run(serve_telegram())
     return 0
@@ -692,6 +769,7 @@ def parser() -> argparse.ArgumentParser:
     inbox_parsers(commands)
     staff_parsers(commands)
     webhook_parsers(commands)
+    zalo_oa_parsers(commands)
     db = commands.add_parser("db", help="công cụ cơ sở dữ liệu")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="LỆNH")
     db_commands.add_parser(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -16,6 +17,10 @@ from starlette.types import ASGIApp
 
 from bot.channels.telegram.application import telegram_chat_id
 from bot.channels.telegram.render import split_reply
+from bot.channels.zalo_bot import CHANNEL as ZALO_BOT
+from bot.channels.zalo_bot import Quota, ZaloBotChannel, ZaloBotClient
+from bot.channels.zalo_oa import CHANNEL as ZALO_OA
+from bot.channels.zalo_oa.client import ZaloOaClient
 from bot.config import PROJECT_ROOT, Settings
 from bot.core.areas import Area
 from bot.core.engine import decide
@@ -35,6 +40,8 @@ from bot.shell.publishing import Checks, labelled_questions, seed
 from bot.shell.replies import ReplyLedger, ReplyRouting
 from bot.shell.service import Service
 from bot.shell.staff_auth import LoginPolicy, StaffAuth
+from bot.shell.transactions import StorageUnavailable
+from bot.shell.zalo_oa_tokens import TokenKeeper
 from bot.storage.db import Database
 from bot.storage.knowledge_files import (
     CHECKS_FILE,
@@ -47,11 +54,14 @@ from bot.storage.knowledge_files import (
     read_folder,
 )
 from bot.storage.migrations import migrate
+from bot.storage.zalo_bot import ZaloBotStore
 from bot.web.app import web_app
-from bot.web.context import WebContext
+from bot.web.context import WebContext, ZaloOaIntake
 from bot.web.server import serving
 from bot.web.webhooks import TelegramWebhookHandler
+from bot.web.zalo_bot_webhooks import ZaloBotWebhookHandler
 from bot.workers.background import background
+from bot.workers.inbound_events import ZaloOaEvents
 from bot.workers.outbox import OutboxPolicy
 from bot.workers.retention import Retention
 
@@ -165,11 +175,17 @@ class App:
 
     # -- the office console -----------------------------------------------------------------------------
 
-    def web(self, policy: LoginPolicy | None = None, telegram_webhook: TelegramWebhookHandler | None = None) -> ASGIApp:
+    def web(
+        self,
+        policy: LoginPolicy | None = None,
+        telegram_webhook: TelegramWebhookHandler | None = None,
+        zalo_bot_webhook: ZaloBotWebhookHandler | None = None,
+    ) -> ASGIApp:
         """The web server's application: the office console under /admin and /healthz (logins throttled and
         sessions ended by `policy`, LoginPolicy() by default), /metrics, and POST /webhooks/telegram when
         `telegram_webhook` is given (bot/channels/telegram/webhook.py; checked against TELEGRAM_WEBHOOK_SECRET)."""
         secret = self.settings.telegram_webhook_secret
+        zalo_secret = self.settings.zalo_bot_webhook_secret  # POST /webhooks/zalo-bot with `zalo_bot_webhook`
         context = WebContext(
             self.database,
             self.knowledge,
@@ -181,12 +197,19 @@ class App:
             office_name=self.settings.office_name,
             telegram_webhook=telegram_webhook,
             telegram_webhook_secret=secret.get_secret_value() if secret else "",
+            zalo_bot_webhook=zalo_bot_webhook,
+            zalo_bot_webhook_secret=zalo_secret.get_secret_value() if zalo_secret else "",
             web_chat=self.service("web"),
+            zalo_oa=self.zalo_oa_intake(),
         )
         return web_app(context)
 
     @asynccontextmanager
-    async def web_server(self, telegram_webhook: TelegramWebhookHandler | None = None) -> AsyncIterator[str | None]:
+    async def web_server(
+        self,
+        telegram_webhook: TelegramWebhookHandler | None = None,
+        zalo_bot_webhook: ZaloBotWebhookHandler | None = None,
+    ) -> AsyncIterator[str | None]:
         """The web server on WEB_HOST:WEB_PORT while entered; its console's address, or None when WEB_PORT is 0
         or the port is taken (logged: the bot answers citizens without its console)."""
         host, port = self.settings.web_host, self.settings.web_port
@@ -194,11 +217,73 @@ class App:
             address = None
             if port:
                 try:
-                    await stack.enter_async_context(serving(self.web(telegram_webhook=telegram_webhook), host, port))
+                    web = self.web(telegram_webhook=telegram_webhook, zalo_bot_webhook=zalo_bot_webhook)
+                    await stack.enter_async_context(serving(web, host, port))
                     address = f"http://{host}:{port}/admin"
                 except OSError as exc:
                     log.error("the office console is not served: %s", exc)
             yield address
+
+    # -- the Zalo Bot Platform channel -----------------------------------------------------------------------
+
+    def zalo_bot(self, client: ZaloBotClient) -> ZaloBotChannel:
+        """The Zalo Bot channel on `client` (ZALO_BOT_TOKEN, ZALO_BOT_API_BASE_URL): its service ("zalo_bot"),
+        the choices shown last and the monthly count in the database, warnings at 80 % of ZALO_BOT_MONTHLY_QUOTA.
+        Hand it to web(zalo_bot_webhook=…) or to bot.channels.zalo_bot.poll."""
+        quota = Quota(self.settings.zalo_bot_monthly_quota, ZoneInfo(self.settings.timezone))
+        return ZaloBotChannel(
+            client,
+            self.service(ZALO_BOT).handle,
+            ZaloBotStore(self.database),
+            quota,
+            now=self.clock,
+            unavailable=(StorageUnavailable,),
+        )
+
+    # -- the Zalo Official Account channel ----------------------------------------------------------------
+
+    @property
+    def zalo_oa_configured(self) -> bool:
+        return bool(self.settings.zalo_oa_app_id and self.settings.zalo_oa_secret_key)
+
+    @cached_property
+    def zalo_oa_wake(self) -> asyncio.Event:
+        """Set by POST /webhooks/zalo-oa when it stored an event: this instance's worker handles it at once."""
+        return asyncio.Event()
+
+    def zalo_oa_client(self) -> ZaloOaClient:
+        """The OA's HTTP client (ZALO_OA_APP_ID, ZALO_OA_SECRET_KEY, ZALO_OA_API_BASE_URL, ZALO_OA_OAUTH_BASE_URL)."""
+        secret = self.settings.zalo_oa_secret_key
+        return ZaloOaClient(
+            self.settings.zalo_oa_app_id,
+            secret.get_secret_value() if secret else "",
+            self.settings.zalo_oa_api_base_url,
+            self.settings.zalo_oa_oauth_base_url,
+        )
+
+    def zalo_oa_intake(self) -> ZaloOaIntake | None:
+        """What POST /webhooks/zalo-oa checks events with, when the OA is configured."""
+        secret = self.settings.zalo_oa_secret_key
+        if not self.zalo_oa_configured or secret is None:
+            return None
+        max_age = timedelta(seconds=self.settings.zalo_oa_webhook_max_age_seconds)
+        return ZaloOaIntake(self.settings.zalo_oa_app_id, secret.get_secret_value(), max_age, self.zalo_oa_wake.set)
+
+    def zalo_oa_events(self, client: ZaloOaClient) -> ZaloOaEvents:
+        """The worker handling the OA's stored events: service "zalo_oa", tokens refreshed through `client`."""
+        keeper = TokenKeeper(self.database, client.refresh, self.clock)
+        return ZaloOaEvents(self.database, self.service(ZALO_OA), client, keeper, self.clock)
+
+    def zalo_oa_workers(self) -> list[tuple[str, Callable[[asyncio.Event], Awaitable[None]]]]:
+        """The background worker of the OA's events, when the OA is configured (every instance runs one)."""
+        if not self.zalo_oa_configured:
+            return []
+
+        async def run(stop: asyncio.Event) -> None:
+            async with self.zalo_oa_client() as client:
+                await self.zalo_oa_events(client).run(stop, self.zalo_oa_wake)
+
+        return [("zalo-oa-events", run)]
 
     # -- enrolment leads: deadlines, the agents' desk, the background workers ----------------------------
 
@@ -259,6 +344,7 @@ class App:
             retention=retention,
             follow_knowledge=self.knowledge.follow,
             knowledge_poll_seconds=self.settings.knowledge_poll_seconds,
+            more=self.zalo_oa_workers(),
         )
 
 

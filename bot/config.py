@@ -37,6 +37,22 @@ class Settings(BaseSettings):
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: SecretStr | None = None
     telegram_webhook_max_connections: int | None = Field(None, ge=1, le=100)
+    # Zalo Bot Platform (issue 17, bot/channels/zalo_bot): the bot's token from "Zalo Bot Manager", the API's
+    # address up to the token (the host differs between deployments), and the webhook's secret: with it set, `run`
+    # takes events at POST /webhooks/zalo-bot (registered with setWebhook beforehand); without it, long polling.
+    # ZALO_BOT_MONTHLY_QUOTA: messages the plan sends per month (Basic: 3,000); a warning at 80 % and 100 %.
+    zalo_bot_token: SecretStr | None = None
+    zalo_bot_api_base_url: str = "https://bot-api.zaloplatforms.com/bot"
+    zalo_bot_webhook_secret: SecretStr | None = None
+    zalo_bot_monthly_quota: int = Field(3000, ge=1)
+    # Zalo Official Account (issue 17, bot/channels/zalo_oa): the app's id and secret key from developers.zalo.me;
+    # events come to POST /webhooks/zalo-oa, signed with them; `python -m bot zalo-oa connect CODE` stores the
+    # first OAuth v4 tokens (refreshed in the database afterwards). Events older than the max age are refused.
+    zalo_oa_app_id: str = ""
+    zalo_oa_secret_key: SecretStr | None = None
+    zalo_oa_api_base_url: str = "https://openapi.zalo.me"
+    zalo_oa_oauth_base_url: str = "https://oauth.zaloapp.com"
+    zalo_oa_webhook_max_age_seconds: int = Field(300, ge=1)
     # sqlite+aiosqlite:///data/bot.db is relative to the working directory (its folder is created on start);
     # several processes share one postgresql+asyncpg://user:password@host:5432/name.
     database_url: str = "sqlite+aiosqlite:///data/bot.db"
@@ -124,6 +140,18 @@ class Settings(BaseSettings):
         if self.telegram_webhook_url and self.telegram_webhook_secret is None:
             raise ValueError("TELEGRAM_WEBHOOK_URL cần kèm TELEGRAM_WEBHOOK_SECRET (1-256 ký tự A-Z, a-z, 0-9, _, -)")
         return self
+
+    @field_validator("zalo_bot_token", "zalo_bot_webhook_secret")
+    @classmethod
+    def _unset_when_empty(cls, value: SecretStr | None) -> SecretStr | None:
+        return value if value is not None and value.get_secret_value() else None
+
+    @field_validator("zalo_bot_webhook_secret")
+    @classmethod
+    def _zalo_bot_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not 8 <= len(value.get_secret_value()) <= 256:
+            raise ValueError("gồm 8-256 ký tự (quy định của Zalo Bot Platform)")
+        return value
 
     @field_validator("staff_chat_ids", mode="before")
     @classmethod

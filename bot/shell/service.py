@@ -48,6 +48,13 @@ from bot.storage.db import Database
 log = logging.getLogger(__name__)
 
 
+def consent_channel(channel: str) -> ConsentChannel:
+    """Where a consent was given, as the lead records it: "zalo_bot" and "zalo_oa" are both Zalo."""
+    if channel.startswith("zalo"):
+        return ConsentChannel.ZALO
+    return ConsentChannel(channel) if channel in set(ConsentChannel) else ConsentChannel.WEB
+
+
 class Service:
     """Handles the messages of one channel ("telegram", "console", …) against one database."""
 
@@ -169,7 +176,7 @@ class Service:
             raise TypeError("a lead was taken but this service has no lead routing")
         now = self.now()
         consent_at = datetime.fromisoformat(effect.consent_at) if effect.consent_at else now
-        channel = ConsentChannel(self.channel) if self.channel in set(ConsentChannel) else ConsentChannel.WEB
+        channel = consent_channel(self.channel)
         new = NewLead(
             session_key=chat,
             area_code=effect.area_code,

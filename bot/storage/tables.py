@@ -332,3 +332,54 @@ web_chat_outbox = Table(
     Column("created_at", UTCDateTime(), nullable=False, index=True),
     Column("delivered_at", UTCDateTime(), nullable=True),  # first streamed to a browser
 )
+
+# Zalo Official Account (issue 17, bot.storage.zalo_oa): the OA's OAuth v4 tokens, one row (id 1). The refresh
+# token is single-use and rotates: one instance at a time refreshes, holding this row's lock.
+zalo_oa_tokens = Table(
+    "zalo_oa_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("access_token", Text, nullable=False),
+    Column("refresh_token", Text, nullable=False),
+    Column("access_expires_at", UTCDateTime(), nullable=False),
+    Column("refresh_expires_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+# Events received by webhook (issue 17, bot.storage.inbound_events): stored before they are acknowledged, then
+# handled by bot.workers.inbound_events in order per chat, on any instance (a claim is a lease).
+inbound_events = Table(
+    "inbound_events",
+    metadata,
+    _id_column(),
+    Column("channel", String(32), nullable=False),
+    Column("event_id", String(128), nullable=False),  # the platform's id of the event (deduplication)
+    Column("chat", String(128), nullable=False, index=True),  # the session key, "zalo_oa:<user id>"
+    Column("payload", Text, nullable=False),  # JSON: the event as received
+    Column("received_at", UTCDateTime(), nullable=False),
+    Column("processed_at", UTCDateTime(), nullable=True, index=True),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("claimed_until", UTCDateTime(), nullable=True),  # a worker's lease while it handles the event
+    Column("replies", Text, nullable=True),  # JSON: the messages to send, kept until they are all sent
+    Column("sent", Integer, nullable=False, default=0),  # how many of them were sent
+    Column("shown", Text, nullable=True),  # JSON {key: action}: the choices the last reply numbered
+    Index("ux_inbound_events_channel_event_id", "channel", "event_id", unique=True),
+    Index("ix_inbound_events_chat_pending", "chat", "id"),
+)
+
+# The Zalo Bot Platform channel (issue 17, bot.storage.zalo_bot): the numbered choices last shown in each chat
+# (Zalo has no buttons: "1" typed later presses the first), and the messages sent per month (the plan's quota).
+zalo_bot_choices = Table(
+    "zalo_bot_choices",
+    metadata,
+    Column("chat", String(80), primary_key=True),  # the chat's session key, "zalo_bot:<chat id>"
+    Column("buttons", Text, nullable=False),  # JSON [[label, action], ...], in the order shown
+    Column("updated_at", UTCDateTime(), nullable=False, index=True),
+)
+
+zalo_bot_sends = Table(
+    "zalo_bot_sends",
+    metadata,
+    Column("month", String(7), primary_key=True),  # "2026-12", in the office's time zone
+    Column("count", Integer, nullable=False),
+)

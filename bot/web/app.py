@@ -10,7 +10,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.web import chat as web_chat
-from bot.web import login, metrics, webhooks
+from bot.web import login, metrics, webhooks, zalo_bot_webhooks, zalo_oa_webhook
 from bot.web.admin import home
 from bot.web.admin import inbox as inbox_screen
 from bot.web.admin import knowledge as knowledge_screen
@@ -62,5 +62,7 @@ def console_routes() -> list[BaseRoute]:
 
 def web_app(context: WebContext) -> ASGIApp:
     app = Starlette(routes=[*console_routes(), *metrics.routes, *webhooks.routes(context.telegram_webhook is not None)])
+    app.router.routes.extend(zalo_bot_webhooks.routes(context.zalo_bot_webhook is not None))
+    app.router.routes.extend(zalo_oa_webhook.routes)
     app.state.context = context
     return SecurityHeaders(app)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from bot.core.leads.routing import LeadContext
@@ -14,6 +14,17 @@ from bot.shell.publishing import Checks
 from bot.shell.service import Service
 from bot.shell.staff_auth import StaffAuth
 from bot.storage.db import Database
+
+
+@dataclass(frozen=True)
+class ZaloOaIntake:
+    """What POST /webhooks/zalo-oa needs (bot/web/zalo_oa_webhook.py): the app's id and secret key that sign the
+    events, how old an event may be, and how to wake this instance's worker once one is stored."""
+
+    app_id: str
+    secret_key: str
+    max_age: timedelta
+    wake: Callable[[], None]
 
 
 @dataclass(frozen=True)
@@ -31,6 +42,11 @@ class WebContext:
     telegram_webhook: Callable[[dict[str, Any]], Awaitable[None]] | None = None
     telegram_webhook_secret: str = ""
     web_chat: Service | None = None  # the web chat's service (channel "web"); None: /chat says it is closed
+    zalo_oa: ZaloOaIntake | None = None  # Zalo OA events by webhook; None: the route answers 404
+    # Zalo Bot Platform by webhook: what POST /webhooks/zalo-bot hands each event to, and the secret Zalo must send
+    # (bot/web/zalo_bot_webhooks.py); None: the route is not mounted.
+    zalo_bot_webhook: Callable[[dict[str, Any]], Awaitable[None]] | None = None
+    zalo_bot_webhook_secret: str = ""
 
     def today(self) -> date:
         return self.clock().astimezone(self.timezone).date()

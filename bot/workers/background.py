@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
 from bot.core.leads.notifications import Sender
@@ -62,6 +62,7 @@ async def background(
     abandoned_flows_every_seconds: float = ABANDONED_FLOWS_EVERY_SECONDS,
     follow_knowledge: Callable[[], Awaitable[bool]] | None = None,
     knowledge_poll_seconds: float = 3.0,
+    more: Sequence[tuple[str, Callable[[asyncio.Event], Awaitable[None]]]] = (),
 ) -> AsyncIterator[None]:
     stop = asyncio.Event()
     policy = policy or OutboxPolicy()
@@ -97,6 +98,8 @@ async def background(
             name="knowledge-reload",
         )
         workers.append(reload)
+    for name, run in more:  # channel workers (the Zalo OA's events): `run(stop)` until stop is set
+        workers.append(asyncio.create_task(supervised(name, lambda run=run: run(stop), stop), name=name))  # type: ignore[misc]
     log.info("background workers started: %s", ", ".join(task.get_name() for task in workers))
     try:
         yield

@@ -10,10 +10,12 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.core.knowledge import KnowledgeBase
+from bot.core.leads.consent import ConsentChannel
 from bot.core.matcher import Matcher
 from bot.core.types import Inbound, InboundKind, Session
 from bot.shell.live_knowledge import Knowledge
 from bot.shell.service import Service as ServiceShell
+from bot.shell.service import consent_channel
 from bot.shell.transactions import Retry, StorageUnavailable
 from bot.storage import interactions, sessions
 from bot.storage.db import Database
@@ -290,3 +292,13 @@ async def test_a_database_without_its_tables_fails_at_once_without_retrying(
         async with empty_store.open() as database:  # never migrated
             await make_service(database, kb, matcher, retry=Retry(sleep=pauses)).handle(text(), 1)
     assert pauses.taken == []
+
+
+def test_a_consent_given_on_either_zalo_channel_is_recorded_as_given_on_zalo() -> None:
+    assert [consent_channel(name) for name in ("zalo_bot", "zalo_oa", "telegram", "web", "console")] == [
+        ConsentChannel.ZALO,
+        ConsentChannel.ZALO,
+        ConsentChannel.TELEGRAM,
+        ConsentChannel.WEB,
+        ConsentChannel.CONSOLE,
+    ]

@@ -1,0 +1,71 @@
+"""POST /webhooks/zalo-bot: Zalo Bot Platform events by webhook (no staff login; Zalo's secret header instead).
+
+Mounted only when the composition root hands the web context a Zalo Bot handler and ZALO_BOT_WEBHOOK_SECRET is
+set. The handler (bot/channels/zalo_bot/channel.py) processes the event inside the request: the service records
+its update id (a keyed hash of the message id) in the message's transaction, and the replies are sent before the
+200, so a duplicate delivery finds the id recorded and sends nothing. The body is read only after the secret is
+checked:
+
+    401  X-Bot-Api-Secret-Token missing or wrong (compared in constant time); nothing is processed
+    413  a body over MAX_EVENT_BYTES          400  not a Zalo Bot event (bare, or wrapped in {"ok", "result"})
+    503  storage away: Zalo delivers the event again later                  200  handled, or handled before
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from bot.shell.transactions import StorageUnavailable
+from bot.web.auth import context
+from bot.web.webhooks import TooLarge, _body, _secret_matches
+
+log = logging.getLogger(__name__)
+
+ZALO_BOT_PATH = "/webhooks/zalo-bot"
+SECRET_HEADER = "x-bot-api-secret-token"
+MAX_EVENT_BYTES = 1 << 16  # an event is a text of at most 2,000 characters and a few ids
+
+ZaloBotWebhookHandler = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+def _answer(status: int, description: str) -> Response:
+    return JSONResponse({"ok": status == 200, "description": description}, status)
+
+
+async def zalo_bot_event(request: Request) -> Response:
+    web = context(request)
+    handler, secret = web.zalo_bot_webhook, web.zalo_bot_webhook_secret
+    if handler is None or not secret:
+        return _answer(404, "not found")
+    if not _secret_matches(request.headers.get(SECRET_HEADER), secret):
+        log.warning("zalo_bot webhook: request without the right secret refused")
+        return _answer(401, "unauthorized")
+    try:
+        body = await _body(request, MAX_EVENT_BYTES)
+    except TooLarge:
+        return _answer(413, "too large")
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return _answer(400, "not JSON")
+    if not isinstance(data, dict):
+        return _answer(400, "not a Zalo Bot event")
+    try:
+        await handler(data)
+    except ValueError:
+        return _answer(400, "not a Zalo Bot event")
+    except StorageUnavailable:
+        return _answer(503, "storage unavailable, deliver again later")
+    return _answer(200, "ok")
+
+
+def routes(zalo_bot: bool) -> list[BaseRoute]:
+    """POST /webhooks/zalo-bot when `zalo_bot`."""
+    return [Route(ZALO_BOT_PATH, zalo_bot_event, methods=["POST"])] if zalo_bot else []
