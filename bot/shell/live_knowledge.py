@@ -113,8 +113,7 @@ class LiveKnowledge:
 def _warmed(knowledge: Knowledge, questions: Sequence[str]) -> Knowledge:
     """The new index having matched the latest real questions: its caches (typo corrections above all, a
     search of the whole vocabulary per unknown word) are filled before it answers anyone, so the first
-    messages after a swap are not the slow ones (bench/bench_reload.py: p99 142 ms during a 5,000-entry
-    rebuild without this)."""
+    messages after a swap do not wait for them (bench/bench_reload.py measures the latency around a swap)."""
     for question in questions:
         knowledge.matcher.match(question)
     return knowledge
