@@ -5,39 +5,24 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import csv
-import gc
 import json
-import logging
 import re
-import signal
 import sys
-import tempfile
-import threading
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
-from telegram.ext import Application
 
-from bot.app import CONSOLE, App, system_clock, today_in
-from bot.channels.console import chart_saver, chat_loop, render
-from bot.channels.telegram import CHANNEL as TELEGRAM
-from bot.channels.telegram import build_application, serve
-from bot.channels.telegram.outbox_sender import telegram_sender
-from bot.channels.telegram.polling import WebhookInUse
-from bot.channels.telegram.webhook import WebServerDown, serve_webhook
-from bot.channels.zalo_bot import ZaloBotChannel, ZaloBotClient
-from bot.channels.zalo_bot import poll as zalo_poll
+from bot.app import system_clock, today_in
+from bot.channels.console import render
 from bot.cli.common import app_or_exit, day, in_transaction, started
 from bot.cli.inbox import inbox_parsers
 from bot.cli.knowledge import kb_parsers
+from bot.cli.run import run_parsers
 from bot.cli.staff import staff_parsers
 from bot.cli.webhook import webhook_parsers
 from bot.cli.zalo_oa import zalo_oa_parsers
@@ -56,23 +41,18 @@ from bot.core.evaluation import Example, evaluate, format_table
 from bot.core.knowledge import KnowledgeBase, KnowledgeError
 from bot.core.leads.export import HEADERS as LEAD_HEADERS
 from bot.core.leads.export import Cell, csv_cells, export_row
-from bot.core.leads.notifications import RetryLater
 from bot.core.leads.records import CLI, STATUS_LABELS, LeadStatus
 from bot.core.leads.routing import LeadContext
 from bot.core.policy import PolicyError
-from bot.core.types import Button, Inbound, InboundKind, Outcome, Reply, Session
+from bot.core.types import Inbound, InboundKind, Session
 from bot.shell.charts import save_png
 from bot.shell.lead_exports import xlsx_bytes
-from bot.shell.transactions import StorageUnavailable
 from bot.storage import agents as agent_store
 from bot.storage import leads as lead_store
 from bot.storage.agents import Agent, AgentExists
-from bot.storage.db import Database
 from bot.storage.knowledge_files import load_areas, load_knowledge
 from bot.storage.leads import LeadNotFound
 
-log = logging.getLogger(__name__)
-BUSY = "(Hệ thống đang bận, bạn thử lại sau giây lát nhé.)"
 T = TypeVar("T")
 
 
@@ -187,195 +167,6 @@ def _utf8_streams() -> None:
     for stream in (sys.stdin, sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(encoding="utf-8")
-
-
-def _console_in_a_thread(app: App) -> Callable[[], None]:
-    """Beside the terminal chat: the web server (the office console) on an event loop of its own in a thread,
-    on its own connections to the same database; its address printed. Returns what stops it."""
-    if not app.settings.web_port:
-        return lambda: None
-    web = app.on(Database(app.settings.database_url))
-    started_event, state = threading.Event(), dict[str, Any]()
-
-    async def serve_console() -> None:
-        stop = asyncio.Event()
-        state["stop"] = (asyncio.get_running_loop(), stop)
-        try:
-            async with web.web_server() as address:
-                state["address"] = address
-                started_event.set()
-                if address:
-                    await stop.wait()
-        finally:
-            started_event.set()
-            await web.close()
-
-    thread = threading.Thread(target=asyncio.run, args=(serve_console(),), name="web-console", daemon=True)
-    thread.start()
-    started_event.wait(30)
-    if state.get("address"):
-        print(f"Bảng điều khiển cho cán bộ: {state['address']}")
-        print("  (tạo tài khoản: python -m bot staff add TÊN --role admin)")
-
-    def stop() -> None:
-        if "stop" in state:
-            loop, event = state["stop"]
-            with contextlib.suppress(RuntimeError):  # the loop already ended
-                loop.call_soon_threadsafe(event.set)
-        thread.join(10)
-
-    return stop
-
-
-def cmd_chat(settings: Settings, _: argparse.Namespace) -> int:
-    """The console conversation, kept in the database: it continues where it stopped after a restart."""
-    app = app_or_exit(settings)
-    with asyncio.Runner() as runner:
-        started(runner, app)
-        service = app.service(CONSOLE)
-        stop_web = _console_in_a_thread(app)
-
-        def handle(inbound: Inbound) -> Outcome:
-            try:
-                runner.run(app.knowledge.follow())  # a revision published meanwhile answers this message
-                outcome = runner.run(service.handle(inbound))
-            except (StorageUnavailable, OSError, SQLAlchemyError):
-                return Outcome((Reply(BUSY),))
-            assert outcome is not None  # only a repeated update id gets None, and the console sends none
-            return outcome
-
-        try:
-            # Pictures (the lump-sum-versus-pension chart) go to a folder of their own under the temp folder.
-            pictures = chart_saver(
-                lambda: Path(tempfile.mkdtemp(prefix="bhxh-bieu-do-")), app.kb.message("chart_huu_saved")
-            )
-            chat_loop(handle, sys.stdin, sys.stdout, chat=CONSOLE, save_chart=pictures)
-        finally:
-            stop_web()
-            runner.run(app.close())
-    return 0
-
-
-@contextlib.asynccontextmanager
-async def zalo_bot_running(app: App) -> AsyncIterator[ZaloBotChannel | None]:
-    """The Zalo Bot channel while entered, when ZALO_BOT_TOKEN is set (else None): with ZALO_BOT_WEBHOOK_SECRET,
-    the handler to mount at POST /webhooks/zalo-bot; without it, long polling with getUpdates meanwhile."""
-    settings = app.settings
-    if settings.zalo_bot_token is None:
-        yield None
-        return
-    client = ZaloBotClient(settings.zalo_bot_token.get_secret_value(), settings.zalo_bot_api_base_url)
-    channel = app.zalo_bot(client)
-    stop = asyncio.Event()
-    polling = None if settings.zalo_bot_webhook_secret else asyncio.create_task(zalo_poll(channel, stop))
-    try:
-        yield channel
-    finally:
-        stop.set()
-        if polling is not None:
-            await polling
-        await client.close()
-
-
-async def _telegram_absent(chat_id: int, text: str, buttons: tuple[Button, ...], **_: object) -> None:
-    """Agents are told of leads on Telegram: without a Telegram bot their notifications wait in the outbox."""
-    raise RetryLater(3600, "no Telegram bot to notify agents (TELEGRAM_BOT_TOKEN)")
-
-
-def run_zalo_bot_only(settings: Settings) -> int:
-    """Zalo Bot without Telegram: the web server (POST /webhooks/zalo-bot with ZALO_BOT_WEBHOOK_SECRET, the
-    console) and long polling otherwise, with the background workers, until SIGINT/SIGTERM."""
-    if settings.zalo_bot_webhook_secret and not settings.web_port:
-        sys.exit("ZALO_BOT_WEBHOOK_SECRET đã đặt nên bot nhận tin Zalo qua webhook, nhưng WEB_PORT=0 tắt máy chủ web.")
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = app_or_exit(settings)
-
-    async def serve_zalo_bot() -> None:
-        try:
-            await app.start()
-        except (OSError, SQLAlchemyError) as exc:
-            raise SystemExit(f"Không mở được cơ sở dữ liệu {app.database.describe()}: {type(exc).__name__}") from exc
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError):
-                loop.add_signal_handler(signum, stop.set)
-        try:
-            async with (
-                zalo_bot_running(app) as zalo,
-                app.web_server(zalo_bot_webhook=zalo if settings.zalo_bot_webhook_secret else None) as console,
-                app.background(_telegram_absent),
-            ):
-                if console:
-                    log.info("office console at %s", console)
-                elif settings.zalo_bot_webhook_secret:
-                    raise SystemExit(f"Không mở được máy chủ web ở {settings.web_host}:{settings.web_port}.")
-                await stop.wait()
-        finally:
-            await app.close()
-
-    asyncio.run(serve_zalo_bot())
-    return 0
-
-
-def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
-    """Telegram when a token is set (by webhook with TELEGRAM_WEBHOOK_URL, else long polling) and Zalo Bot beside
-    it when ZALO_BOT_TOKEN is set (either may run alone); otherwise the console chat."""
-    if settings.telegram_bot_token is None and settings.zalo_bot_token is None:
-        return cmd_chat(settings, args)
-    if settings.telegram_bot_token is None:
-        return run_zalo_bot_only(settings)
-    token = settings.telegram_bot_token.get_secret_value()
-    if settings.telegram_webhook_url and not settings.web_port:
-        sys.exit(
-            "TELEGRAM_WEBHOOK_URL đã đặt nên bot nhận tin Telegram qua webhook, nhưng WEB_PORT=0 tắt máy chủ web: "
-            "đặt WEB_PORT (ví dụ 8080), hoặc bỏ TELEGRAM_WEBHOOK_URL để chạy long polling."
-        )
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = app_or_exit(settings)
-    # The knowledge base and the matcher's index live as long as the process: moved out of the collector's
-    # reach, a full collection no longer walks them (it took 60-90 ms here, in the middle of a reply).
-    gc.collect()
-    gc.freeze()
-
-    async def serve_telegram() -> None:
-        try:
-            await app.start()
-        except (OSError, SQLAlchemyError) as exc:
-            raise SystemExit(f"Không mở được cơ sở dữ liệu {app.database.describe()}: {type(exc).__name__}") from exc
-        routing, ledger = app.telegram_replies()
-        handle = app.service(TELEGRAM, routing).handle
-        application = build_application(
-            token, settings.telegram_api_base_url, handle, desk=app.desk(TELEGRAM), replies=ledger
-        )
-        workers = app.background(telegram_sender(application.bot))
-        try:
-            async with zalo_bot_running(app) as zalo_channel:
-                zalo = zalo_channel if settings.zalo_bot_webhook_secret else None  # POST /webhooks/zalo-bot
-                await serve_telegram_with(application, workers, zalo)
-        except WebhookInUse as exc:
-            raise SystemExit(str(exc)) from None
-        except WebServerDown:
-            raise SystemExit(
-                f"Không mở được máy chủ web ở {settings.web_host}:{settings.web_port} (cổng đang bận?): không nhận "
-                "được tin Telegram qua webhook. Đổi WEB_PORT hoặc dừng chương trình đang dùng cổng đó."
-            ) from None
-        finally:
-            await app.close()
-
-    async def serve_telegram_with(
-        application: Application, workers: contextlib.AbstractAsyncContextManager[None], zalo: ZaloBotChannel | None
-    ) -> None:
-        if settings.telegram_webhook_url:  # updates at POST /webhooks/telegram, on the web server
-            await serve_webhook(application, lambda handler: app.web_server(handler, zalo), alongside=workers)
-        else:
-            async with app.web_server(zalo_bot_webhook=zalo) as console:
-                if console:
-                    log.info("office console at %s", console)
-                await serve(application, alongside=workers)
-
-    asyncio.run(serve_telegram())
-    return 0
 
 
 def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
@@ -745,10 +536,7 @@ def leads_parsers(commands: argparse._SubParsersAction) -> None:
 def parser() -> argparse.ArgumentParser:
     main = VietnameseParser(prog="python -m bot", description="Bot hỏi đáp BHXH, BHYT cho người dân")
     commands = main.add_subparsers(dest="command", required=True, metavar="LỆNH")
-    commands.add_parser(
-        "run", help="chạy bot: Telegram khi có token, không thì trò chuyện trên cửa sổ lệnh"
-    ).set_defaults(func=cmd_run)
-    commands.add_parser("chat", help="trò chuyện với bot trên cửa sổ lệnh").set_defaults(func=cmd_chat)
+    run_parsers(commands)
     ask = commands.add_parser("ask", help="in ra điều người dân sẽ thấy khi hỏi một câu")
     ask.add_argument("question", nargs="+", metavar="CÂU_HỎI")
     ask.add_argument(
