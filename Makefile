@@ -30,6 +30,7 @@ bench: $(STAMP)
 
 bench-e2e: $(STAMP)
 	$(PY) bench/bench_e2e.py
+	$(PY) bench/bench_channels.py
 
 validate: $(STAMP)
 	$(PY) -m bot kb validate

@@ -216,8 +216,13 @@ def greeting(request: Request) -> Reply:
 
 
 async def page(request: Request) -> Response:
+    """The chat page; it opens the conversation's session (the cookie) if there is none yet, so that a first
+    message sent again after a lost response belongs to the same session and is answered once."""
     office = context(request).office_name
-    return _headers(render(request, "chat/page.html", office_name=office), NO_STORE)
+    response = _headers(render(request, "chat/page.html", office_name=office), NO_STORE)
+    if _session_id(request) is None:
+        _set_session(response, request, _new_session_id())
+    return response
 
 
 async def widget(request: Request) -> Response:

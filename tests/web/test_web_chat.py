@@ -17,7 +17,7 @@ from bot.app import App
 from bot.core.leads.consent import ConsentChannel
 from bot.core.types import Reply
 from bot.storage import leads
-from bot.storage.tables import interactions
+from bot.storage.tables import interactions, processed_updates
 from bot.web import chat
 from bot.web.server import serving
 from tests.apps import app_on
@@ -241,6 +241,24 @@ async def test_the_session_cookie_is_http_only_and_lax_over_plain_http(app: App)
     cookie = response.headers["set-cookie"].lower()
     assert "bhxh_chat=" in cookie and "httponly" in cookie and "samesite=lax" in cookie and "path=/chat" in cookie
     assert "secure" not in cookie
+
+
+async def test_the_chat_page_opens_the_session_so_a_first_message_sent_again_is_answered_once(app: App) -> None:
+    async with client_of(app) as client:
+        page = await client.get("/chat")
+        session = client.cookies["bhxh_chat"]
+        first = await client.post("/chat/messages", json={"client_msg_id": "m1", "text": "mat the bhyt"})
+        again = await client.post("/chat/messages", json={"client_msg_id": "m1", "text": "mat the bhyt"})
+        reload = await client.get("/chat")
+    assert "bhxh_chat=" in page.headers["set-cookie"]
+    assert "set-cookie" not in first.headers and client.cookies["bhxh_chat"] == session
+    assert first.json() == again.json() and first.json()["replies"]
+    assert "set-cookie" not in reload.headers  # a reload keeps the conversation
+    async with app.database.transaction() as connection:
+        handled = await connection.scalar(
+            select(func.count()).select_from(processed_updates).where(processed_updates.c.channel == "web")
+        )
+    assert handled == 1
 
 
 async def test_the_session_cookie_is_secure_same_site_none_and_partitioned_over_https(app: App) -> None:
