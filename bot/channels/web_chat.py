@@ -120,11 +120,6 @@ def update_id(key: bytes, session_id: str, client_msg_id: str) -> int:
     return int.from_bytes(digest, "big") & ((1 << 63) - 1)
 
 
-def shown(reply: Reply) -> bool:
-    """Whether the web chat shows the reply: not the words about Telegram's contact keyboard."""
-    return not reply.contact_request and not (reply.clear_keyboard and not reply.buttons)
-
-
 def render(reply: Reply) -> dict[str, Any]:
     """A reply as the browser gets it: plain text and its buttons."""
     text = reply.text
@@ -135,4 +130,4 @@ def render(reply: Reply) -> dict[str, Any]:
 
 
 def render_all(replies: tuple[Reply, ...]) -> list[dict[str, Any]]:
-    return [render(reply) for reply in replies if shown(reply)]
+    return [render(reply) for reply in replies if not reply.about_contact_keyboard]

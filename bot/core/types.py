@@ -102,6 +102,12 @@ class Reply:
     clear_keyboard: bool = False  # take away a contact-request keyboard shown earlier
     chart: PensionChart | None = None  # a picture sent with the text (a photo in Telegram, a file in the console)
 
+    @property
+    def about_contact_keyboard(self) -> bool:
+        """Only words about Telegram's "share my number" keyboard (asking for it, or taking it away): channels
+        without that keyboard (Zalo, the web chat) leave such a reply out; the citizen types the number."""
+        return bool(self.contact_request) or (self.clear_keyboard and not self.buttons and not self.chart)
+
 
 # A flow's answer: JSON-compatible (a list comes back from JSON as a tuple).
 Answer = str | int | bool | tuple[str, ...]

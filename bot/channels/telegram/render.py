@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import html
 import logging
-import re
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from telegram import (
@@ -17,6 +15,7 @@ from telegram import (
 )
 from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
 
+from bot.core import splitting
 from bot.core.types import Button, PensionChart, Reply
 
 log = logging.getLogger(__name__)
@@ -24,15 +23,6 @@ log = logging.getLogger(__name__)
 MAX_TEXT = MessageLimit.MAX_TEXT_LENGTH
 MAX_CAPTION = MessageLimit.CAPTION_LENGTH  # a photo's text: a longer one follows the photo as a message
 MAX_CALLBACK_DATA = InlineKeyboardButtonLimit.MAX_CALLBACK_DATA
-
-# Where a long text may be cut, coarsest first: paragraphs, sentences, lines, words.
-BOUNDARIES = (
-    re.compile(r"(?<=\n\n)"),
-    re.compile(r"(?<=[.!?…])(?=\s)"),
-    re.compile(r"(?<=\n)"),
-    re.compile(r"(?<=\s)"),
-)
-
 
 Keyboard = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 
@@ -58,40 +48,9 @@ def size(text: str) -> int:
     return len(escape(text).encode("utf-16-le")) // 2
 
 
-def _hard_cut(text: str, limit: int) -> Iterator[str]:
-    piece, used = "", 0
-    for char in text:
-        width = size(char)
-        if used + width > limit:
-            yield piece
-            piece, used = "", 0
-        piece, used = piece + char, used + width
-    if piece:
-        yield piece
-
-
-def _pieces(text: str, limit: int, level: int = 0) -> Iterator[str]:
-    """Consecutive pieces of `text`, each within `limit`, cut at the coarsest boundary that makes them fit."""
-    if size(text) <= limit:
-        yield text
-    elif level == len(BOUNDARIES):
-        yield from _hard_cut(text, limit)
-    else:
-        for part in BOUNDARIES[level].split(text):
-            yield from _pieces(part, limit, level + 1)
-
-
 def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """The text as few messages as fit under `limit`, cut at paragraph, then sentence, then word boundaries."""
-    chunks: list[str] = []
-    current = ""
-    for piece in _pieces(text, limit):
-        if current and size(current + piece) > limit:
-            chunks.append(current)
-            current = ""
-        current += piece
-    chunks.append(current)
-    return [chunk.strip() for chunk in chunks if chunk.strip()]
+    """The text as few messages as fit under `limit`, cut at paragraph, then sentence, line, word boundaries."""
+    return splitting.split_text(text, limit, size)
 
 
 def fits(button: Button) -> bool:

@@ -14,20 +14,15 @@ then anywhere.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
+from bot.core import splitting
 from bot.core.actions import FlowStep, parse_action
 from bot.core.types import Button, Reply
 
 MAX_TEXT = 2000  # Zalo's limit for one message
 BULLET = "•"
 # Where a long text may be cut, coarsest first: paragraphs, lines, sentences, words.
-BOUNDARIES = (
-    re.compile(r"(?<=\n\n)"),
-    re.compile(r"(?<=\n)"),
-    re.compile(r"(?<=[.!?…])(?=\s)"),
-    re.compile(r"(?<=\s)"),
-)
+BOUNDARIES = (splitting.PARAGRAPHS, splitting.LINES, splitting.SENTENCES, splitting.WORDS)
 LEADING_NUMBER = re.compile(r"\d+(?=\D|$)")
 
 
@@ -50,32 +45,9 @@ def choice_lines(buttons: tuple[Button, ...]) -> list[str]:
     return [f"{number}. {button.label}" for number, button in enumerate(buttons, start=1)]
 
 
-def _pieces(text: str, limit: int, level: int = 0) -> Iterator[str]:
-    if len(text) <= limit:
-        yield text
-    elif level == len(BOUNDARIES):
-        yield from (text[start : start + limit] for start in range(0, len(text), limit))
-    else:
-        for part in BOUNDARIES[level].split(text):
-            yield from _pieces(part, limit, level + 1)
-
-
 def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
     """The text as few messages as fit under `limit` characters, cut at the coarsest boundary that fits."""
-    chunks: list[str] = []
-    current = ""
-    for piece in _pieces(text, limit):
-        if current and len(current + piece) > limit:
-            chunks.append(current)
-            current = ""
-        current += piece
-    chunks.append(current)
-    return [chunk.strip() for chunk in chunks if chunk.strip()]
-
-
-def shown(reply: Reply) -> bool:
-    """Not the words about Telegram's "share my number" keyboard: the citizen types the number here."""
-    return not reply.contact_request and not (reply.clear_keyboard and not reply.buttons and not reply.chart)
+    return splitting.split_text(text, limit, boundaries=BOUNDARIES)
 
 
 def reply_text(reply: Reply) -> str:
@@ -90,7 +62,7 @@ def reply_text(reply: Reply) -> str:
 
 def render(reply: Reply) -> list[str]:
     """The messages that show one reply (none for a reply Zalo does not show)."""
-    return split_text(reply_text(reply)) if shown(reply) else []
+    return [] if reply.about_contact_keyboard else split_text(reply_text(reply))
 
 
 def render_all(replies: tuple[Reply, ...]) -> list[str]:
@@ -101,6 +73,6 @@ def last_buttons(replies: tuple[Reply, ...]) -> tuple[Button, ...] | None:
     """The buttons a typed number refers to after these replies: the last reply's that has some; None when no
     reply has buttons (the earlier lines still count, as in the console)."""
     for reply in reversed(replies):
-        if reply.buttons and shown(reply):
+        if reply.buttons and not reply.about_contact_keyboard:
             return reply.buttons
     return None

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from string import ascii_lowercase
 
 from bot.channels.zalo_oa.events import PRESS, Choice
+from bot.core import splitting
 from bot.core.actions import FlowStep, parse_action
 from bot.core.types import Button, Reply
 
@@ -46,22 +47,9 @@ def keys(buttons: tuple[Button, ...]) -> tuple[str, ...]:
     return tuple(str(number) for number in range(1, len(buttons) + 1))
 
 
-def shown(reply: Reply) -> bool:
-    return not reply.contact_request and not (reply.clear_keyboard and not reply.buttons)
-
-
 def split_text(text: str, limit: int = MAX_TEXT_CHARS) -> list[str]:
     """Parts of at most `limit` characters, cut at a paragraph break, else a line end, else a space."""
-    parts: list[str] = []
-    rest = text.strip()
-    while len(rest) > limit:
-        window = rest[: limit + 1]
-        cut = max(window.rfind("\n\n"), 0) or max(window.rfind("\n"), 0) or max(window.rfind(" "), 0) or limit
-        parts.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip()
-    if rest:
-        parts.append(rest)
-    return parts
+    return splitting.split_text(text, limit, boundaries=(splitting.PARAGRAPHS, splitting.LINES, splitting.WORDS))
 
 
 def native(reply: Reply) -> bool:
@@ -98,7 +86,7 @@ def render_all(replies: tuple[Reply, ...]) -> tuple[list[Message], tuple[Choice,
     messages: list[Message] = []
     offered: tuple[Choice, ...] | None = None
     for reply in replies:
-        if not shown(reply):
+        if reply.about_contact_keyboard:
             continue
         messages += render(reply)
         offered = choices(reply) if reply.buttons else offered if offered is not None else ()
