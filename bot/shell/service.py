@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
@@ -46,6 +46,8 @@ from bot.storage import install_keys, interactions, leads, sessions, signals, up
 from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
+
+Keep = Callable[[AsyncConnection, Outcome], Awaitable[None]]  # a channel's own writes in the message's transaction
 
 
 def consent_channel(channel: str) -> ConsentChannel:
@@ -84,19 +86,23 @@ class Service:
         self.retry = retry
         self._interactions_key: str | None = None  # links logged questions to their chat: see _chat_digest
 
-    async def handle(self, inbound: Inbound, update_id: int | None = None) -> Outcome | None:
+    async def handle(
+        self, inbound: Inbound, update_id: int | None = None, *, keep: Keep | None = None
+    ) -> Outcome | None:
         """The outcome to send, or None if this update was handled before (send nothing).
 
-        `update_id` None (the console) skips the duplicate check.
+        `update_id` None (the console) skips the duplicate check. `keep(connection, outcome)` runs in the
+        message's transaction, after everything else: what a channel stores with it (the web chat keeps the
+        replies it gave, so that the same message sent again gets them, however the process ended).
         """
         started = time.perf_counter()
         outcome = await self.retry.run(
-            lambda: self._handle_once(inbound, update_id), f"channel {self.channel}, update {update_id}"
+            lambda: self._handle_once(inbound, update_id, keep), f"channel {self.channel}, update {update_id}"
         )
         self.metrics.handled(self.channel, outcome, time.perf_counter() - started)  # committed: GET /metrics
         return outcome
 
-    async def _handle_once(self, inbound: Inbound, update_id: int | None) -> Outcome | None:
+    async def _handle_once(self, inbound: Inbound, update_id: int | None, keep: Keep | None) -> Outcome | None:
         if self._interactions_key is None:  # once per process, in a transaction of its own (committed before use)
             async with self.database.transaction() as connection:
                 self._interactions_key = await install_keys.get_or_create(
@@ -126,6 +132,8 @@ class Service:
                 added.extend(await self._apply(connection, effect, inbound.chat, knowledge.kb))
             # The replies effects add (a lead's confirmation) speak to the citizen as the engine's do ("bác").
             outcome = addressed(replace(outcome, replies=(*outcome.replies, *added))) if added else outcome
+            if keep is not None:
+                await keep(connection, outcome)
             if self.replies is not None and update_id is not None:  # in this transaction: see bot/shell/replies.py
                 key = f"{self.channel}:{update_id}"
                 return await queue_replies(connection, outcome, inbound.chat, key, self.replies, self.now())

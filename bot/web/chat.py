@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Mount, Route
@@ -42,7 +43,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.channels import web_chat
 from bot.core.engine import menu_reply
-from bot.core.types import Clock, InboundKind, Reply
+from bot.core.types import Clock, InboundKind, Outcome, Reply
 from bot.shell.transactions import StorageUnavailable
 from bot.storage import install_keys
 from bot.storage import web_chat as chat_store
@@ -288,15 +289,18 @@ async def _answer(
     chat = web_chat.chat_key(session_id)
     inbound = web_chat.to_inbound(session_id, message)
     update = web_chat.update_id(await _key(request, state), session_id, message.client_msg_id)
-    outcome = await found.web_chat.handle(inbound, update)
-    if outcome is None:  # handled before: the replies given then
-        return await _given_before(found.database, chat, message.client_msg_id)
-    replies = web_chat.render_all(outcome.replies)
-    async with found.database.transaction() as connection:
+    replies: list[dict[str, Any]] = []
+
+    async def keep(connection: AsyncConnection, outcome: Outcome) -> None:
+        """In the message's transaction: the replies given, for the same message sent again and the history."""
+        replies[:] = web_chat.render_all(outcome.replies)  # a retried transaction keeps its own
         if inbound.kind is InboundKind.ERASE:  # what the bot told the chat may repeat a name or a phone number
             await chat_store.forget(connection, chat)
         stored = json.dumps(replies, ensure_ascii=False)
         await chat_store.remember(connection, chat, message.client_msg_id, message.said, stored, found.clock())
+
+    if await found.web_chat.handle(inbound, update, keep=keep) is None:  # handled before: the replies given then
+        return await _given_before(found.database, chat, message.client_msg_id)
     return replies
 
 

@@ -8,11 +8,12 @@ import asyncio
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.knowledge import KnowledgeBase
 from bot.core.leads.consent import ConsentChannel
 from bot.core.matcher import Matcher
-from bot.core.types import Inbound, InboundKind, Session
+from bot.core.types import Inbound, InboundKind, Outcome, Session
 from bot.shell.live_knowledge import Knowledge
 from bot.shell.service import Service as ServiceShell
 from bot.shell.service import consent_channel
@@ -136,6 +137,28 @@ async def test_a_duplicate_update_gets_no_outcome_and_writes_nothing(
     assert second is None
     assert counts_after_second == counts_after_first == {"chat_sessions": 1, "processed_updates": 1, "interactions": 1}
     assert stored is not None and stored.turns == 1
+
+
+async def test_what_a_channel_keeps_with_a_message_commits_or_rolls_back_with_it(
+    store: Store, kb: KnowledgeBase, matcher: Matcher
+) -> None:
+    await migrated(store)
+    kept: list[Outcome] = []
+
+    async def failing(connection: AsyncConnection, outcome: Outcome) -> None:
+        raise RuntimeError("the channel's own write failed")
+
+    async def keeping(connection: AsyncConnection, outcome: Outcome) -> None:
+        kept.append(outcome)
+
+    async with store.open() as database:
+        service = make_service(database, kb, matcher)
+        with pytest.raises(RuntimeError):
+            await service.handle(text(), update_id=777, keep=failing)
+        counts_after_failure = await row_counts(store)
+        answered = await service.handle(text(), update_id=777, keep=keeping)
+    assert counts_after_failure == {"chat_sessions": 0, "processed_updates": 0, "interactions": 0}
+    assert answered is not None and kept == [answered]  # the update was not recorded: handled again, kept once
 
 
 async def test_the_same_update_delivered_to_two_processes_at_once_is_answered_once(
