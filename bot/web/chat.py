@@ -251,6 +251,8 @@ async def new_conversation(request: Request) -> Response:
 
 
 async def messages(request: Request) -> Response:
+    """One message in, the replies out; the time the server took in a Server-Timing header (`handle;dur=ms`)."""
+    started = time.perf_counter()
     if _from_elsewhere(request):
         return _refusal(ELSEWHERE, 403)
     body = await _body(request)
@@ -274,6 +276,7 @@ async def messages(request: Request) -> Response:
     response = _json({"replies": replies})
     if made:
         _set_session(response, request, session_id)
+    response.headers["server-timing"] = f"handle;dur={(time.perf_counter() - started) * 1000:.1f}"
     return response
 
 
