@@ -201,6 +201,7 @@ class App:
             zalo_bot_webhook_secret=zalo_secret.get_secret_value() if zalo_secret else "",
             web_chat=self.service("web"),
             zalo_oa=self.zalo_oa_intake(),
+            zalo_bot_quota=self.settings.zalo_bot_monthly_quota if self.settings.zalo_bot_token else None,
         )
         return web_app(context)
 

@@ -14,7 +14,7 @@ from bot.core.dashboard import QUESTION_DECISIONS
 from bot.core.leads.records import OPEN_STATUSES
 from bot.storage import knowledge_revisions
 from bot.storage.knowledge_revisions import Revision
-from bot.storage.tables import interactions, leads
+from bot.storage.tables import interactions, leads, zalo_bot_sends
 
 ENTRY_DECISIONS = ("answer", "action")  # an entry answered a question, or a button opened it
 OPEN = sorted(status.value for status in OPEN_STATUSES)
@@ -78,3 +78,9 @@ async def lead_counts(connection: AsyncConnection, now: datetime) -> tuple[int, 
     open_count = await connection.scalar(select(func.count(leads.c.id)).where(is_open))
     late_count = await connection.scalar(select(func.count(leads.c.id)).where(late))
     return int(open_count or 0), int(late_count or 0)
+
+
+async def zalo_bot_sent(connection: AsyncConnection, month: str) -> int:
+    """Messages the Zalo Bot sent in `month` ("2026-12"), counted against the plan's monthly quota."""
+    count = await connection.scalar(select(zalo_bot_sends.c.count).where(zalo_bot_sends.c.month == month))
+    return int(count or 0)

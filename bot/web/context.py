@@ -47,6 +47,7 @@ class WebContext:
     # (bot/web/zalo_bot_webhooks.py); None: the route is not mounted.
     zalo_bot_webhook: Callable[[dict[str, Any]], Awaitable[None]] | None = None
     zalo_bot_webhook_secret: str = ""
+    zalo_bot_quota: int | None = None  # the Zalo Bot plan's messages a month, shown on the home page; None: no Zalo Bot
 
     def today(self) -> date:
         return self.clock().astimezone(self.timezone).date()

@@ -3,9 +3,11 @@ and the leads hold, over HTTP on a real database."""
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from bot.app import App
 from bot.core.leads.records import CLI
@@ -13,6 +15,8 @@ from bot.core.types import LogInteraction
 from bot.storage import interactions
 from bot.storage import leads as lead_store
 from bot.storage.tables import leads as leads_table
+from bot.storage.tables import zalo_bot_sends
+from tests.apps import app_on
 from tests.databases import Store
 from tests.lead_factories import CONTEXT, NOW, new_lead
 from tests.web.office_session import console_app, signed_in
@@ -94,3 +98,25 @@ async def test_the_live_revision_and_the_open_and_overdue_leads_are_shown(store:
     assert "<strong>bản 1</strong>, công bố lúc 23/11/2026 09:00" in page
     assert '<strong class="figure">2</strong> yêu cầu đang mở' in page
     assert '<strong class="figure warn">1</strong> quá hạn liên hệ' in page
+
+
+async def test_the_home_page_shows_the_zalo_bot_messages_of_the_month_and_warns_near_the_quota(store: Store) -> None:
+    configured = app_on(store, zalo_bot_token="zalo-token-for-tests", zalo_bot_monthly_quota=100)
+    app = dataclasses.replace(configured, clock=lambda: NOW)
+    await app.start()
+    try:
+        month = NOW.astimezone(ZoneInfo(app.settings.timezone)).strftime("%Y-%m")
+        async with app.database.transaction() as connection:
+            await connection.execute(zalo_bot_sends.insert().values(month=month, count=85))
+        async with signed_in(app) as client:
+            page = html.unescape((await client.get("/admin")).text)
+    finally:
+        await app.close()
+    assert "Zalo Bot tháng này" in page and "trên 100 tin nhắn của gói" in page and ">85<" in page
+    assert "Sắp hết hạn mức" in page
+
+
+async def test_without_a_zalo_bot_the_home_page_says_nothing_about_it(store: Store) -> None:
+    async with console_app(store, NOW) as app, signed_in(app) as client:
+        page = html.unescape((await client.get("/admin")).text)
+    assert "Zalo Bot" not in page

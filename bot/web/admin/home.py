@@ -15,6 +15,7 @@ from bot.web.auth import context, staff_only
 from bot.web.pages import render
 
 MOST_ASKED = 10
+ZALO_WARN_AT = 0.8  # of the Zalo Bot plan's monthly messages: the home page warns, as the log does
 
 
 @staff_only("editor")
@@ -30,6 +31,8 @@ async def home(request: Request) -> Response:
         asked = await dashboard.most_asked(connection, since, until, MOST_ASKED)
         revision = await dashboard.live_revision(connection)
         open_leads, overdue_leads = await dashboard.lead_counts(connection, now)
+        month = now.astimezone(web.timezone).strftime("%Y-%m")
+        zalo_sent = await dashboard.zalo_bot_sent(connection, month) if web.zalo_bot_quota else 0
     titles = {entry_id: entry.title for entry_id, entry in live.kb.entries.items()}
     return render(
         request,
@@ -46,6 +49,9 @@ async def home(request: Request) -> Response:
         open_leads=open_leads,
         overdue_leads=overdue_leads,
         period_days=DAYS,
+        zalo_quota=web.zalo_bot_quota,
+        zalo_sent=zalo_sent,
+        zalo_warn=bool(web.zalo_bot_quota) and zalo_sent >= ZALO_WARN_AT * (web.zalo_bot_quota or 0),
     )
 
 
