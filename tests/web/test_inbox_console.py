@@ -124,7 +124,9 @@ async def test_a_question_becomes_a_phrasing_of_the_chosen_entry_in_the_editors_
                 f"/admin/inbox/{key}/phrasing",
                 data={"csrf_token": await token(client), "entry": entry, "question": "thương binh khám BHYT"},
             )
+            entry_page = (await client.get(answer.headers["location"])).text
         assert answer.status_code == 303
+        assert "Gửi duyệt bản nháp" in entry_page and "/submit" in entry_page  # sent for approval from there
         assert urlsplit(answer.headers["location"]).path == f"/admin/knowledge/entries/{entry}"
         async with app.database.transaction() as connection:
             draft = await knowledge_drafts.working_of(connection, "lan")
