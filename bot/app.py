@@ -13,6 +13,7 @@ from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import ASGIApp
 
 from bot.channels.telegram.application import telegram_chat_id
@@ -64,6 +65,7 @@ from bot.workers.background import background
 from bot.workers.inbound_events import ZaloOaEvents
 from bot.workers.outbox import OutboxPolicy
 from bot.workers.retention import Retention
+from bot.workers.zalo_bot_events import ZaloBotEvents
 
 log = logging.getLogger(__name__)
 
@@ -230,16 +232,38 @@ class App:
     def zalo_bot(self, client: ZaloBotClient) -> ZaloBotChannel:
         """The Zalo Bot channel on `client` (ZALO_BOT_TOKEN, ZALO_BOT_API_BASE_URL): its service ("zalo_bot"),
         the choices shown last and the monthly count in the database, warnings at 80 % of ZALO_BOT_MONTHLY_QUOTA.
-        Hand it to web(zalo_bot_webhook=…) or to bot.channels.zalo_bot.poll."""
+        Hand it to web(zalo_bot_webhook=…) or to bot.channels.zalo_bot.poll: they store each event, and the worker
+        of background() (zalo_bot_workers) answers it."""
         quota = Quota(self.settings.zalo_bot_monthly_quota, ZoneInfo(self.settings.timezone))
         return ZaloBotChannel(
             client,
-            self.service(ZALO_BOT).handle,
             ZaloBotStore(self.database),
             quota,
             now=self.clock,
-            unavailable=(StorageUnavailable,),
+            wake=self.zalo_bot_wake.set,
+            unavailable=(StorageUnavailable, OSError, SQLAlchemyError),
         )
+
+    @cached_property
+    def zalo_bot_wake(self) -> asyncio.Event:
+        """Set when the webhook or the poll stored an event: this instance's worker answers it at once."""
+        return asyncio.Event()
+
+    def zalo_bot_events(self, client: ZaloBotClient) -> ZaloBotEvents:
+        """The worker answering the Zalo Bot's stored events (service "zalo_bot"), sending through `client`."""
+        return ZaloBotEvents(self.database, self.service(ZALO_BOT), self.zalo_bot(client))
+
+    def zalo_bot_workers(self) -> list[tuple[str, Callable[[asyncio.Event], Awaitable[None]]]]:
+        """The background worker of the Zalo Bot's events, when ZALO_BOT_TOKEN is set (every instance runs one)."""
+        token = self.settings.zalo_bot_token
+        if token is None:
+            return []
+
+        async def run(stop: asyncio.Event) -> None:
+            async with ZaloBotClient(token.get_secret_value(), self.settings.zalo_bot_api_base_url) as client:
+                await self.zalo_bot_events(client).run(stop, self.zalo_bot_wake)
+
+        return [("zalo-bot-events", run)]
 
     # -- the Zalo Official Account channel ----------------------------------------------------------------
 
@@ -345,7 +369,7 @@ class App:
             retention=retention,
             follow_knowledge=self.knowledge.follow,
             knowledge_poll_seconds=self.settings.knowledge_poll_seconds,
-            more=self.zalo_oa_workers(),
+            more=[*self.zalo_oa_workers(), *self.zalo_bot_workers()],
         )
 
 

@@ -1,7 +1,9 @@
-"""What the Zalo Bot Platform channel keeps: the choices last shown per chat, the messages sent per month, and
-the installation's key for update ids.
+"""What the Zalo Bot Platform channel keeps: its events before they are answered (bot.storage.inbound_events,
+channel "zalo_bot"), the choices last shown per chat, the messages sent per month, and the installation's key for
+update ids.
 
     store = ZaloBotStore(database)
+    await store.keep_event("msg-1", "zalo_bot:abc", payload_json, now)   # False: that message was stored before
     await store.save_choices("zalo_bot:abc", [("BHXH tự nguyện", "s:tn"), ...], now)
     await store.choices("zalo_bot:abc")        -> [("BHXH tự nguyện", "s:tn"), ...]
     await store.count_sent("2026-12", 2)       -> this month's count once these 2 are added
@@ -19,10 +21,11 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.storage import install_keys
+from bot.storage import inbound_events, install_keys
 from bot.storage.db import Database
 from bot.storage.tables import zalo_bot_choices, zalo_bot_sends
 
+CHANNEL = "zalo_bot"  # bot.channels.zalo_bot.CHANNEL: the events' channel in inbound_events
 UPDATE_IDS_KEY = "zalo-bot-update-ids"  # turns a Zalo message id (a string) into the service's update id
 
 Choices = list[tuple[str, str]]  # (label, action) per line, in the order shown
@@ -62,6 +65,11 @@ class ZaloBotStore:
 
     def _dialect(self) -> str:
         return "postgresql" if self.database.dialect == "postgresql" else "sqlite"
+
+    async def keep_event(self, event_id: str, chat: str, payload: str, now: datetime) -> bool:
+        """Store an event for the worker (bot/workers/zalo_bot_events.py); False when it was stored before."""
+        async with self.database.transaction() as connection:
+            return await inbound_events.store(connection, CHANNEL, event_id, chat, payload, now)
 
     async def choices(self, chat: str) -> Choices:
         async with self.database.transaction(short=True) as connection:

@@ -1,14 +1,14 @@
 """POST /webhooks/zalo-bot: Zalo Bot Platform events by webhook (no staff login; Zalo's secret header instead).
 
 Mounted only when the composition root hands the web context a Zalo Bot handler and ZALO_BOT_WEBHOOK_SECRET is
-set. The handler (bot/channels/zalo_bot/channel.py) processes the event inside the request: the service records
-its update id (a keyed hash of the message id) in the message's transaction, and the replies are sent before the
-200, so a duplicate delivery finds the id recorded and sends nothing. The body is read only after the secret is
-checked:
+set. The handler (bot/channels/zalo_bot/channel.py) only stores the event (bot.storage.inbound_events, once per
+message id) and wakes the worker, so the 200 goes back at once; bot/workers/zalo_bot_events.py answers it
+afterwards, keeping the replies with the answer, so none is lost if the process ends before they are sent. The
+body is read only after the secret is checked:
 
-    401  X-Bot-Api-Secret-Token missing or wrong (compared in constant time); nothing is processed
+    401  X-Bot-Api-Secret-Token missing or wrong (compared in constant time); nothing is stored
     413  a body over MAX_EVENT_BYTES          400  not a Zalo Bot event (bare, or wrapped in {"ok", "result"})
-    503  storage away: Zalo delivers the event again later                  200  handled, or handled before
+    503  storage away: Zalo delivers the event again later                  200  stored, or stored before
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -61,7 +62,8 @@ async def zalo_bot_event(request: Request) -> Response:
         await handler(data)
     except ValueError:
         return _answer(400, "not a Zalo Bot event")
-    except StorageUnavailable:
+    except (StorageUnavailable, OSError, SQLAlchemyError) as exc:
+        log.error("zalo_bot webhook: storage unavailable (%s)", type(exc).__name__)
         return _answer(503, "storage unavailable, deliver again later")
     return _answer(200, "ok")
 

@@ -1,11 +1,13 @@
-"""The worker that handles the Zalo OA events stored by POST /webhooks/zalo-oa, on every instance at once.
+"""The workers that handle the events stored by a webhook (or a poll) before they are answered, on every instance
+at once: InboundEvents (claiming, retrying, giving up, waiting) and each channel's handling of one event:
+ZaloOaEvents here, ZaloBotEvents in bot/workers/zalo_bot_events.py.
 
     worker = ZaloOaEvents(database, service, client, keeper, clock)
     await worker.drain()                          # handle every event whose turn it is; how many
     await worker.run(stop, wake)                  # drain, then wait for `wake` (the webhook) or `poll_seconds`
 
-One event at a time: claim it (a lease: bot.storage.inbound_events.claim; an event waits while an earlier one of
-its chat is unhandled, so each chat's order is kept across instances), translate it (bot.channels.zalo_oa.events,
+Zalo OA: one event at a time: claim it (a lease: bot.storage.inbound_events.claim; an event waits while an earlier
+one of its chat is unhandled, so each chat's order is kept across instances), translate it (bot.channels.zalo_oa.events,
 with the choices the chat was shown last), let the service answer it (update id: a keyed hash of the event id to
 63 bits, so a delivery again is answered once), keep the rendered messages on the event, send them with the OA's
 access token (refreshed when Zalo refuses it), and mark it handled. A send that keeps failing releases the event
@@ -20,6 +22,7 @@ import hashlib
 import json
 import logging
 from datetime import timedelta
+from typing import ClassVar
 
 from bot.channels.zalo_oa import CHANNEL
 from bot.channels.zalo_oa import events as zalo_events
@@ -54,30 +57,20 @@ def _choices(found: str | None) -> tuple[Choice, ...]:
     return tuple(Choice(*row) for row in json.loads(found))
 
 
-class ZaloOaEvents:
-    def __init__(
-        self,
-        database: Database,
-        service: Service,
-        client: ZaloOaClient,
-        keeper: TokenKeeper,
-        clock: Clock,
-        *,
-        lease: timedelta = LEASE,
-    ) -> None:
+class InboundEvents:
+    """The stored events of one `channel`, claimed one at a time and handled by `_handle` (a subclass's); one that
+    raises one of `retried` is released for a later try, and given up (logged) after MAX_ATTEMPTS."""
+
+    channel: ClassVar[str]
+    retried: ClassVar[tuple[type[Exception], ...]] = (StorageUnavailable,)
+
+    def __init__(self, database: Database, clock: Clock, lease: timedelta = LEASE) -> None:
         self.database = database
-        self.service = service
-        self.client = client
-        self.keeper = keeper
         self.clock = clock
         self.lease = lease
-        self._key: bytes | None = None
 
-    async def _update_key(self) -> bytes:
-        if self._key is None:
-            async with self.database.transaction() as connection:
-                self._key = bytes.fromhex(await install_keys.get_or_create(connection, UPDATE_IDS_KEY, self.clock()))
-        return self._key
+    async def _handle(self, event: inbound_events.Event) -> None:
+        raise NotImplementedError
 
     async def drain(self) -> int:
         """Handle events until none is ready; how many were handled (or released for a later try)."""
@@ -88,14 +81,74 @@ class ZaloOaEvents:
 
     async def handle_next(self) -> bool:
         async with self.database.transaction() as connection:
-            event = await inbound_events.claim(connection, CHANNEL, self.clock(), self.lease)
+            event = await inbound_events.claim(connection, self.channel, self.clock(), self.lease)
         if event is None:
             return False
         try:
             await self._handle(event)
-        except (ZaloOaError, NotConnected, StorageUnavailable) as exc:
+        except self.retried as exc:
             await self._later(event, exc)
         return True
+
+    async def _later(self, event: inbound_events.Event, error: Exception) -> None:
+        now = self.clock()
+        async with self.database.transaction() as connection:
+            if event.attempts >= MAX_ATTEMPTS:
+                log.error("%s: event %s given up after %d attempts (%s)", self.channel, event.id, event.attempts, error)
+                await inbound_events.done(connection, event.id, now)
+                return
+            wait = RETRY_BASE * (2 ** (event.attempts - 1))
+            seconds = wait.total_seconds()
+            log.warning("%s: event %s not handled (%s); again in %ss", self.channel, event.id, error, seconds)
+            await inbound_events.release(connection, event.id, now + wait)
+
+    async def run(self, stop: asyncio.Event, wake: asyncio.Event, poll_seconds: float = POLL_SECONDS) -> None:
+        """Drain, then wait for the webhook's wake-up (events stored on this instance) or `poll_seconds` (events
+        stored on another), until `stop`."""
+        prune_every, handled = 500, 0
+        while not stop.is_set():
+            wake.clear()
+            handled += await self.drain()
+            if handled >= prune_every:
+                handled = 0
+                async with self.database.transaction() as connection:
+                    await inbound_events.prune(connection, self.clock())
+            stopping = asyncio.ensure_future(stop.wait())
+            woken = asyncio.ensure_future(wake.wait())
+            try:
+                await asyncio.wait({stopping, woken}, timeout=poll_seconds, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for waiting in (stopping, woken):
+                    waiting.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await waiting
+
+
+class ZaloOaEvents(InboundEvents):
+    channel = CHANNEL
+    retried = (ZaloOaError, NotConnected, StorageUnavailable)
+
+    def __init__(
+        self,
+        database: Database,
+        service: Service,
+        client: ZaloOaClient,
+        keeper: TokenKeeper,
+        clock: Clock,
+        *,
+        lease: timedelta = LEASE,
+    ) -> None:
+        super().__init__(database, clock, lease)
+        self.service = service
+        self.client = client
+        self.keeper = keeper
+        self._key: bytes | None = None
+
+    async def _update_key(self) -> bytes:
+        if self._key is None:
+            async with self.database.transaction() as connection:
+                self._key = bytes.fromhex(await install_keys.get_or_create(connection, UPDATE_IDS_KEY, self.clock()))
+        return self._key
 
     async def _handle(self, event: inbound_events.Event) -> None:
         planned = event.replies
@@ -136,35 +189,3 @@ class ZaloOaEvents:
         async with self.database.transaction() as connection:
             await inbound_events.keep_replies(connection, event.id, plan)
         return plan
-
-    async def _later(self, event: inbound_events.Event, error: Exception) -> None:
-        now = self.clock()
-        async with self.database.transaction() as connection:
-            if event.attempts >= MAX_ATTEMPTS:
-                log.error("zalo oa: event %s given up after %d attempts (%s)", event.id, event.attempts, error)
-                await inbound_events.done(connection, event.id, now)
-                return
-            wait = RETRY_BASE * (2 ** (event.attempts - 1))
-            log.warning("zalo oa: event %s not handled (%s); again in %ss", event.id, error, wait.total_seconds())
-            await inbound_events.release(connection, event.id, now + wait)
-
-    async def run(self, stop: asyncio.Event, wake: asyncio.Event, poll_seconds: float = POLL_SECONDS) -> None:
-        """Drain, then wait for the webhook's wake-up (events stored on this instance) or `poll_seconds` (events
-        stored on another), until `stop`."""
-        prune_every, handled = 500, 0
-        while not stop.is_set():
-            wake.clear()
-            handled += await self.drain()
-            if handled >= prune_every:
-                handled = 0
-                async with self.database.transaction() as connection:
-                    await inbound_events.prune(connection, self.clock())
-            stopping = asyncio.ensure_future(stop.wait())
-            woken = asyncio.ensure_future(wake.wait())
-            try:
-                await asyncio.wait({stopping, woken}, timeout=poll_seconds, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                for waiting in (stopping, woken):
-                    waiting.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await waiting

@@ -36,6 +36,7 @@ from bot.channels.zalo_oa.client import ZaloOaClient
 from bot.core.leads.consent import ConsentChannel
 from bot.shell import zalo_oa_tokens
 from bot.workers.inbound_events import ZaloOaEvents
+from bot.workers.zalo_bot_events import ZaloBotEvents
 from tests.apps import app_on
 from tests.channels.conversations import Conversation
 from tests.databases import Store
@@ -196,10 +197,11 @@ def typed_for(texts: list[str], label: str) -> str | None:
 class ZaloBotCitizen:
     consent_channel = ConsentChannel.ZALO
 
-    def __init__(self, app: App, api: FakeZaloBot, web: httpx.AsyncClient) -> None:
+    def __init__(self, app: App, api: FakeZaloBot, web: httpx.AsyncClient, worker: ZaloBotEvents) -> None:
         self.app = app
         self.api = api
         self.web = web
+        self.worker = worker  # answers what the webhook stored
         self.count = 0
         self.seen = 0
         self.shown: list[str] = []
@@ -212,6 +214,7 @@ class ZaloBotCitizen:
             "/webhooks/zalo-bot", json=event, headers={"X-Bot-Api-Secret-Token": ZALO_BOT_SECRET}
         )
         assert response.status_code == 200, response.text
+        await self.worker.drain()
         new = self.api.sent(ZALO_CITIZEN)[self.seen :]
         self.seen += len(new)
         self.shown = [message.text for message in new]
@@ -239,7 +242,7 @@ async def zalo_bot(store: Store) -> AsyncIterator[ZaloBotCitizen]:
         try:
             transport = httpx.ASGITransport(app=app.web(zalo_bot_webhook=app.zalo_bot(client)))
             async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as web:
-                yield ZaloBotCitizen(app, api, web)
+                yield ZaloBotCitizen(app, api, web, app.zalo_bot_events(client))
         finally:
             await client.close()
             await app.close()

@@ -17,6 +17,7 @@ import signal
 import sys
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +26,13 @@ import pytest
 
 from bot.app import App
 from bot.channels.zalo_bot import BUSY_TEXT, RetryPolicy, ZaloBotChannel, ZaloBotClient, poll
+from bot.channels.zalo_bot import CHANNEL as ZALO_BOT
 from bot.channels.zalo_bot.render import render, split_text
 from bot.channels.zalo_bot.updates import NotAnEvent, parse, pressed, to_inbound
 from bot.core.types import Button, InboundKind, Reply
 from bot.storage import leads
 from bot.storage.db import SQLITE
+from bot.workers.zalo_bot_events import ZaloBotEvents
 from tests.apps import app_on
 from tests.databases import Store
 from tests.factories import PROJECT_ROOT
@@ -74,10 +77,13 @@ async def api() -> AsyncIterator[FakeZaloBot]:
 class Citizen:
     """One Zalo user talking to the bot, a message at a time, by webhook or through getUpdates."""
 
-    def __init__(self, app: App, api: FakeZaloBot, web: httpx.AsyncClient | None, chat_id: str = CITIZEN) -> None:
+    def __init__(
+        self, app: App, api: FakeZaloBot, web: httpx.AsyncClient | None, worker: ZaloBotEvents, chat_id: str = CITIZEN
+    ) -> None:
         self.app = app
         self.api = api
         self.web = web  # None: the bot polls
+        self.worker = worker  # answers what the webhook or the poll stored, as background() runs it
         self.chat_id = chat_id
         self.count = 0
         self.seen = 0
@@ -87,16 +93,20 @@ class Citizen:
         return f"msg-{self.chat_id}-{self.count}"
 
     async def deliver(self, *events: dict[str, Any], headers: dict[str, str] | None = None) -> list[int]:
-        """The events delivered in turn; by webhook, the statuses answered (each once the event is handled)."""
+        """The events delivered in turn (by webhook, the statuses answered once each is stored), then the stored
+        events answered by the worker."""
         if self.web is not None:
             sent = {HEADER: SECRET} if headers is None else headers
-            return [(await self.web.post("/webhooks/zalo-bot", json=e, headers=sent)).status_code for e in events]
+            statuses = [(await self.web.post("/webhooks/zalo-bot", json=e, headers=sent)).status_code for e in events]
+            await self.worker.drain()
+            return statuses
         before = len(self.api.hand_outs)
         self.api.enqueue(*events)
         last = before + len(events) - 1
         await self.api.wait_until(
-            lambda: len(self.api.hand_outs) > last and self.api.polls > self.api.hand_outs[last], 10.0, "handled"
+            lambda: len(self.api.hand_outs) > last and self.api.polls > self.api.hand_outs[last], 10.0, "stored"
         )
+        await self.worker.drain()
         return [200] * len(events)
 
     async def send(self, *events: dict[str, Any]) -> list[Sent]:
@@ -124,14 +134,15 @@ async def zalo_bot(store: Store, api: FakeZaloBot, mode: str, **settings: object
     await app.start()
     client = ZaloBotClient(api.token, api.base_url, policy=FAST)
     channel = app.zalo_bot(client)
+    worker = app.zalo_bot_events(client)
     try:
         if mode == "webhook":
             transport = httpx.ASGITransport(app=app.web(zalo_bot_webhook=channel))
             async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as web:
-                yield Citizen(app, api, web)
+                yield Citizen(app, api, web, worker)
         else:
             async with polling(channel):
-                yield Citizen(app, api, None)
+                yield Citizen(app, api, None, worker)
     finally:
         await client.close()
         await app.close()
@@ -274,6 +285,63 @@ async def test_a_duplicate_event_is_answered_once(store: Store, api: FakeZaloBot
         event = text_event("dup-1", CITIZEN, "mat the bhyt thi phai lam sao")
         assert await citizen.deliver(event, event) == [200, 200]
         assert len(api.sent(CITIZEN)) == 1
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_reply_survives_the_process_ending_between_the_answer_and_its_sending(
+    store: Store, api: FakeZaloBot, mode: str
+) -> None:
+    async with zalo_bot(store, api, mode) as citizen:
+        api.fail("sendMessage", 500, times=FAST.attempts)  # the process "dies": its send never reaches Zalo
+        await citizen.deliver(text_event("m-1", CITIZEN, "mat the bhyt thi phai lam sao"))
+        assert api.sent(CITIZEN) == []
+        later = citizen.app.clock() + timedelta(minutes=5)  # another instance, once the event's turn comes again
+        restarted = ZaloBotEvents(
+            citizen.app.database,
+            citizen.app.service(ZALO_BOT),
+            citizen.app.zalo_bot(citizen.worker.bot.client),
+            clock=lambda: later,
+        )
+        assert await restarted.drain() == 1
+        assert await restarted.drain() == 0
+        [reply] = api.sent(CITIZEN)
+        assert "thẻ BHYT" in reply.text  # the answer the service committed, sent once
+        await citizen.deliver(text_event("m-1", CITIZEN, "mat the bhyt thi phai lam sao"))
+        assert len(api.sent(CITIZEN)) == 1
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_message_delivered_again_after_its_answer_is_not_answered_twice(
+    store: Store, api: FakeZaloBot, mode: str
+) -> None:
+    async with zalo_bot(store, api, mode) as citizen:
+        event = text_event("again-1", CITIZEN, "mat the bhyt thi phai lam sao")
+        assert await citizen.deliver(event) == [200]
+        assert len(api.sent(CITIZEN)) == 1
+        assert await citizen.deliver(event) == [200]
+        assert await citizen.deliver(wrapped(event)) == [200]
+        assert len(api.sent(CITIZEN)) == 1
+
+
+@transport_only
+async def test_two_messages_of_one_chat_are_answered_in_the_order_they_came(store: Store, api: FakeZaloBot) -> None:
+    async with zalo_bot(store, api, "webhook") as citizen:
+        first = await citizen.say("/menu")
+        choice = line_number(first, "BHXH tự nguyện")  # typed in the second message: needs the first's lines
+        api.fail("sendMessage", 500, times=FAST.attempts)  # the next answer waits: the chat's later events too
+        statuses = await citizen.deliver(text_event("o-1", CITIZEN, "/menu"), text_event("o-2", CITIZEN, choice))
+        assert statuses == [200, 200] and api.sent(CITIZEN)[citizen.seen :] == []
+        later = citizen.app.clock() + timedelta(minutes=5)
+        worker = ZaloBotEvents(
+            citizen.app.database,
+            citizen.app.service(ZALO_BOT),
+            citizen.app.zalo_bot(citizen.worker.bot.client),
+            clock=lambda: later,
+        )
+        assert await worker.drain() == 2
+        menu, pressed_line = [message.text for message in api.sent(CITIZEN)[citizen.seen :]]
+        assert line_number(menu, "BHXH tự nguyện") == choice
+        assert pressed_line.startswith("Các câu hỏi về BHXH tự nguyện")  # the second read with the first's lines
 
 
 @transport_only

@@ -1,41 +1,42 @@
-"""The Zalo Bot Platform channel: an event to an Inbound, the service, the replies sent as numbered text.
+"""The Zalo Bot Platform channel: each event stored before it is answered, the replies sent as numbered text.
 
-    channel = ZaloBotChannel(client, service.handle, store, quota=Quota(3000, timezone), now=clock)
-    await channel(event_json)        # POST /webhooks/zalo-bot hands each event here; returns once answered
-    await poll(client, channel, stop) # or long polling, when no webhook secret is set
+    channel = ZaloBotChannel(client, store, quota=Quota(3000, timezone), now=clock, wake=event.set)
+    await channel(event_json)        # POST /webhooks/zalo-bot hands each event here; returns once it is stored
+    await poll(channel, stop)        # or long polling, when no webhook secret is set: each event stored the same way
 
-Each event is handled by the exactly-once service (update id: a keyed hash of Zalo's message id, so a message
-delivered twice is answered once), then its replies are sent in order. The lines shown last are stored per chat
-(bot.storage.zalo_bot through the `store` the composition root hands over), so "1" typed in the next message
-presses the first on any instance. Sent messages are counted per month; at 80 % and at 100 % of the plan's quota
-a warning is logged (ZALO_BOT_MONTHLY_QUOTA).
+An event is kept (the `store`: inbound events, channel "zalo_bot", event id = Zalo's message id, so a message
+delivered twice is stored once) and the worker is woken: bot/workers/zalo_bot_events.py answers it afterwards, on
+any instance, in order per chat, through the exactly-once service, and sends the replies with `send`. The lines
+shown last are stored per chat (bot.storage.zalo_bot through the `store` the composition root hands over), so "1"
+typed in the next message presses the first on any instance. Sent messages are counted per month; at 80 % and at
+100 % of the plan's quota a warning is logged (ZALO_BOT_MONTHLY_QUOTA).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any, Protocol
 
 from bot.channels.zalo_bot.client import ZaloBotClient, ZaloBotError
-from bot.channels.zalo_bot.render import last_buttons, render_all
-from bot.channels.zalo_bot.updates import NotAnEvent, ZaloEvent, parse, to_inbound, update_id
-from bot.core.types import Button, Clock, Inbound, Outcome
+from bot.channels.zalo_bot.updates import NotAnEvent, ZaloEvent, parse
+from bot.core.types import Clock
 
 log = logging.getLogger(__name__)
 
-Handle = Callable[[Inbound, int | None], Awaitable[Outcome | None]]
 BUSY_TEXT = "Hệ thống đang bận, bạn vui lòng gửi lại sau ít phút."
 WARN_AT = 0.8  # of the monthly quota
 
 
 class ChoiceStore(Protocol):
-    """Where the lines shown last are kept (bot.storage.zalo_bot.ZaloBotStore in production)."""
+    """Where the events and the lines shown last are kept (bot.storage.zalo_bot.ZaloBotStore in production)."""
 
+    async def keep_event(self, event_id: str, chat: str, payload: str, now: datetime) -> bool: ...
     async def choices(self, chat: str) -> list[tuple[str, str]]: ...
     async def save_choices(self, chat: str, choices: list[tuple[str, str]], now: datetime) -> None: ...
     async def count_sent(self, month: str, added: int) -> int: ...
@@ -63,56 +64,34 @@ class ZaloBotChannel:
     def __init__(
         self,
         client: ZaloBotClient,
-        handle: Handle,
         store: ChoiceStore,
         quota: Quota,
         now: Clock,
+        wake: Callable[[], None] = lambda: None,
         unavailable: tuple[type[Exception], ...] = (),
     ) -> None:
         self.client = client
-        self.handle = handle
         self.store = store
         self.quota = quota
         self.now = now
-        self.unavailable = unavailable  # the exceptions of `handle` meaning "storage is away"
-        self._key: bytes | None = None
-        self._locks: dict[str, asyncio.Lock] = {}  # a chat's events handled in order within this process
-        self._users: dict[str, int] = {}
+        self.wake = wake  # tells this instance's worker that an event was stored
+        self.unavailable = unavailable  # the exceptions of `store` meaning "storage is away"
 
     async def __call__(self, data: dict[str, Any]) -> None:
-        """Handle one event from the webhook: NotAnEvent (a ValueError) when the body is none; the service's
+        """Store one event from the webhook: NotAnEvent (a ValueError) when the body is none; the store's
         `unavailable` exceptions propagate (the route answers 503, Zalo delivers again)."""
         await self.on_event(parse(data))
 
     async def on_event(self, event: ZaloEvent) -> None:
+        """Keep the event for the worker (once per message id) and wake it; a group's messages are not answered."""
         if not event.private:
             log.info("zalo_bot: group message not answered")
             return
-        if self._key is None:
-            self._key = await self.store.update_ids_key(self.now())
-        lock = self._locks.setdefault(event.chat, asyncio.Lock())
-        self._users[event.chat] = self._users.get(event.chat, 0) + 1
-        try:
-            async with lock:
-                await self._handle(event, update_id(self._key, event.message_id))
-        finally:
-            self._users[event.chat] -= 1
-            if not self._users[event.chat]:  # nobody holds or waits for it: forgotten
-                del self._users[event.chat], self._locks[event.chat]
-
-    async def _handle(self, event: ZaloEvent, update: int) -> None:
-        shown = tuple(Button(label, action) for label, action in await self.store.choices(event.chat))
-        inbound = to_inbound(event, shown)
-        outcome = await self.handle(inbound, update)
-        if outcome is None:
-            log.info("zalo_bot: update %s already handled, nothing sent", update)
-            return
-        log.info("zalo_bot: update %s: %s", update, inbound.kind)
-        buttons = last_buttons(outcome.replies)
-        if buttons is not None:
-            choices = [(button.label, button.action) for button in buttons]
-            await self.store.save_choices(event.chat, choices, self.now())
-        await self.send(event.chat_id, render_all(outcome.replies))
+        payload = json.dumps({"event_name": event.name, "message": _message(event)}, ensure_ascii=False)
+        if await self.store.keep_event(event.message_id, event.chat, payload, self.now()):
+            self.wake()
+        else:
+            log.info("zalo_bot: message delivered again, stored before")
 
     async def send(self, chat_id: str, messages: list[str]) -> int:
         """Send the messages in order, stopping at the first given up; how many were sent (and counted)."""
@@ -183,11 +162,20 @@ async def poll(
         try:
             await channel.on_event(event)
         except channel.unavailable as exc:
-            log.warning("zalo_bot: storage unavailable (%s), asked to retry", type(exc).__name__)
+            log.warning("zalo_bot: storage unavailable (%s), asked to send again", type(exc).__name__)
             await channel.busy(event)
         except Exception as exc:  # one bad event must not stop the channel
             log.error("zalo_bot: event failed with %s", type(exc).__name__)
     log.info("zalo_bot: long polling stopped")
+
+
+def _message(event: ZaloEvent) -> dict[str, Any]:
+    """What the worker reads of the event again (bot.channels.zalo_bot.updates.parse): no sender's name."""
+    return {
+        "message_id": event.message_id,
+        "chat": {"id": event.chat_id, "chat_type": "PRIVATE" if event.private else "GROUP"},
+        "text": event.text,
+    }
 
 
 async def _sleep(stop: asyncio.Event, seconds: float) -> None:
