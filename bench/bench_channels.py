@@ -525,7 +525,7 @@ def zalo_lines(r: dict[str, Any]) -> list[str]:
         f"exactly once: {r['exactly_once']:,} of {r['messages']:,} ({r['lost']} lost, {r['doubled']} doubled, "
         f"{r['other']} other); {r['sent_messages']:,} sendMessage for {r['expected_messages']:,} expected "
         f"(target all, zero doubles) {'ok' if once else 'MISSED'}",
-        f"webhook request (post to 200, replies sent before it): p50 {r['request']['p50_ms']} ms, p99 "
+        f"webhook request (post to 200: stored, then answered by the worker): p50 {r['request']['p50_ms']} ms, p99 "
         f"{r['request']['p99_ms']} ms, max {r['request']['max_ms']} ms; first deliveries p99 "
         f"{r['first_request']['p99_ms']} ms, duplicates p99 {r['duplicate_request']['p99_ms']} ms; statuses "
         f"{r['statuses']}, {r['retried']} posted again",
