@@ -27,7 +27,7 @@ from bot.cli.staff import staff_parsers
 from bot.cli.webhook import webhook_parsers
 from bot.cli.zalo_oa import zalo_oa_parsers
 from bot.config import Settings
-from bot.core.areas import Area, AreaError, MatchKind, match_area
+from bot.core.areas import Area, MatchKind, match_area
 from bot.core.calc import CalcError
 from bot.core.calc.chart import pension_chart
 from bot.core.calc.common import Gender, Scheme
@@ -50,7 +50,7 @@ from bot.shell.lead_exports import xlsx_bytes
 from bot.storage import agents as agent_store
 from bot.storage import leads as lead_store
 from bot.storage.agents import Agent, AgentExists
-from bot.storage.knowledge_files import load_areas, load_knowledge
+from bot.storage.knowledge_files import load_knowledge
 from bot.storage.leads import LeadNotFound
 
 T = TypeVar("T")
@@ -308,10 +308,13 @@ def cmd_db_upgrade(settings: Settings, _: argparse.Namespace) -> int:
 
 
 def _areas(settings: Settings) -> tuple[Area, ...]:
-    try:
-        return load_areas(settings.knowledge_dir)
-    except AreaError as exc:
-        sys.exit(f"Không đọc được danh sách xã/phường: {exc}")
+    """The areas of the live knowledge revision (what lead routing uses), not of the knowledge folder: an area
+    published from the console is known to `agents add` at once."""
+    app = app_or_exit(settings)
+    with asyncio.Runner() as runner:
+        started(runner, app)  # migrations, knowledge/ as revision 1 on a fresh database, the live revision
+        runner.run(app.close())
+    return app.areas
 
 
 def _area_argument(areas: tuple[Area, ...], text: str) -> Area:

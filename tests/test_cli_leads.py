@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from bot.core.leads.routing import LeadContext
 from bot.storage import agents, leads
 from bot.storage.db import Database
 from tests.cli import BotCli
+from tests.factories import KNOWLEDGE_DIR
 from tests.lead_factories import NAME, OFFICE_TZ, PHONE, new_lead
 
 
@@ -48,6 +50,20 @@ def test_an_agent_is_added_by_area_name_without_diacritics_on_a_fresh_database(r
     assert "111" in listed.stdout and "Trần Thị Mai" in listed.stdout and "đang mở: 0" in listed.stdout
     again = run_bot("agents", "add", "--chat-id", "111", "--name", "Trần Thị Mai", "--area", "qn-hong-gai")
     assert again.returncode == 1 and "đã là đại lý" in again.stderr
+
+
+def test_an_area_published_in_a_new_knowledge_revision_takes_agents_at_once(tmp_path: Path, run_bot: BotCli) -> None:
+    folder = tmp_path / "kb"
+    shutil.copytree(KNOWLEDGE_DIR, folder)
+    areas = folder / "areas.yaml"
+    areas.write_text(
+        areas.read_text(encoding="utf-8") + "  - {code: qn-dao-moi, name: Đặc khu Đảo Mới}\n", encoding="utf-8"
+    )
+    published = run_bot("kb", "publish", str(folder), "--by", "Lan", extra_env={"KNOWLEDGE_CHECK_QUESTIONS": ""})
+    assert published.returncode == 0, published.stdout + published.stderr
+    added = run_bot("agents", "add", "--chat-id", "222", "--name", "Lê Văn Hải", "--area", "dao moi")
+    assert added.returncode == 0, added.stderr  # the folder knowledge/ does not have it; the live revision does
+    assert "Đặc khu Đảo Mới [qn-dao-moi]" in added.stdout
 
 
 def test_an_unknown_area_is_a_clear_error_naming_close_ones(run_bot: BotCli) -> None:
