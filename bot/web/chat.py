@@ -49,6 +49,7 @@ from bot.storage import install_keys
 from bot.storage import web_chat as chat_store
 from bot.storage.db import Database
 from bot.web.auth import client_address, context, secure
+from bot.web.bodies import limited_body
 from bot.web.pages import render
 
 log = logging.getLogger(__name__)
@@ -194,19 +195,6 @@ def _from_elsewhere(request: Request) -> bool:
     return request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json"
 
 
-async def _body(request: Request) -> bytes | None:
-    """The request body, or None when it is over MAX_BODY_BYTES (read no further)."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdecimal() and int(declared) > MAX_BODY_BYTES:
-        return None
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY_BYTES:
-            return None
-    return body
-
-
 def greeting(request: Request) -> Reply:
     """What the page opens with: the greeting and the menu (no message to the service: nothing is stored)."""
     kb = context(request).knowledge.current().kb
@@ -255,7 +243,7 @@ async def messages(request: Request) -> Response:
     started = time.perf_counter()
     if _from_elsewhere(request):
         return _refusal(ELSEWHERE, 403)
-    body = await _body(request)
+    body = await limited_body(request, MAX_BODY_BYTES)
     if body is None:
         return _refusal(TOO_BIG, 413)
     try:

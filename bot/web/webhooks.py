@@ -11,18 +11,20 @@ and returns once the service has committed it, so the 200 comes after the update
 
 from __future__ import annotations
 
-import hmac
 import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot.shell.staff_auth import same_token
 from bot.shell.transactions import StorageUnavailable
 from bot.web.auth import context
+from bot.web.bodies import limited_body
 
 log = logging.getLogger(__name__)
 
@@ -31,27 +33,6 @@ SECRET_HEADER = "x-telegram-bot-api-secret-token"
 MAX_UPDATE_BYTES = 1 << 20  # Telegram's updates are a few kilobytes; a message is at most 4096 characters
 
 TelegramWebhookHandler = Callable[[dict[str, Any]], Awaitable[None]]
-
-
-class TooLarge(Exception):
-    pass
-
-
-async def _body(request: Request, limit: int) -> bytes:
-    """The body, or TooLarge as soon as it passes `limit` bytes (declared or streamed)."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdecimal() and int(declared) > limit:
-        raise TooLarge
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise TooLarge
-    return bytes(body)
-
-
-def _secret_matches(given: str | None, secret: str) -> bool:
-    return given is not None and hmac.compare_digest(given.encode(), secret.encode())
 
 
 def _update(body: bytes) -> dict[str, Any] | None:
@@ -68,28 +49,44 @@ def _answer(status: int, description: str) -> Response:
     return JSONResponse({"ok": status == 200, "description": description}, status)
 
 
-async def telegram_update(request: Request) -> Response:
-    web = context(request)
-    handler, secret = web.telegram_webhook, web.telegram_webhook_secret
+async def secret_header_webhook(
+    request: Request,
+    handler: Callable[[dict[str, Any]], Awaitable[None]] | None,
+    secret: str,
+    header: str,
+    limit: int,
+    read: Callable[[bytes], dict[str, Any] | None],
+    name: str,
+) -> Response:
+    """A platform's event by webhook (Telegram, the Zalo Bot Platform): the secret header checked in constant
+    time before the body is read (401, nothing processed), the body bounded (413), `read` to the event (400 when
+    it is none), then `handler`; 503 when storage is away, so the platform delivers it again."""
     if handler is None or not secret:
         return _answer(404, "not found")
-    if not _secret_matches(request.headers.get(SECRET_HEADER), secret):
-        log.warning("telegram webhook: request without the right secret refused")
+    if not same_token(secret, request.headers.get(header)):
+        log.warning("%s webhook: request without the right secret refused", name)
         return _answer(401, "unauthorized")
-    try:
-        body = await _body(request, MAX_UPDATE_BYTES)
-    except TooLarge:
+    body = await limited_body(request, limit)
+    if body is None:
         return _answer(413, "too large")
-    data = _update(body)
+    data = read(body)
     if data is None:
-        return _answer(400, "not a Telegram update")
+        return _answer(400, f"not a {name} event")
     try:
         await handler(data)
     except ValueError:
-        return _answer(400, "not a Telegram update")
-    except StorageUnavailable:
+        return _answer(400, f"not a {name} event")
+    except (StorageUnavailable, OSError, SQLAlchemyError) as exc:
+        log.error("%s webhook: storage unavailable (%s)", name, type(exc).__name__)
         return _answer(503, "storage unavailable, deliver again later")
     return _answer(200, "ok")
+
+
+async def telegram_update(request: Request) -> Response:
+    web = context(request)
+    return await secret_header_webhook(
+        request, web.telegram_webhook, web.telegram_webhook_secret, SECRET_HEADER, MAX_UPDATE_BYTES, _update, "telegram"
+    )
 
 
 def routes(telegram: bool) -> list[BaseRoute]:

@@ -18,14 +18,12 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from bot.shell.transactions import StorageUnavailable
 from bot.web.auth import context
-from bot.web.webhooks import TooLarge, _body, _secret_matches
+from bot.web.webhooks import secret_header_webhook
 
 log = logging.getLogger(__name__)
 
@@ -36,36 +34,19 @@ MAX_EVENT_BYTES = 1 << 16  # an event is a text of at most 2,000 characters and 
 ZaloBotWebhookHandler = Callable[[dict[str, Any]], Awaitable[None]]
 
 
-def _answer(status: int, description: str) -> Response:
-    return JSONResponse({"ok": status == 200, "description": description}, status)
+def _event(body: bytes) -> dict[str, Any] | None:
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 async def zalo_bot_event(request: Request) -> Response:
     web = context(request)
-    handler, secret = web.zalo_bot_webhook, web.zalo_bot_webhook_secret
-    if handler is None or not secret:
-        return _answer(404, "not found")
-    if not _secret_matches(request.headers.get(SECRET_HEADER), secret):
-        log.warning("zalo_bot webhook: request without the right secret refused")
-        return _answer(401, "unauthorized")
-    try:
-        body = await _body(request, MAX_EVENT_BYTES)
-    except TooLarge:
-        return _answer(413, "too large")
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return _answer(400, "not JSON")
-    if not isinstance(data, dict):
-        return _answer(400, "not a Zalo Bot event")
-    try:
-        await handler(data)
-    except ValueError:
-        return _answer(400, "not a Zalo Bot event")
-    except (StorageUnavailable, OSError, SQLAlchemyError) as exc:
-        log.error("zalo_bot webhook: storage unavailable (%s)", type(exc).__name__)
-        return _answer(503, "storage unavailable, deliver again later")
-    return _answer(200, "ok")
+    return await secret_header_webhook(
+        request, web.zalo_bot_webhook, web.zalo_bot_webhook_secret, SECRET_HEADER, MAX_EVENT_BYTES, _event, "zalo_bot"
+    )
 
 
 def routes(zalo_bot: bool) -> list[BaseRoute]:

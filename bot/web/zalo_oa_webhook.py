@@ -26,6 +26,7 @@ from bot.channels.zalo_oa import CHANNEL, signature
 from bot.channels.zalo_oa import events as zalo_events
 from bot.storage import inbound_events
 from bot.web.auth import context
+from bot.web.bodies import limited_body
 
 log = logging.getLogger(__name__)
 
@@ -36,18 +37,6 @@ MAX_EVENT_BYTES = 64 * 1024
 
 def _answer(status: int, description: str) -> Response:
     return JSONResponse({"error": 0 if status == 200 else status, "message": description}, status)
-
-
-async def _body(request: Request) -> bytes | None:
-    declared = request.headers.get("content-length", "")
-    if declared.isdecimal() and int(declared) > MAX_EVENT_BYTES:
-        return None
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_EVENT_BYTES:
-            return None
-    return bytes(body)
 
 
 def _timestamp(body: bytes) -> str | None:
@@ -66,7 +55,7 @@ async def zalo_oa_event(request: Request) -> Response:
     intake = web.zalo_oa
     if intake is None:
         return _answer(404, "not found")
-    body = await _body(request)
+    body = await limited_body(request, MAX_EVENT_BYTES)
     if body is None:
         return _answer(413, "too large")
     timestamp = _timestamp(body)
