@@ -34,7 +34,6 @@ import os
 import platform
 import random
 import re
-import signal
 import socket
 import subprocess
 import sys
@@ -764,24 +763,7 @@ def main() -> int:
                         help="web chat: seconds between a session's messages (uniform)")  # fmt: skip
     parser.add_argument("--json", action="store_true", help="print the JSON results on stdout")
     args = parser.parse_args()
-
-    async def guarded() -> dict:
-        task = asyncio.current_task()
-        assert task is not None
-        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)  # clean up as on Ctrl-C
-        return await run(args)
-
-    with contextlib.redirect_stdout(sys.stderr if args.json else sys.stdout):
-        try:
-            report = asyncio.run(guarded())
-        except (KeyboardInterrupt, asyncio.CancelledError):
-            print("\ninterrupted; its bot processes and databases are gone", file=sys.stderr)
-            return 130
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(report, ensure_ascii=False, indent=2, default=list) + "\n", encoding="utf-8")
-    if args.json:
-        print(json.dumps(report, ensure_ascii=False, indent=2, default=list))
-    return 0
+    return e2e.run_and_report(run, args, RESULTS)
 
 
 if __name__ == "__main__":

@@ -1003,6 +1003,14 @@ def main() -> int:
     parser.add_argument("--profile-out", type=Path, help="keep the profile in this file (pstats format)")
     parser.add_argument("--json", action="store_true", help="print the JSON results on stdout")
     args = parser.parse_args()
+    return run_and_report(run, args, RESULTS)
+
+
+def run_and_report(
+    run: Callable[[argparse.Namespace], Awaitable[dict]], args: argparse.Namespace, results: Path
+) -> int:
+    """`run(args)` (its printing to stderr with --json), its report written to `results` and, with --json,
+    printed; Ctrl-C or SIGTERM cleans up as the scenarios' own blocks end."""
 
     async def guarded() -> dict:
         task = asyncio.current_task()
@@ -1016,10 +1024,11 @@ def main() -> int:
         except (KeyboardInterrupt, asyncio.CancelledError):
             print("\ninterrupted; its bot processes, files and databases are gone", file=sys.stderr)
             return 130
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    text = json.dumps(report, ensure_ascii=False, indent=2, default=list)
+    results.parent.mkdir(parents=True, exist_ok=True)
+    results.write_text(text + "\n", encoding="utf-8")
     if args.json:
-        print(json.dumps(report, ensure_ascii=False, indent=2))
+        print(text)
     return 0
 
 
