@@ -27,7 +27,6 @@ time.perf_counter's clock.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import email.policy
 import html
 import inspect
@@ -35,13 +34,14 @@ import json
 import re
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from http import HTTPStatus
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from tests.fakes.loopback import LoopbackServer, wait_for_event
 from tests.fakes.telegram_updates import BOT_USER, chat, update_kind
 
 TOKEN = "424242:fake-token-that-must-never-be-logged"
@@ -56,8 +56,6 @@ HTML_TAGS = frozenset(
 )  # fmt: skip
 TAG = re.compile(r"</?([a-z-]+)(?:\s[^<>]*)?>")
 ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
-
-T = TypeVar("T")
 
 
 # -- what the fake records ----------------------------------------------------------------------------
@@ -135,11 +133,6 @@ def shown_text(text: str, parse_mode: str | None) -> str:
     return html.unescape(TAG.sub("", text))
 
 
-async def _wait(event: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(event.wait(), max(seconds, 0))
-
-
 def _multipart(content_type: str, body: bytes) -> dict[str, str | bytes]:
     """The fields of a multipart/form-data body: a file's bytes, every other field as text."""
     message = BytesParser(policy=email.policy.HTTP).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + body)
@@ -166,11 +159,11 @@ def _decode(name: str, value: Any) -> Any:
 # -- the server ---------------------------------------------------------------------------------------
 
 
-class FakeTelegram:
+class FakeTelegram(LoopbackServer):
     def __init__(self, token: str = TOKEN) -> None:
+        super().__init__()
         self.token = token
         self.bot_user = dict(BOT_USER)
-        self.port = 0
         self.calls: list[Call] = []  # every request, faulted ones included
         self.outbox: list[Sent] = []  # every message sent, all chats, in order
         self.commands: list[dict[str, Any]] = []  # as set by setMyCommands
@@ -181,9 +174,6 @@ class FakeTelegram:
         self._pending: deque[dict[str, Any]] = deque()
         self._sent_by_chat: dict[int, list[Sent]] = {}
         self._faults: list[Fault] = []
-        self._change = asyncio.Event()  # replaced by a fresh one after every change
-        self._server: asyncio.Server | None = None
-        self._connections: set[asyncio.Task[None]] = set()
         self._next_message_id = 1000
         self.webhook: dict[str, Any] | None = None  # what setWebhook was given (url, secret_token, ...), if set
         self.webhook_error: tuple[int, str] | None = None  # getWebhookInfo's last_error_date and _message
@@ -192,26 +182,6 @@ class FakeTelegram:
     def base_url(self) -> str:
         """What ApplicationBuilder().base_url() takes: the token is appended to it."""
         return f"http://127.0.0.1:{self.port}/bot"
-
-    async def start(self) -> FakeTelegram:
-        self._server = await asyncio.start_server(self._serve_connection, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
-
-    async def close(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            for task in list(self._connections):
-                task.cancel()
-            await asyncio.gather(*self._connections, return_exceptions=True)
-            await self._server.wait_closed()
-            self._server = None
-
-    async def __aenter__(self) -> FakeTelegram:
-        return await self.start()
-
-    async def __aexit__(self, *_: object) -> None:
-        await self.close()
 
     # -- what tests do ------------------------------------------------------------------------------
 
@@ -267,39 +237,10 @@ class FakeTelegram:
             lambda: len(self.calls_of(method)) >= count and self.calls_of(method), timeout, f"{count} {method}"
         )
 
-    async def wait_until(self, condition: Callable[[], T], timeout: float, what: str) -> T:
-        """The condition's value once it is truthy; it is checked again after every request and enqueue."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
-            change = self._change
-            if result := condition():
-                return result
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                raise AssertionError(f"waited {timeout}s for {what}; calls: {[c.method for c in self.calls]}")
-            await _wait(change, remaining)
-
-    def _changed(self) -> None:
-        self._change.set()
-        self._change = asyncio.Event()
+    def requests_seen(self) -> list[str]:
+        return [call.method for call in self.calls]
 
     # -- HTTP ---------------------------------------------------------------------------------------
-
-    async def _serve_connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._connections.add(task)
-        try:
-            while await self._serve_request(reader, writer):
-                pass
-        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
-            pass  # the client went away, e.g. a long poll cancelled when the bot stops
-        except asyncio.CancelledError:
-            pass  # close() ends the connections still open; asyncio would log a cancelled one as an error
-        finally:
-            self._connections.discard(task)
-            writer.close()
 
     async def _serve_request(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
         head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
@@ -400,7 +341,7 @@ class FakeTelegram:
                 for update in batch:
                     self.handed_out_at.setdefault(update["update_id"], now)
                 return sorted(batch, key=lambda u: u["update_id"])
-            await _wait(change, deadline - loop.time())
+            await wait_for_event(change, deadline - loop.time())
 
     def _api_sendmessage(self, params: dict[str, Any]) -> dict[str, Any]:
         text, parse_mode = str(params.get("text", "")), params.get("parse_mode")

@@ -17,19 +17,17 @@ the next calls (`fail`).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import time
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import Any, TypeVar
+from typing import Any
+
+from tests.fakes.loopback import LoopbackServer, wait_for_event
 
 TOKEN = "1234567890:zalo-fake-token-never-logged"
 MAX_TEXT = 2000
-
-T = TypeVar("T")
 
 
 # -- events, as Zalo sends them -----------------------------------------------------------------------
@@ -95,15 +93,10 @@ class Fault:
     times: int
 
 
-async def _wait(event: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(event.wait(), max(seconds, 0))
-
-
-class FakeZaloBot:
+class FakeZaloBot(LoopbackServer):
     def __init__(self, token: str = TOKEN) -> None:
+        super().__init__()
         self.token = token
-        self.port = 0
         self.calls: list[Call] = []
         self.outbox: list[Sent] = []
         self.webhook: dict[str, Any] | None = None
@@ -111,28 +104,11 @@ class FakeZaloBot:
         self.hand_outs: list[int] = []  # per event handed out, the number of the getUpdates call that did
         self._pending: deque[dict[str, Any]] = deque()
         self._faults: list[Fault] = []
-        self._change = asyncio.Event()
-        self._server: asyncio.Server | None = None
-        self._connections: set[asyncio.Task[None]] = set()
 
     @property
     def base_url(self) -> str:
         """ZALO_BOT_API_BASE_URL: the token is appended to it."""
         return f"http://127.0.0.1:{self.port}/bot"
-
-    async def __aenter__(self) -> FakeZaloBot:
-        self._server = await asyncio.start_server(self._serve_connection, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
-
-    async def __aexit__(self, *_: object) -> None:
-        if self._server is not None:
-            self._server.close()
-            for task in list(self._connections):
-                task.cancel()
-            await asyncio.gather(*self._connections, return_exceptions=True)
-            await self._server.wait_closed()
-            self._server = None
 
     # -- what tests do ------------------------------------------------------------------------------
 
@@ -160,36 +136,10 @@ class FakeZaloBot:
             lambda: len(self.sent(chat_id)) >= count and self.sent(chat_id), timeout, f"{count} replies in {chat_id}"
         )
 
-    async def wait_until(self, condition: Callable[[], T], timeout: float, what: str) -> T:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
-            change = self._change
-            if result := condition():
-                return result
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                raise AssertionError(f"waited {timeout}s for {what}; calls: {[c.method for c in self.calls]}")
-            await _wait(change, remaining)
-
-    def _changed(self) -> None:
-        self._change.set()
-        self._change = asyncio.Event()
+    def requests_seen(self) -> list[str]:
+        return [call.method for call in self.calls]
 
     # -- HTTP ---------------------------------------------------------------------------------------
-
-    async def _serve_connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._connections.add(task)
-        try:
-            while await self._serve_request(reader, writer):
-                pass
-        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError, asyncio.CancelledError):
-            pass
-        finally:
-            self._connections.discard(task)
-            writer.close()
 
     async def _serve_request(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
         head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
@@ -262,7 +212,7 @@ class FakeZaloBot:
                 return self._pending.popleft()
             if loop.time() >= deadline:
                 return None
-            await _wait(change, deadline - loop.time())
+            await wait_for_event(change, deadline - loop.time())
 
     async def _api_sendmessage(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id, text = params.get("chat_id"), params.get("text")

@@ -19,16 +19,16 @@ next calls; sends can be held (`hold_sends`) until `release_sends`.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import json
 import secrets
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import parse_qsl
+
+from tests.fakes.loopback import LoopbackServer
 
 APP_ID = "3141592653589793238"
 SECRET_KEY = "oa-secret-key-never-logged-42"
@@ -36,8 +36,6 @@ OA_ID = "2718281828459045235"
 MAX_TEXT = 2000
 ACCESS_SECONDS = 90000
 REFRESH_SECONDS = 7776000
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -55,12 +53,11 @@ class Fault:
     times: int
 
 
-class FakeZaloOa:
+class FakeZaloOa(LoopbackServer):
     def __init__(self, app_id: str = APP_ID, secret_key: str = SECRET_KEY) -> None:
+        super().__init__()
         self.app_id = app_id
         self.secret_key = secret_key
-        self.port = 0
-        self._server: asyncio.Server | None = None
         self._codes: set[str] = set()
         self._access: set[str] = set()
         self._refresh: set[str] = set()
@@ -73,24 +70,15 @@ class FakeZaloOa:
         self.calls: list[str] = []  # "token" / "send", each request received
         self._held = asyncio.Event()
         self._held.set()
-        self._changed = asyncio.Event()
 
     @property
     def base_url(self) -> str:
         """Both ZALO_OA_API_BASE_URL and ZALO_OA_OAUTH_BASE_URL."""
         return f"http://127.0.0.1:{self.port}"
 
-    async def __aenter__(self) -> FakeZaloOa:
-        self._server = await asyncio.start_server(self._serve_connection, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
-
-    async def __aexit__(self, *_: object) -> None:
-        self._held.set()
-        if self._server is not None:
-            self._server.close()
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._server.wait_closed(), 1.0)
+    async def close(self) -> None:
+        self._held.set()  # sends held back by a test go through before the connections end
+        await super().close()
 
     # -- what tests do ---------------------------------------------------------------------------------
 
@@ -123,29 +111,10 @@ class FakeZaloOa:
             f"{count} messages to {user_id}",
         )
 
-    async def wait_until(self, condition: Callable[[], T], timeout: float, what: str) -> T:
-        deadline = time.monotonic() + timeout
-        while True:
-            found = condition()
-            if found:
-                return found
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise AssertionError(f"timed out waiting for {what}")
-            self._changed.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), min(left, 0.05))
+    def requests_seen(self) -> list[str]:
+        return list(self.calls)
 
     # -- HTTP ------------------------------------------------------------------------------------------
-
-    async def _serve_connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while await self._serve_request(reader, writer):
-                pass
-        except (ConnectionError, asyncio.IncompleteReadError):
-            pass
-        finally:
-            writer.close()
 
     async def _serve_request(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
         line = await reader.readline()
@@ -184,14 +153,16 @@ class FakeZaloOa:
             else ""
         )
         self.calls.append(kind or path)
-        self._changed.set()
+        self._changed()
         if not kind:
             return 404, {"error": 404, "message": "not found"}
         status = self._fault(kind)
         if status is not None:
             return status, {"error": status, "message": "injected"}
         if kind == "token":
-            return 200, await self._token(headers, dict(parse_qsl(body.decode())))
+            answer = await self._token(headers, dict(parse_qsl(body.decode())))
+            self._changed()  # tokens issued or refused: a test may wait for it
+            return 200, answer
         return 200, await self._send(headers, json.loads(body))
 
     def _issue(self) -> dict[str, Any]:
@@ -236,7 +207,7 @@ class FakeZaloOa:
         buttons = message.get("attachment", {}).get("payload", {}).get("buttons", [])
         shown = tuple((button["title"], button["payload"]) for button in buttons)
         self.messages.append(Sent(user_id, text, shown))
-        self._changed.set()
+        self._changed()
         return {"error": 0, "message": "Success", "data": {"message_id": secrets.token_hex(8), "user_id": user_id}}
 
 
