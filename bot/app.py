@@ -103,6 +103,8 @@ class App:
     knowledge: LiveKnowledge  # the knowledge folder until `start` loads the live revision from the database
     database: Database  # nothing connects until a service handles a message or `start` runs
     clock: Clock = system_clock
+    # The knowledge folder's files as read by `build`: published as revision 1 by `start` on an empty database.
+    seed_files: Bundle | None = None
 
     @property
     def kb(self) -> KnowledgeBase:
@@ -167,7 +169,8 @@ class App:
         The connections used are closed afterwards, so the service may run on another event loop than this.
         """
         revision = await migrate(self.database)
-        await seed(self.database, read_folder(self.settings.knowledge_dir), self.clock())
+        files = self.seed_files if self.seed_files is not None else read_folder(self.settings.knowledge_dir)
+        await seed(self.database, files, self.clock())
         await self.knowledge.follow()
         await self.database.dispose()
         return revision
@@ -437,5 +440,5 @@ def build(settings: Settings) -> App:
     """The app, answering from the knowledge folder until `start` loads the live revision."""
     database = Database(settings.database_url)
     builder = knowledge_builder(settings)
-    first = builder(read_folder(settings.knowledge_dir))
-    return App(settings, LiveKnowledge(first, database, builder), database)
+    files = read_folder(settings.knowledge_dir)
+    return App(settings, LiveKnowledge(builder(files), database, builder), database, seed_files=files)

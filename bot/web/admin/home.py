@@ -9,13 +9,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from bot.channels.zalo_bot.channel import WARN_AT
 from bot.core.dashboard import DAYS, first_day, per_day, shares
 from bot.storage import dashboard
 from bot.web.auth import context, staff_only
 from bot.web.pages import render
 
 MOST_ASKED = 10
-ZALO_WARN_AT = 0.8  # of the Zalo Bot plan's monthly messages: the home page warns, as the log does
 
 
 @staff_only("editor")
@@ -51,7 +51,7 @@ async def home(request: Request) -> Response:
         period_days=DAYS,
         zalo_quota=web.zalo_bot_quota,
         zalo_sent=zalo_sent,
-        zalo_warn=bool(web.zalo_bot_quota) and zalo_sent >= ZALO_WARN_AT * (web.zalo_bot_quota or 0),
+        zalo_warn=bool(web.zalo_bot_quota) and zalo_sent >= WARN_AT * (web.zalo_bot_quota or 0),  # as the log warns,
     )
 
 
